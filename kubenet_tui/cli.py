@@ -1,0 +1,254 @@
+"""Command line: the TUI (default), and the headless `check` and `matrix` commands.
+
+Exit codes (a contract scripts rely on): 0 allowed, 1 blocked, 2 unusable input, 3 unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+
+from kubenet_tui import __version__
+from kubenet_tui.engine.evaluate import End, InputError, evaluate, resolve_end, resolve_port
+from kubenet_tui.engine.explain import Status
+from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
+from kubenet_tui.engine.model import Protocol
+from kubenet_tui.render.json_out import verdict_json
+from kubenet_tui.render.matrix_text import matrix_text
+from kubenet_tui.render.text import verdict_text
+from kubenet_tui.sources.base import Snapshot, Source, SourceError
+
+EXIT_ALLOWED = 0
+EXIT_BLOCKED = 1
+EXIT_USAGE = 2
+EXIT_UNKNOWN = 3
+
+
+class UsageError(Exception):
+    """Unusable command-line input: one clear line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's default exits 2 too; keep its one line
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"kubenet-tui: error: {message}\n")
+
+
+def _add_source_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where the cluster comes from (default: the current kubeconfig context)")
+    group.add_argument("-f", "--file", action="append", default=[], metavar="PATH",
+                       help="manifest file or directory (YAML or JSON, recursive); '-' reads stdin; repeatable")
+    group.add_argument("--demo", action="store_true", help="use the bundled demo cluster")
+    group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    group.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
+    group.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="bound on each API request (default: 10)")
+
+
+def _add_scope_args(parser: argparse.ArgumentParser, repeatable: bool) -> None:
+    if repeatable:
+        parser.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
+                            help="only these namespaces (repeatable)")
+    else:
+        parser.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
+                            help="namespace to read / show (default: the context's namespace)")
+    parser.add_argument("-A", "--all-namespaces", action="store_true", help="all namespaces")
+
+
+def _add_port_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", metavar="PORT",
+                        help="destination port number, or a container port name of the destination pod "
+                             "(default: the question is about every port)")
+    parser.add_argument("--protocol", default="TCP", metavar="TCP|UDP|SCTP", help="default: TCP")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="kubenet-tui",
+        description="Why can A not reach B? Kubernetes NetworkPolicy verdicts, explained.",
+        epilog="Run without a command to open the explorer. Exit codes of check: 0 allowed, 1 blocked, "
+               "2 unusable input, 3 unknown.",
+    )
+    parser.add_argument("--version", action="version", version=f"kubenet-tui {__version__}")
+    _add_source_args(parser)
+    _add_scope_args(parser, repeatable=False)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="explain whether one connection is allowed",
+                           description="Explain whether SOURCE can open a connection to DESTINATION.")
+    check.add_argument("source", metavar="SOURCE", help="NAMESPACE/POD, or an IP address outside the cluster")
+    check.add_argument("destination", metavar="DESTINATION",
+                       help="NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address outside the cluster")
+    _add_port_args(check)
+    _add_source_args(check)
+    _add_scope_args(check, repeatable=False)
+    check.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    check.add_argument("-q", "--brief", action="store_true", help="text output: only matching rules, no misses")
+
+    matrix = sub.add_parser("matrix", help="allowed/blocked for every pair of pods",
+                            description="Connectivity between every pair of pods that can carry traffic.")
+    _add_port_args(matrix)
+    _add_source_args(matrix)
+    _add_scope_args(matrix, repeatable=True)
+    matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary"), default="text",
+                        help="text grid, json, only the blocked pairs, or per-namespace summary")
+    return parser
+
+
+def make_source(args: argparse.Namespace) -> Source:
+    """The one place that decides where data comes from, for the TUI and the commands alike."""
+    if args.demo and args.file:
+        raise UsageError("--demo and -f/--file cannot be combined")
+    if args.demo:
+        from kubenet_tui.sources.demo import DemoSource
+
+        return DemoSource()
+    if args.file:
+        from kubenet_tui.sources.files import FileSource
+
+        return FileSource(args.file)
+    from kubenet_tui.sources.live import LiveOptions, LiveSource
+
+    live: Source = LiveSource(LiveOptions(
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        namespaces=tuple(args.namespace),
+        all_namespaces=args.all_namespaces,
+        request_timeout=args.request_timeout,
+    ))
+    return live
+
+
+def _report_problems(snapshot: Snapshot, err: Console) -> None:
+    limit = 20
+    for problem in snapshot.problems[:limit]:
+        err.print(f"kubenet-tui: {problem.severity}: {problem.describe()}", markup=False, soft_wrap=True)
+    if len(snapshot.problems) > limit:
+        err.print(f"kubenet-tui: ... and {len(snapshot.problems) - limit} more problems", markup=False)
+    if snapshot.ignored_kinds:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(snapshot.ignored_kinds.items()))
+        err.print(f"kubenet-tui: note: ignored objects of kinds the engine does not use: {kinds}",
+                  markup=False, soft_wrap=True)
+
+
+def _protocol(text: str) -> Protocol:
+    try:
+        return Protocol.parse(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def run_check(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int:
+    protocol = _protocol(args.protocol)
+    index = snapshot.cluster.index
+    if args.source.startswith("svc/"):
+        raise UsageError(f"{args.source}: a Service cannot be a source (traffic comes from its pods; "
+                         "give one of them as NAMESPACE/POD)")
+    source = resolve_end(index, args.source)
+    if args.destination.startswith("svc/"):
+        from kubenet_tui.engine.services import evaluate_service, resolve_service
+
+        service = resolve_service(index, args.destination)
+        result = evaluate_service(snapshot.cluster, source, service, protocol, args.port)
+        if args.output == "json":
+            from kubenet_tui.render.services_out import service_verdict_json
+
+            out.print_json(json.dumps(service_verdict_json(result)))
+        else:
+            from kubenet_tui.render.services_out import service_verdict_text
+
+            out.print(service_verdict_text(result, verbose=not args.brief), soft_wrap=True)
+        return {Status.ALLOWED: EXIT_ALLOWED, Status.BLOCKED: EXIT_BLOCKED}.get(result.status, EXIT_UNKNOWN)
+    destination: End = resolve_end(index, args.destination)
+    port, port_name = resolve_port(args.port, protocol, destination)
+    verdict = evaluate(snapshot.cluster, source, destination, protocol, port, port_name)
+    if args.output == "json":
+        out.print_json(json.dumps(verdict_json(verdict)))
+    else:
+        out.print(verdict_text(verdict, verbose=not args.brief), soft_wrap=True)
+    return {Status.ALLOWED: EXIT_ALLOWED, Status.BLOCKED: EXIT_BLOCKED}.get(verdict.status, EXIT_UNKNOWN)
+
+
+def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int:
+    protocol = _protocol(args.protocol)
+    port: int | None = None
+    if args.port is not None:
+        if not args.port.isdigit():
+            raise UsageError(f"matrix needs a numeric --port (got {args.port!r}): a port name resolves per pod")
+        port = int(args.port)
+        if not 1 <= port <= 65535:
+            raise UsageError(f"port {port} is out of range (1-65535)")
+    namespaces = None if args.all_namespaces or not args.namespace else set(args.namespace)
+    cluster = snapshot.cluster
+    if namespaces:
+        missing = sorted(ns for ns in namespaces if ns not in cluster.index.namespaces)
+        if missing:
+            raise UsageError(f"namespace(s) not found: {', '.join(missing)}")
+    pods = matrix_pods(cluster, namespaces)
+    result = connectivity_matrix(cluster, pods, protocol, port)
+    if args.output == "json":
+        # Streamed row by row: a large grid never sits in memory twice.
+        write = sys.stdout.write
+        write(f'{{"protocol": {json.dumps(protocol.value)}, "port": {json.dumps(port)}, "pods": ')
+        write(json.dumps(result.pod_keys))
+        write(', "matrix": [')
+        for i, row in enumerate(result.rows()):
+            write(("," if i else "") + "\n  " + json.dumps(row))
+        write("\n]}\n")
+        sys.stdout.flush()
+    else:
+        for line in matrix_text(result, args.output):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    return EXIT_ALLOWED
+
+
+def run_overview(snapshot: Snapshot, out: Console) -> int:
+    """Plain overview printed when the explorer cannot run (no terminal)."""
+    cluster = snapshot.cluster
+    out.print(f"[bold]{snapshot.description}[/]: {snapshot.load_summary()}")
+    for ns in sorted(cluster.index.namespaces):
+        pods = cluster.index.pods_by_namespace.get(ns, ())
+        policies = cluster.index.policies_by_namespace.get(ns, ())
+        out.print(f"\n[bold cyan]{ns}[/]  {len(pods)} pods, {len(policies)} network policies")
+        for pod in pods:
+            ip = ", ".join(str(i) for i in pod.ips) or "-"
+            labels = ",".join(f"{k}={v}" for k, v in sorted(pod.labels.items()))
+            out.print(f"  pod {pod.name:<32} {pod.phase.value:<10} {ip:<18} {labels}", markup=False, highlight=False)
+        for policy in policies:
+            types = "+".join(sorted(t.value for t in policy.policy_types))
+            out.print(f"  netpol {policy.name:<29} {types:<15} podSelector {policy.pod_selector.describe()}",
+                      markup=False, highlight=False)
+    out.print("\nTry: kubenet-tui check shop/frontend shop/db --port 6379 --demo", markup=False)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    try:
+        source = make_source(args)
+        if args.command is None:
+            from kubenet_tui.ui.launch import run_explorer
+
+            return int(run_explorer(source, args))
+        snapshot = source.load()
+        _report_problems(snapshot, err)
+        if args.command == "check":
+            return run_check(args, snapshot, out)
+        if args.command == "matrix":
+            return run_matrix(args, snapshot, out)
+        return run_overview(snapshot, out)
+    except (UsageError, InputError, SourceError) as exc:
+        err.print(f"kubenet-tui: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,1 @@
+"""The bundled demo cluster: manifests shipped inside the package."""

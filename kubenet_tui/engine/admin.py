@@ -1,0 +1,238 @@
+"""The cluster-scoped tiers (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy).
+
+SEMANTICS.md section 5: policies whose subject selects the pod, by priority; rules in written order;
+the first rule whose peers and ports match decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kubenet_tui.engine.cluster import ClusterIndex
+from kubenet_tui.engine.explain import (
+    Caveat,
+    Check,
+    Direction,
+    Outcome,
+    PolicyExplanation,
+    RuleExplanation,
+    RuleRef,
+    Tier,
+    TierResult,
+)
+from kubenet_tui.engine.model import (
+    AdminAction,
+    AdminPeer,
+    AdminPolicy,
+    AdminPort,
+    AdminRule,
+    AdminSubject,
+    NamespacedPods,
+    Pod,
+)
+from kubenet_tui.engine.netpol import PeerView, PortQuery
+from kubenet_tui.engine.selectors import selector_mismatch
+
+_OUTCOME = {AdminAction.ALLOW: Outcome.ALLOW, AdminAction.DENY: Outcome.DENY, AdminAction.PASS: Outcome.PASS}
+
+
+def _pods_mismatch(
+    pods: NamespacedPods, pod: Pod, namespace_labels: Mapping[str, str]
+) -> str | None:
+    why_not = selector_mismatch(pods.namespace_selector, namespace_labels)
+    if why_not is not None:
+        return f"namespace {pod.namespace}: {why_not}"
+    why_not = selector_mismatch(pods.pod_selector, pod.labels)
+    if why_not is not None:
+        return f"pod {pod.key}: {why_not}"
+    return None
+
+
+def subject_mismatch(
+    subject: AdminSubject, pod: Pod, namespace_labels: Mapping[str, str]
+) -> str | None:
+    """None when the subject selects `pod`, else why not. Host-network pods are never subjects."""
+    if pod.host_network:
+        return f"{pod.key} uses the host network; admin policies never select such pods"
+    if subject.namespaces is not None:
+        why_not = selector_mismatch(subject.namespaces, namespace_labels)
+        return None if why_not is None else f"namespace {pod.namespace}: {why_not}"
+    if subject.pods is not None:
+        return _pods_mismatch(subject.pods, pod, namespace_labels)
+    return "the subject selects nothing"
+
+
+def admin_peer_check(
+    peer: AdminPeer,
+    index: int,
+    action: AdminAction,
+    direction: Direction,
+    other: PeerView,
+    cluster: ClusterIndex,
+) -> Check:
+    desc = peer.describe()
+    if peer.unknown is not None:
+        # Fail closed, as the API demands for peer forms an implementation does not understand.
+        matched = action is not AdminAction.ALLOW
+        verb = "matches everything" if matched else "matches nothing"
+        return Check(
+            index, matched, desc, f"peer form {peer.unknown!r} is not understood: for {action.value} it {verb} (fail closed)"
+        )
+    if peer.networks is not None:
+        for net in peer.networks:
+            for ip in other.ips:
+                if ip.version == net.version and ip in net:
+                    return Check(index, True, desc, f"{ip} is inside {net}")
+        return Check(index, False, desc, f"{other.name} is in none of the networks")
+    if peer.nodes is not None:
+        for ip in other.ips:
+            node = cluster.node_by_ip.get(ip)
+            if node is not None:
+                why_not = selector_mismatch(peer.nodes, node.labels)
+                if why_not is None:
+                    return Check(index, True, desc, f"{ip} is node {node.name}, which matches")
+                return Check(index, False, desc, f"{ip} is node {node.name}: {why_not}")
+        return Check(index, False, desc, f"{other.name} is not a known node address")
+    pod = other.pod
+    if pod is None or other.namespace_labels is None:
+        return Check(index, False, desc, f"{other.name} is not a pod: only networks/nodes peers match it")
+    if pod.host_network:
+        return Check(index, False, desc, f"{pod.key} uses the host network; admin policy peers exclude it")
+    if peer.namespaces is not None:
+        why_not = selector_mismatch(peer.namespaces, other.namespace_labels)
+        if why_not is not None:
+            return Check(index, False, desc, f"namespace {pod.namespace}: {why_not}")
+        return Check(index, True, desc, f"namespace {pod.namespace} matches")
+    if peer.pods is not None:
+        why_not = _pods_mismatch(peer.pods, pod, other.namespace_labels)
+        if why_not is not None:
+            return Check(index, False, desc, why_not)
+        return Check(index, True, desc, f"pod {pod.key} matches")
+    return Check(index, False, desc, "empty peer matches nothing")
+
+
+def admin_port_check(port: AdminPort, index: int, query: PortQuery, destination: Pod | None) -> Check:
+    desc = port.describe()
+    if port.named_port is not None:
+        if query.port is None:
+            return Check(index, False, desc, f"only {desc}; the question is about every port")
+        if destination is None:
+            return Check(index, False, desc, f"named port {port.named_port!r} never matches an outside endpoint")
+        # A named port carries its protocol on the container port; any protocol's port of that name.
+        for cport in destination.ports:
+            if cport.name == port.named_port and cport.protocol is query.protocol:
+                if cport.port == query.port:
+                    return Check(index, True, desc, f"named port {port.named_port!r} is {cport.port} on {destination.key}")
+                return Check(
+                    index, False, desc,
+                    f"named port {port.named_port!r} is {cport.port} on {destination.key}, the connection is to {query.port}",
+                )
+        return Check(
+            index, False, desc,
+            f"named port {port.named_port!r} ({query.protocol.value}) not found on pod {destination.key}",
+        )
+    if port.protocol is not query.protocol:
+        return Check(index, False, desc, f"protocol {port.protocol.value}, the connection is {query.protocol.value}")
+    if port.port is None:
+        return Check(index, True, desc, f"every {port.protocol.value} port")
+    if query.port is None:
+        return Check(index, False, desc, f"only {desc}; the question is about every port")
+    high = port.end_port if port.end_port is not None else port.port
+    if port.port <= query.port <= high:
+        return Check(index, True, desc, f"port {query.port} matches")
+    return Check(index, False, desc, f"{desc} does not include {query.port}")
+
+
+def admin_rule_explanation(
+    rule: AdminRule,
+    index: int,
+    direction: Direction,
+    other: PeerView,
+    query: PortQuery,
+    destination: Pod | None,
+    cluster: ClusterIndex,
+) -> RuleExplanation:
+    peers = tuple(
+        admin_peer_check(p, i, rule.action, direction, other, cluster) for i, p in enumerate(rule.peers)
+    )
+    if rule.ports is None:
+        ports: tuple[Check, ...] = (Check(None, True, "every port", "the rule lists no ports: every port and protocol"),)
+    else:
+        ports = tuple(admin_port_check(p, i, query, destination) for i, p in enumerate(rule.ports))
+    peer_ok = any(c.matched for c in peers)
+    port_ok = any(c.matched for c in ports)
+    if peer_ok and port_ok:
+        reason = f"matches: {rule.action_text}"
+    elif not peer_ok:
+        reason = f"no peer matches {other.name}"
+    else:
+        reason = "the peer matches but no port does"
+    return RuleExplanation(index, peer_ok and port_ok, peers, ports, reason, rule.action_text, rule.name)
+
+
+def evaluate_admin_tier(
+    tier: Tier,
+    policies: tuple[AdminPolicy, ...],
+    cluster: ClusterIndex,
+    pod: Pod,
+    direction: Direction,
+    other: PeerView,
+    query: PortQuery,
+    destination: Pod | None,
+) -> tuple[TierResult, tuple[Caveat, ...]]:
+    """Run one cluster-scoped tier at `pod`; `policies` come sorted by priority."""
+    ns_labels = cluster.namespace_labels(pod.namespace)
+    explanations: list[PolicyExplanation] = []
+    caveats: list[Caveat] = []
+    selecting: list[AdminPolicy] = []
+    for policy in policies:
+        why_not = subject_mismatch(policy.subject, pod, ns_labels)
+        if why_not is not None:
+            explanations.append(
+                PolicyExplanation(policy.kind, None, policy.name, False, f"subject does not select {pod.key}: {why_not}", (), policy.priority)
+            )
+            continue
+        selecting.append(policy)
+    priorities = [p.priority for p in selecting]
+    for prio in sorted({p for p in priorities if priorities.count(p) > 1}):
+        names = ", ".join(p.name for p in selecting if p.priority == prio)
+        caveats.append(
+            Caveat(
+                "ambiguous-priority",
+                f"{tier.value} policies {names} share priority {prio} and all select {pod.key}: "
+                "their relative order is undefined; this tool evaluates them by name",
+            )
+        )
+    for policy in selecting:
+        rules: list[RuleExplanation] = []
+        decided: RuleExplanation | None = None
+        for i, rule in enumerate(policy.rules(direction.policy_type)):
+            explanation = admin_rule_explanation(rule, i, direction, other, query, destination, cluster)
+            rules.append(explanation)
+            if explanation.matched:
+                decided = explanation
+                break
+        explanations.append(
+            PolicyExplanation(
+                policy.kind, None, policy.name, True,
+                f"subject {policy.subject.describe()} selects {pod.key} (priority {policy.priority})",
+                tuple(rules), policy.priority,
+            )
+        )
+        if decided is not None:
+            rule = policy.rules(direction.policy_type)[decided.index]
+            ref = RuleRef(
+                policy.kind, None, policy.name, direction, decided.index,
+                decided.matched_peer, decided.matched_port, rule.name, rule.action_text,
+            )
+            outcome = _OUTCOME[rule.action]
+            verb = {Outcome.ALLOW: "allowed", Outcome.DENY: "denied", Outcome.PASS: "passed on"}[outcome]
+            return (
+                TierResult(tier, outcome, f"{verb} by {ref.label()} ({rule.action_text})", (ref,), tuple(explanations)),
+                tuple(caveats),
+            )
+    if not selecting:
+        summary = f"no {tier.value} policy selects {pod.key}"
+    else:
+        summary = f"no {direction.value} rule of the {tier.value} policies selecting {pod.key} matches"
+    return TierResult(tier, Outcome.NO_DECISION, summary, (), tuple(explanations)), tuple(caveats)

@@ -1,0 +1,198 @@
+"""The verdict as an explanation: structured, frozen result objects that renderers (text, JSON, TUI) read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kubenet_tui.engine.model import PolicyType, Protocol
+
+
+class Direction(StrEnum):
+    EGRESS = "egress"
+    INGRESS = "ingress"
+
+    @property
+    def policy_type(self) -> PolicyType:
+        return PolicyType.EGRESS if self is Direction.EGRESS else PolicyType.INGRESS
+
+
+class Tier(StrEnum):
+    """Evaluation order of the tiers for one direction; the first that decides wins."""
+
+    ADMIN = "Admin"
+    NETWORK_POLICY = "NetworkPolicy"
+    BASELINE = "Baseline"
+    DEFAULT = "Default"
+
+
+class Outcome(StrEnum):
+    """What one tier concluded. NO_DECISION hands over to the next tier."""
+
+    ALLOW = "Allow"
+    DENY = "Deny"
+    PASS = "Pass"
+    NO_DECISION = "NoDecision"
+    UNKNOWN = "Unknown"
+
+
+class Status(StrEnum):
+    ALLOWED = "allowed"
+    BLOCKED = "blocked"
+    UNKNOWN = "unknown"  # data that could change the verdict could not be read
+    NOT_EVALUATED = "not-evaluated"  # an end that carries no traffic (no IP, finished)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """Points at one rule (and the peer and port inside it) so the UI can highlight it in the YAML."""
+
+    kind: str
+    namespace: str | None
+    name: str
+    direction: Direction
+    rule: int
+    peer: int | None = None
+    port: int | None = None
+    rule_name: str | None = None
+    action: str | None = None
+
+    def label(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        text = f"{self.kind} {where} {self.direction.value}[{self.rule}]"
+        if self.rule_name:
+            text += f' "{self.rule_name}"'
+        return text
+
+    @property
+    def yaml_path(self) -> tuple[str | int, ...]:
+        """Path of the rule inside the manifest, e.g. ("spec", "ingress", 0)."""
+        return ("spec", self.direction.value, self.rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One peer or port of a rule, tested against the connection."""
+
+    index: int | None  # None for the implicit "empty list matches everything"
+    matched: bool
+    description: str  # the peer or port as written, e.g. "podSelector role=frontend"
+    reason: str  # why it matched or not, in words
+
+
+@dataclass(frozen=True, slots=True)
+class RuleExplanation:
+    index: int
+    matched: bool
+    peers: tuple[Check, ...]
+    ports: tuple[Check, ...]
+    reason: str
+    action: str | None = None  # admin tiers: Allow/Accept, Deny, Pass
+    name: str | None = None  # admin tiers name their rules
+
+    @property
+    def matched_peer(self) -> int | None:
+        return next((c.index for c in self.peers if c.matched), None)
+
+    @property
+    def matched_port(self) -> int | None:
+        return next((c.index for c in self.ports if c.matched), None)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyExplanation:
+    kind: str
+    namespace: str | None
+    name: str
+    selects: bool  # whether the policy applies to the pod in this direction
+    selection_reason: str
+    rules: tuple[RuleExplanation, ...] = ()
+    priority: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def matched(self) -> bool:
+        return any(rule.matched for rule in self.rules)
+
+
+@dataclass(frozen=True, slots=True)
+class TierResult:
+    tier: Tier
+    outcome: Outcome
+    summary: str
+    deciding: tuple[RuleRef, ...] = ()
+    policies: tuple[PolicyExplanation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionVerdict:
+    """Egress at the source or ingress at the destination."""
+
+    direction: Direction
+    endpoint: str  # "namespace/pod" or the IP address
+    evaluated: bool  # False: an outside endpoint or a host-network pod; no pod policy applies
+    allowed: bool | None
+    summary: str
+    isolated: bool = False
+    isolating_policies: tuple[str, ...] = ()
+    decided_by: Tier | None = None
+    tiers: tuple[TierResult, ...] = ()
+
+    @property
+    def deciding_rules(self) -> tuple[RuleRef, ...]:
+        for tier in self.tiers:
+            if tier.outcome in (Outcome.ALLOW, Outcome.DENY) and tier.tier is self.decided_by:
+                return tier.deciding
+        return ()
+
+    @property
+    def policies(self) -> tuple[PolicyExplanation, ...]:
+        return tuple(p for tier in self.tiers for p in tier.policies)
+
+
+@dataclass(frozen=True, slots=True)
+class Caveat:
+    code: str  # stable identifier, e.g. "ipblock-pod-ip", "loopback", "host-network"
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointInfo:
+    kind: str  # "pod" or "ip"
+    name: str  # "namespace/pod" or the IP address
+    ips: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    source: EndpointInfo
+    destination: EndpointInfo
+    protocol: Protocol
+    port: int | None  # None: the question is about every port of the protocol
+    port_name: str | None
+    status: Status
+    summary: str
+    egress: DirectionVerdict
+    ingress: DirectionVerdict
+    caveats: tuple[Caveat, ...] = ()
+
+    @property
+    def allowed(self) -> bool | None:
+        if self.status is Status.ALLOWED:
+            return True
+        if self.status is Status.BLOCKED:
+            return False
+        return None
+
+    @property
+    def deciding_rules(self) -> tuple[RuleRef, ...]:
+        return self.egress.deciding_rules + self.ingress.deciding_rules
+
+    def port_text(self) -> str:
+        if self.port is None:
+            return f"any {self.protocol.value} port"
+        name = f" ({self.port_name})" if self.port_name else ""
+        return f"{self.port}/{self.protocol.value}{name}"

@@ -1,0 +1,110 @@
+"""The verdict and the matrix as JSON-ready dicts: the machine contract of `check` and `matrix`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubenet_tui.engine.explain import (
+    Check,
+    DirectionVerdict,
+    PolicyExplanation,
+    RuleExplanation,
+    RuleRef,
+    TierResult,
+    Verdict,
+)
+
+
+def rule_ref_json(ref: RuleRef) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": ref.kind,
+        "namespace": ref.namespace,
+        "name": ref.name,
+        "direction": ref.direction.value,
+        "rule": ref.rule,
+        "peer": ref.peer,
+        "port": ref.port,
+    }
+    if ref.rule_name is not None:
+        out["ruleName"] = ref.rule_name
+    if ref.action is not None:
+        out["action"] = ref.action
+    return out
+
+
+def _check_json(check: Check) -> dict[str, Any]:
+    return {"index": check.index, "matched": check.matched, "description": check.description, "reason": check.reason}
+
+
+def _rule_json(rule: RuleExplanation) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "index": rule.index,
+        "matched": rule.matched,
+        "reason": rule.reason,
+        "peers": [_check_json(c) for c in rule.peers],
+        "ports": [_check_json(c) for c in rule.ports],
+    }
+    if rule.action is not None:
+        out["action"] = rule.action
+    if rule.name is not None:
+        out["name"] = rule.name
+    return out
+
+
+def _policy_json(policy: PolicyExplanation) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": policy.kind,
+        "namespace": policy.namespace,
+        "name": policy.name,
+        "selects": policy.selects,
+        "selectionReason": policy.selection_reason,
+        "matched": policy.matched,
+        "rules": [_rule_json(r) for r in policy.rules],
+    }
+    if policy.priority is not None:
+        out["priority"] = policy.priority
+    return out
+
+
+def _tier_json(tier: TierResult) -> dict[str, Any]:
+    return {
+        "tier": tier.tier.value,
+        "outcome": tier.outcome.value,
+        "summary": tier.summary,
+        "deciding": [rule_ref_json(r) for r in tier.deciding],
+        "policies": [_policy_json(p) for p in tier.policies],
+    }
+
+
+def direction_json(d: DirectionVerdict) -> dict[str, Any]:
+    return {
+        "direction": d.direction.value,
+        "endpoint": d.endpoint,
+        "evaluated": d.evaluated,
+        "allowed": d.allowed,
+        "summary": d.summary,
+        "isolated": d.isolated,
+        "isolatingPolicies": list(d.isolating_policies),
+        "decidedBy": d.decided_by.value if d.decided_by else None,
+        "decidingRules": [rule_ref_json(r) for r in d.deciding_rules],
+        "chain": [f"[{t.tier.value}] {t.outcome.value}" for t in d.tiers],
+        "tiers": [_tier_json(t) for t in d.tiers],
+        "policies": [_policy_json(p) for t in d.tiers for p in t.policies],
+    }
+
+
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    return {
+        "allowed": v.allowed,
+        "status": v.status.value,
+        "summary": v.summary,
+        "source": {"kind": v.source.kind, "name": v.source.name, "ips": list(v.source.ips)},
+        "destination": {"kind": v.destination.kind, "name": v.destination.name, "ips": list(v.destination.ips)},
+        "protocol": v.protocol.value,
+        "port": v.port,
+        "portName": v.port_name,
+        "egress": direction_json(v.egress),
+        "ingress": direction_json(v.ingress),
+        "decidingRules": [rule_ref_json(r) for r in v.deciding_rules],
+        "caveats": [{"code": c.code, "message": c.message} for c in v.caveats],
+    }

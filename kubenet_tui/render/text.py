@@ -1,0 +1,121 @@
+"""The verdict as a walkthrough for humans (rich Text): verdict first, then why, naming policy and rule."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from kubenet_tui.engine.explain import (
+    Check,
+    DirectionVerdict,
+    Outcome,
+    PolicyExplanation,
+    RuleExplanation,
+    RuleRef,
+    Status,
+    Verdict,
+)
+
+OK = "✔"
+NO = "✗"
+SKIP = "·"
+
+STATUS_STYLE = {
+    Status.ALLOWED: ("ALLOWED", OK, "bold green"),
+    Status.BLOCKED: ("BLOCKED", NO, "bold red"),
+    Status.UNKNOWN: ("UNKNOWN", "?", "bold yellow"),
+    Status.NOT_EVALUATED: ("NOT EVALUATED", "-", "bold yellow"),
+}
+
+
+def headline(v: Verdict) -> Text:
+    word, symbol, style = STATUS_STYLE[v.status]
+    text = Text()
+    text.append(f"{symbol} {word}", style=style)
+    text.append(f"  {v.source.name} → {v.destination.name}  {v.port_text()}")
+    return text
+
+
+def _mark(ok: bool | None) -> tuple[str, str]:
+    if ok is None:
+        return "?", "yellow"
+    return (OK, "green") if ok else (NO, "red")
+
+
+def _check_line(text: Text, check: Check, kind: str, indent: str) -> None:
+    symbol, style = _mark(check.matched)
+    label = f"{kind}[{check.index}]" if check.index is not None else kind
+    text.append(f"{indent}{symbol} ", style=style)
+    text.append(f"{label} {check.description}: ", style="bold" if check.matched else "")
+    text.append(f"{check.reason}\n", style="dim" if not check.matched else "")
+
+
+def _rule_lines(text: Text, rule: RuleExplanation, direction: str, indent: str, verbose: bool) -> None:
+    symbol, style = _mark(rule.matched)
+    name = f' "{rule.name}"' if rule.name else ""
+    action = f" [{rule.action}]" if rule.action else ""
+    text.append(f"{indent}{symbol} {direction}[{rule.index}]{name}{action}: ", style=style)
+    text.append(f"{rule.reason}\n")
+    if not verbose and rule.matched:
+        return
+    peer_word = "from" if direction == "ingress" else "to"
+    for check in rule.peers:
+        _check_line(text, check, peer_word, indent + "    ")
+    for check in rule.ports:
+        _check_line(text, check, "ports", indent + "    ")
+
+
+def _policy_lines(text: Text, policy: PolicyExplanation, direction: str, verbose: bool) -> None:
+    if not policy.selects:
+        if verbose:
+            text.append(f"    {SKIP} {policy.kind} {policy.key}: {policy.selection_reason}\n", style="dim")
+        return
+    symbol, style = _mark(policy.matched)
+    prio = f" (priority {policy.priority})" if policy.priority is not None and policy.kind != "NetworkPolicy" else ""
+    text.append(f"    {symbol} ", style=style)
+    text.append(f"{policy.kind} {policy.key}{prio}", style="bold")
+    text.append(f" {policy.selection_reason}\n")
+    for rule in policy.rules:
+        _rule_lines(text, rule, direction, "        ", verbose)
+
+
+def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
+    text = Text()
+    where = "at the source" if d.direction.value == "egress" else "at the destination"
+    symbol, style = _mark(d.allowed)
+    word = {True: "allowed", False: "BLOCKED", None: "unknown"}[d.allowed]
+    text.append(f"{symbol} {d.direction.value.capitalize()} {where} {d.endpoint}: {word}\n", style=style)
+    text.append(f"  {d.summary}\n")
+    if not d.evaluated:
+        return text
+    if len(d.tiers) > 1 or (d.tiers and d.tiers[0].tier.value != "NetworkPolicy"):
+        chain = " → ".join(_tier_label(t.tier.value, t.outcome, t.deciding) for t in d.tiers)
+        text.append(f"  chain: {chain}\n", style="cyan")
+    for tier in d.tiers:
+        shown = [p for p in tier.policies if p.selects or verbose]
+        if not shown:
+            continue
+        text.append(f"  [{tier.tier.value} tier] {tier.outcome.value}\n", style="bold cyan")
+        for policy in tier.policies:
+            _policy_lines(text, policy, d.direction.value, verbose)
+    return text
+
+
+def _tier_label(tier: str, outcome: Outcome, deciding: tuple[RuleRef, ...]) -> str:
+    label = f"[{tier}] {outcome.value}"
+    if deciding:
+        label += " (" + ", ".join(ref.label() for ref in deciding) + ")"
+    return label
+
+
+def verdict_text(v: Verdict, verbose: bool = True) -> Text:
+    text = headline(v)
+    text.append("\n")
+    text.append(f"{v.summary}\n\n")
+    for d in (v.egress, v.ingress):
+        text.append_text(direction_text(d, verbose))
+        text.append("\n")
+    if v.caveats:
+        text.append("Caveats:\n", style="bold yellow")
+        for caveat in v.caveats:
+            text.append(f"  ! {caveat.message}\n", style="yellow")
+    return text

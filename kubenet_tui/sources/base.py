@@ -1,0 +1,82 @@
+"""The read-only source interface shared by the live cluster, manifest files and the bundled demo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from threading import Event
+from typing import Protocol
+
+from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.sources.parse import ObjectCollector, Problem
+
+
+class DataState(StrEnum):
+    LOADING = "loading"
+    LIVE = "live"
+    WATCHING = "watching"
+    STALE = "stale"
+    ERROR = "error"
+    OFFLINE = "offline file"
+    DEMO = "demo"
+
+
+class SourceError(Exception):
+    """Nothing could be loaded at all; the message is one clear line for the user."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one load produced: the cluster, and every problem met on the way."""
+
+    cluster: Cluster
+    state: DataState
+    description: str  # one line: "demo cluster", "3 files", "context prod at https://..."
+    problems: tuple[Problem, ...] = ()
+    ignored_kinds: Mapping[str, int] = field(default_factory=dict)
+    context: str | None = None
+    server: str | None = None
+    user: str | None = None
+    namespace: str | None = None  # the default namespace to show, if the source has one
+
+    @classmethod
+    def from_collector(cls, collector: ObjectCollector, state: DataState, description: str, **kw: str | None) -> Snapshot:
+        return cls(
+            collector.cluster(),
+            state,
+            description,
+            tuple(collector.problems),
+            dict(collector.ignored_kinds),
+            **kw,
+        )
+
+    def load_summary(self) -> str:
+        c = self.cluster
+        parts = [
+            f"{len(c.namespaces)} namespaces",
+            f"{len(c.pods)} pods",
+            f"{len(c.services)} services",
+            f"{len(c.network_policies)} network policies",
+        ]
+        if c.admin_policies:
+            parts.append(f"{len(c.admin_policies)} admin/baseline policies")
+        text = ", ".join(parts)
+        errors = sum(1 for p in self.problems if p.severity == "error")
+        warnings = len(self.problems) - errors
+        if errors or warnings:
+            text += f"; {errors} errors, {warnings} warnings"
+        if self.ignored_kinds:
+            ignored = sum(self.ignored_kinds.values())
+            text += f"; {ignored} objects of other kinds ignored"
+        return text
+
+
+class Source(Protocol):
+    """A read-only view of a cluster. `load` blocks: call it from a worker thread."""
+
+    def load(self) -> Snapshot: ...
+
+    def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:
+        """Push fresh snapshots until `stop` is set. Sources that never change return at once."""
+        ...

@@ -1,0 +1,145 @@
+"""Manifests from files, directories (recursive), and stdin: YAML (multi-document) or JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from threading import Event
+from typing import Any
+
+import yaml
+
+from kubenet_tui.sources.base import DataState, Snapshot, SourceError
+from kubenet_tui.sources.parse import ObjectCollector, Problem
+
+try:  # libyaml is ~10x faster; the pure-Python loader is the fallback when it is not built.
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MANIFEST_SUFFIXES = {".yaml", ".yml", ".json"}
+_DOC_START = re.compile(r"^---(\s|$)")
+
+
+def _split_documents(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) per YAML document, so one broken document spoils only itself."""
+    start = 0
+    chunk: list[str] = []
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        if _DOC_START.match(line):
+            if chunk:
+                yield start, "".join(chunk)
+            start, chunk = number, [line]
+        else:
+            chunk.append(line)
+    if chunk:
+        yield start, "".join(chunk)
+
+
+def _item_lines(node: yaml.Node) -> list[int]:
+    """Line numbers of the entries of a `kind: List`'s items, for precise problem origins."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if getattr(key, "value", None) == "items" and isinstance(value, yaml.SequenceNode):
+                return [item.start_mark.line for item in value.value]
+    return []
+
+
+def parse_yaml_text(text: str, name: str, collector: ObjectCollector) -> None:
+    for offset, chunk in _split_documents(text):
+        loader = _Loader(chunk)
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                line = offset + node.start_mark.line + 1
+                data = loader.construct_document(node)
+                origins = [f"{name}:{offset + item + 1}" for item in _item_lines(node)]
+                collector.add(data, f"{name}:{line}", origins)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            where = f"{name}:{offset + mark.line + 1}" if mark is not None else name
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            collector.problems.append(Problem("error", where, f"YAML syntax error: {problem}"))
+        finally:
+            loader.dispose()
+
+
+def parse_json_text(text: str, name: str, collector: ObjectCollector) -> None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        collector.problems.append(Problem("error", f"{name}:{exc.lineno}", f"JSON syntax error: {exc.msg} (column {exc.colno})"))
+        return
+    collector.add(data, name)
+
+
+def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
+    """JSON when it looks like JSON (much faster), else YAML, which also reads JSON."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            pass
+        else:
+            collector.add(data, name)
+            return
+    parse_yaml_text(text, name, collector)
+
+
+def _manifest_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES)
+    return [path]
+
+
+def read_paths(paths: Sequence[str], collector: ObjectCollector, stdin_text: Callable[[], str] | None = None) -> None:
+    """Load each path into `collector`. Missing paths raise SourceError (unusable input); a bad
+    file is a problem and the others still load."""
+    for raw in paths:
+        if raw == "-":
+            text = stdin_text() if stdin_text else sys.stdin.read()
+            parse_text(text, "stdin", collector)
+            continue
+        path = Path(raw)
+        if not path.exists():
+            raise SourceError(f"{raw}: no such file or directory")
+        files = _manifest_files(path)
+        if path.is_dir() and not files:
+            collector.problems.append(Problem("warning", raw, "directory has no .yaml, .yml or .json files"))
+        for file in files:
+            try:
+                text = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                collector.problems.append(Problem("error", str(file), f"cannot read: {exc}"))
+                continue
+            if file.suffix.lower() == ".json":
+                parse_json_text(text, str(file), collector)
+            else:
+                parse_text(text, str(file), collector)
+
+
+class FileSource:
+    """Manifests read once; they never change, so `watch` has nothing to push."""
+
+    def __init__(self, paths: Sequence[str], stdin_text: Callable[[], str] | None = None) -> None:
+        self.paths = list(paths)
+        self._stdin_text = stdin_text
+        self._stdin_cache: str | None = None
+
+    def _stdin(self) -> str:
+        # stdin can be read once only; a refresh must see the same text.
+        if self._stdin_cache is None:
+            self._stdin_cache = self._stdin_text() if self._stdin_text else sys.stdin.read()
+        return self._stdin_cache
+
+    def load(self) -> Snapshot:
+        collector = ObjectCollector()
+        read_paths(self.paths, collector, self._stdin)
+        label = ", ".join(self.paths) if len(self.paths) <= 2 else f"{len(self.paths)} paths"
+        return Snapshot.from_collector(collector, DataState.OFFLINE, f"files: {label}")
+
+    def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:
+        return None

@@ -1,0 +1,428 @@
+"""Kubernetes objects (decoded JSON/YAML) into the frozen model, with API defaulting and validation.
+
+No I/O here: the file, demo and live sources all feed decoded objects through `ObjectCollector`.
+An invalid object is reported (kind/namespace/name and the reason) and skipped; the rest loads.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubenet_tui.engine.cluster import Cluster, Unreadable
+from kubenet_tui.engine.model import (
+    NAMESPACE_NAME_LABEL,
+    AdminPolicy,
+    ContainerPort,
+    Endpoint,
+    EndpointPort,
+    EndpointSlice,
+    IPAddress,
+    IPBlock,
+    Namespace,
+    NetworkPolicy,
+    NetworkPolicyPeer,
+    NetworkPolicyPort,
+    NetworkPolicyRule,
+    Node,
+    Pod,
+    PodPhase,
+    PolicyType,
+    Service,
+    ServicePort,
+    frozen_labels,
+)
+from kubenet_tui.sources.parse_admin import ADMIN_KINDS, parse_admin_policy
+from kubenet_tui.sources.validate import (
+    Invalid,
+    int_or_name,
+    labels_of,
+    list_of,
+    manifest_of,
+    map_of,
+    metadata_of,
+    parse_cidr,
+    parse_ip,
+    parse_selector,
+    port_name,
+    port_number,
+    protocol_of,
+)
+
+_POLICY_SPEC_FIELDS = {"podSelector", "policyTypes", "ingress", "egress"}
+_RULE_FIELDS = {"ingress": {"from", "ports"}, "egress": {"to", "ports"}}
+_PEER_FIELDS = {"podSelector", "namespaceSelector", "ipBlock"}
+_PORT_FIELDS = {"protocol", "port", "endPort"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    severity: str  # "error": skipped, or could not be read; "warning": loaded, but look at it
+    origin: str  # "file.yaml:12", "stdin:3", "api"
+    message: str
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+
+    def describe(self) -> str:
+        what = ""
+        if self.kind:
+            ident = f"{self.namespace}/{self.name}" if self.namespace else (self.name or "?")
+            what = f"{self.kind} {ident}: "
+        where = f"{self.origin}: " if self.origin else ""
+        return f"{where}{what}{self.message}"
+
+
+# -- kinds --------------------------------------------------------------------------------------
+
+
+def parse_namespace(obj: Mapping[str, Any]) -> Namespace:
+    name, _, meta = metadata_of(obj, namespaced=False)
+    labels = labels_of(meta.get("labels"), "metadata.labels")
+    labels.setdefault(NAMESPACE_NAME_LABEL, name)
+    return Namespace(name, frozen_labels(labels))
+
+
+def parse_pod(obj: Mapping[str, Any]) -> Pod:
+    name, namespace, meta = metadata_of(obj, namespaced=True)
+    spec = map_of(obj.get("spec"), "spec")
+    status = map_of(obj.get("status"), "status")
+    ports: list[ContainerPort] = []
+    for group in ("initContainers", "containers"):
+        for ci, container in enumerate(list_of(spec.get(group), f"spec.{group}")):
+            container = map_of(container, f"spec.{group}[{ci}]")
+            for pi, raw in enumerate(list_of(container.get("ports"), f"spec.{group}[{ci}].ports")):
+                where = f"spec.{group}[{ci}].ports[{pi}]"
+                cport = map_of(raw, where)
+                number = port_number(cport.get("containerPort"), f"{where}.containerPort")
+                pname = cport.get("name")
+                ports.append(
+                    ContainerPort(
+                        number,
+                        protocol_of(cport.get("protocol"), where),
+                        port_name(pname, f"{where}.name") if isinstance(pname, str) and pname else None,
+                    )
+                )
+    ips: list[IPAddress] = []
+    for entry in list_of(status.get("podIPs"), "status.podIPs"):
+        ip = parse_ip(map_of(entry, "status.podIPs[]").get("ip"))
+        if ip is not None and ip not in ips:
+            ips.append(ip)
+    primary = parse_ip(status.get("podIP"))
+    if primary is not None and primary not in ips:
+        ips.insert(0, primary)
+    phase_text = status.get("phase")
+    try:
+        phase = PodPhase(phase_text) if phase_text else (PodPhase.RUNNING if ips else PodPhase.PENDING)
+    except ValueError:
+        phase = PodPhase.UNKNOWN
+    return Pod(
+        namespace,
+        name,
+        frozen_labels(labels_of(meta.get("labels"), "metadata.labels")),
+        tuple(ips),
+        phase,
+        bool(spec.get("hostNetwork", False)),
+        tuple(ports),
+        spec.get("nodeName") if isinstance(spec.get("nodeName"), str) else None,
+    )
+
+
+def parse_service(obj: Mapping[str, Any]) -> Service:
+    name, namespace, _ = metadata_of(obj, namespaced=True)
+    spec = map_of(obj.get("spec"), "spec")
+    raw_selector = spec.get("selector")
+    selector = frozen_labels(labels_of(raw_selector, "spec.selector")) if raw_selector else None
+    ports = []
+    for i, raw in enumerate(list_of(spec.get("ports"), "spec.ports")):
+        where = f"spec.ports[{i}]"
+        sport = map_of(raw, where)
+        number = port_number(sport.get("port"), f"{where}.port")
+        target = sport.get("targetPort")
+        pname = sport.get("name")
+        node_port = sport.get("nodePort")
+        ports.append(
+            ServicePort(
+                number,
+                number if target is None else int_or_name(target, f"{where}.targetPort"),
+                protocol_of(sport.get("protocol"), where),
+                pname if isinstance(pname, str) and pname else None,
+                node_port if isinstance(node_port, int) and not isinstance(node_port, bool) else None,
+            )
+        )
+    cluster_ips = [parse_ip(ip) for ip in list_of(spec.get("clusterIPs"), "spec.clusterIPs")]
+    if not cluster_ips:
+        cluster_ips = [parse_ip(spec.get("clusterIP"))]
+    etp = spec.get("externalTrafficPolicy")
+    return Service(
+        namespace,
+        name,
+        selector,
+        tuple(ports),
+        str(spec.get("type") or "ClusterIP"),
+        tuple(ip for ip in cluster_ips if ip is not None),
+        etp if isinstance(etp, str) else None,
+    )
+
+
+def parse_endpoint_slice(obj: Mapping[str, Any]) -> EndpointSlice:
+    name, namespace, meta = metadata_of(obj, namespaced=True)
+    labels = labels_of(meta.get("labels"), "metadata.labels")
+    endpoints = []
+    for i, raw in enumerate(list_of(obj.get("endpoints"), "endpoints")):
+        ep = map_of(raw, f"endpoints[{i}]")
+        conditions = map_of(ep.get("conditions"), f"endpoints[{i}].conditions")
+        ready = conditions.get("ready")
+        target = map_of(ep.get("targetRef"), f"endpoints[{i}].targetRef")
+        target_pod = None
+        if target.get("kind") == "Pod" and target.get("name"):
+            target_pod = f"{target.get('namespace') or namespace}/{target['name']}"
+        addresses = tuple(ip for ip in (parse_ip(a) for a in list_of(ep.get("addresses"), "addresses")) if ip)
+        endpoints.append(Endpoint(addresses, ready is not False, target_pod))
+    ports = []
+    for i, raw in enumerate(list_of(obj.get("ports"), "ports")):
+        eport = map_of(raw, f"ports[{i}]")
+        if eport.get("port") is None:
+            continue
+        pname = eport.get("name")
+        ports.append(
+            EndpointPort(
+                port_number(eport.get("port"), f"ports[{i}].port"),
+                protocol_of(eport.get("protocol"), f"ports[{i}]"),
+                pname if isinstance(pname, str) and pname else None,
+            )
+        )
+    return EndpointSlice(namespace, name, labels.get("kubernetes.io/service-name"), tuple(endpoints), tuple(ports))
+
+
+def parse_node(obj: Mapping[str, Any]) -> Node:
+    name, _, meta = metadata_of(obj, namespaced=False)
+    status = map_of(obj.get("status"), "status")
+    addresses = []
+    for entry in list_of(status.get("addresses"), "status.addresses"):
+        entry = map_of(entry, "status.addresses[]")
+        if entry.get("type") in ("InternalIP", "ExternalIP"):
+            ip = parse_ip(entry.get("address"))
+            if ip is not None:
+                addresses.append(ip)
+    return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses))
+
+
+def _parse_peer(raw: Any, where: str) -> NetworkPolicyPeer:
+    peer = map_of(raw, where)
+    unknown = set(peer) - _PEER_FIELDS
+    if unknown:
+        raise Invalid(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
+    has_ip = peer.get("ipBlock") is not None
+    has_sel = peer.get("podSelector") is not None or peer.get("namespaceSelector") is not None
+    if has_ip and has_sel:
+        raise Invalid(f"{where}: ipBlock cannot be combined with podSelector/namespaceSelector")
+    if not has_ip and not has_sel:
+        raise Invalid(f"{where}: a peer needs podSelector, namespaceSelector or ipBlock")
+    if has_ip:
+        block = map_of(peer["ipBlock"], f"{where}.ipBlock")
+        cidr = parse_cidr(block.get("cidr"), f"{where}.ipBlock.cidr")
+        excepts = []
+        for j, raw_except in enumerate(list_of(block.get("except"), f"{where}.ipBlock.except")):
+            hole = parse_cidr(raw_except, f"{where}.ipBlock.except[{j}]")
+            if hole.version != cidr.version or not hole.subnet_of(cidr):  # type: ignore[arg-type]
+                raise Invalid(f"{where}.ipBlock.except[{j}] {hole} is not inside cidr {cidr}")
+            if hole == cidr:
+                raise Invalid(f"{where}.ipBlock.except[{j}] {hole} must be strictly inside cidr {cidr}")
+            excepts.append(hole)
+        return NetworkPolicyPeer(ip_block=IPBlock(cidr, tuple(excepts)))
+    return NetworkPolicyPeer(
+        pod_selector=parse_selector(peer["podSelector"], f"{where}.podSelector")
+        if peer.get("podSelector") is not None
+        else None,
+        namespace_selector=parse_selector(peer["namespaceSelector"], f"{where}.namespaceSelector")
+        if peer.get("namespaceSelector") is not None
+        else None,
+    )
+
+
+def _parse_policy_port(raw: Any, where: str) -> NetworkPolicyPort:
+    port = map_of(raw, where)
+    unknown = set(port) - _PORT_FIELDS
+    if unknown:
+        raise Invalid(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
+    protocol = protocol_of(port.get("protocol"), where)
+    value = port.get("port")
+    number: int | str | None = None if value is None else int_or_name(value, f"{where}.port")
+    end = port.get("endPort")
+    if end is not None:
+        if not isinstance(number, int):
+            raise Invalid(f"{where}: endPort needs a numeric port (named ports cannot have a range)")
+        end = port_number(end, f"{where}.endPort")
+        if end < number:
+            raise Invalid(f"{where}: endPort {end} is below port {number}")
+    return NetworkPolicyPort(protocol, number, end)
+
+
+def parse_network_policy(obj: Mapping[str, Any], warn: list[str], origin: str = "") -> NetworkPolicy:
+    name, namespace, _ = metadata_of(obj, namespaced=True)
+    spec = map_of(obj.get("spec"), "spec")
+    for extra in sorted(set(spec) - _POLICY_SPEC_FIELDS):
+        hint = next((f for f in _POLICY_SPEC_FIELDS if f.lower().startswith(extra.lower()[:4])), None)
+        warn.append(
+            f"unknown field spec.{extra} ignored" + (f" (did you mean {hint}?)" if hint else "")
+        )
+    selector = parse_selector(spec.get("podSelector"), "spec.podSelector")
+    raw_types = list_of(spec.get("policyTypes"), "spec.policyTypes")
+    types: set[PolicyType] = set()
+    for value in raw_types:
+        try:
+            types.add(PolicyType(value))
+        except ValueError:
+            raise Invalid(f"spec.policyTypes: unknown type {value!r} (Ingress or Egress)") from None
+    rules: dict[str, tuple[NetworkPolicyRule, ...]] = {}
+    for direction, peer_key in (("ingress", "from"), ("egress", "to")):
+        parsed = []
+        for i, raw in enumerate(list_of(spec.get(direction), f"spec.{direction}")):
+            where = f"spec.{direction}[{i}]"
+            rule = map_of(raw, where)
+            for extra in sorted(set(rule) - _RULE_FIELDS[direction]):
+                raise Invalid(f"{where} has unknown field {extra!r} (a {direction} rule has {peer_key} and ports)")
+            peers = tuple(
+                _parse_peer(p, f"{where}.{peer_key}[{j}]") for j, p in enumerate(list_of(rule.get(peer_key), f"{where}.{peer_key}"))
+            )
+            ports = tuple(
+                _parse_policy_port(p, f"{where}.ports[{j}]") for j, p in enumerate(list_of(rule.get("ports"), f"{where}.ports"))
+            )
+            parsed.append(NetworkPolicyRule(peers, ports))
+        rules[direction] = tuple(parsed)
+    if not types:
+        # API defaulting: Ingress always; Egress when there is at least one egress rule.
+        types = {PolicyType.INGRESS}
+        if rules["egress"]:
+            types.add(PolicyType.EGRESS)
+    for direction, ptype in (("ingress", PolicyType.INGRESS), ("egress", PolicyType.EGRESS)):
+        if rules[direction] and ptype not in types:
+            warn.append(f"spec.{direction} has rules but policyTypes omits {ptype.value}: they are ignored")
+    return NetworkPolicy(
+        namespace,
+        name,
+        selector,
+        frozenset(types),
+        rules["ingress"],
+        rules["egress"],
+        manifest_of(obj),
+        origin,
+    )
+
+
+# -- collecting a whole load ---------------------------------------------------------------------
+
+@dataclass
+class ObjectCollector:
+    """Accumulates objects from any number of documents into one Cluster, with every problem."""
+
+    namespaces: dict[str, Namespace] = field(default_factory=dict)
+    pods: dict[str, Pod] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
+    endpoint_slices: dict[str, EndpointSlice] = field(default_factory=dict)
+    network_policies: dict[str, NetworkPolicy] = field(default_factory=dict)
+    admin_policies: dict[str, AdminPolicy] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    ignored_kinds: Counter[str] = field(default_factory=Counter)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        return sum(
+            len(d)
+            for d in (self.namespaces, self.pods, self.services, self.endpoint_slices,
+                      self.network_policies, self.admin_policies, self.nodes)
+        )
+
+    def add_many(self, objects: Iterable[Any], origin: str) -> None:
+        for obj in objects:
+            self.add(obj, origin)
+
+    def add(self, obj: Any, origin: str, item_origins: list[str] | None = None) -> None:
+        """One decoded document: a single object or a `kind: List` (also `*List` kinds).
+        `item_origins` locate the items of a list more precisely than the list's own origin."""
+        if obj is None:
+            return
+        if not isinstance(obj, Mapping):
+            self.problems.append(Problem("error", origin, f"expected a Kubernetes object (a mapping), got {type(obj).__name__}"))
+            return
+        kind = obj.get("kind")
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list):
+            item_kind = kind[: -len("List")] if kind != "List" else None
+            for i, item in enumerate(obj["items"]):
+                if item_kind and isinstance(item, Mapping) and "kind" not in item:
+                    item = {**item, "kind": item_kind}
+                if item_origins and i < len(item_origins):
+                    self.add(item, item_origins[i])
+                else:
+                    self.add(item, f"{origin} items[{i}]" if origin else f"items[{i}]")
+            return
+        self._add_object(obj, origin)
+
+    def _add_object(self, obj: Mapping[str, Any], origin: str) -> None:
+        kind = obj.get("kind")
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+        name = meta.get("name") if isinstance(meta, Mapping) else None
+        namespace = meta.get("namespace") if isinstance(meta, Mapping) else None
+        if not isinstance(kind, str) or not kind:
+            self.problems.append(Problem("error", origin, "object has no kind", None, namespace, name))
+            return
+        warnings: list[str] = []
+        try:
+            if kind == "Namespace":
+                ns = parse_namespace(obj)
+                self.namespaces[ns.name] = ns
+            elif kind == "Pod":
+                pod = parse_pod(obj)
+                self.pods[pod.key] = pod
+            elif kind == "Service":
+                svc = parse_service(obj)
+                self.services[svc.key] = svc
+            elif kind == "EndpointSlice":
+                eps = parse_endpoint_slice(obj)
+                self.endpoint_slices[f"{eps.namespace}/{eps.name}"] = eps
+            elif kind == "NetworkPolicy":
+                policy = parse_network_policy(obj, warnings, origin)
+                self.network_policies[policy.key] = policy
+            elif kind == "Node":
+                node = parse_node(obj)
+                self.nodes[node.name] = node
+            elif kind in ADMIN_KINDS:
+                admin = parse_admin_policy(obj, warnings, origin)
+                self.admin_policies[f"{admin.kind}/{admin.name}"] = admin
+            else:
+                # Counted, not kept: Secrets and every other kind the engine does not need.
+                self.ignored_kinds[kind] += 1
+                return
+        except Invalid as exc:
+            self.problems.append(
+                Problem("error", origin, f"invalid, skipped: {exc}", kind,
+                        str(namespace) if namespace else None, str(name) if name else None)
+            )
+            return
+        for message in warnings:
+            self.problems.append(
+                Problem("warning", origin, message, kind, str(namespace) if namespace else None, str(name) if name else None)
+            )
+
+    def cluster(self) -> Cluster:
+        def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
+            return tuple(d[k] for k in sorted(d))
+
+        return Cluster(
+            namespaces=by_key(self.namespaces),
+            pods=by_key(self.pods),
+            services=by_key(self.services),
+            endpoint_slices=by_key(self.endpoint_slices),
+            network_policies=by_key(self.network_policies),
+            admin_policies=by_key(self.admin_policies),
+            nodes=by_key(self.nodes),
+            unreadable=tuple(self.unreadable),
+            notices=tuple(self.notices),
+        )
+

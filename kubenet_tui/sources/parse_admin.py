@@ -1,0 +1,202 @@
+"""AdminNetworkPolicy / BaselineAdminNetworkPolicy (v1alpha1) and ClusterNetworkPolicy (v1alpha2,
+v1beta1) objects into the one normalised `AdminPolicy` model the engine evaluates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kubenet_tui.engine.model import (
+    AdminAction,
+    AdminPeer,
+    AdminPolicy,
+    AdminPort,
+    AdminRule,
+    AdminSubject,
+    AdminTier,
+    NamespacedPods,
+    Protocol,
+)
+from kubenet_tui.sources.validate import (
+    Invalid,
+    list_of,
+    manifest_of,
+    map_of,
+    metadata_of,
+    parse_cidr,
+    parse_selector,
+    port_name,
+    port_number,
+    protocol_of,
+)
+
+ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
+
+_ACTIONS = {
+    "AdminNetworkPolicy": {"Allow": AdminAction.ALLOW, "Deny": AdminAction.DENY, "Pass": AdminAction.PASS},
+    "BaselineAdminNetworkPolicy": {"Allow": AdminAction.ALLOW, "Deny": AdminAction.DENY},
+    "ClusterNetworkPolicy": {"Accept": AdminAction.ALLOW, "Deny": AdminAction.DENY, "Pass": AdminAction.PASS},
+}
+_KNOWN_PEERS = {"namespaces", "pods", "networks", "nodes"}
+
+
+def _pods(value: Any, where: str) -> NamespacedPods:
+    pods = map_of(value, where)
+    return NamespacedPods(
+        parse_selector(pods.get("namespaceSelector"), f"{where}.namespaceSelector"),
+        parse_selector(pods.get("podSelector"), f"{where}.podSelector"),
+    )
+
+
+def _subject(value: Any) -> AdminSubject:
+    subject = map_of(value, "spec.subject")
+    if "namespaces" in subject and "pods" in subject:
+        raise Invalid("spec.subject must set exactly one of namespaces or pods")
+    if "namespaces" in subject:
+        return AdminSubject(namespaces=parse_selector(subject["namespaces"], "spec.subject.namespaces"))
+    if "pods" in subject:
+        return AdminSubject(pods=_pods(subject["pods"], "spec.subject.pods"))
+    raise Invalid("spec.subject must set namespaces or pods")
+
+
+def _peer(value: Any, where: str, egress: bool) -> AdminPeer:
+    peer = map_of(value, where)
+    known = [k for k in peer if k in _KNOWN_PEERS]
+    unknown = [k for k in peer if k not in _KNOWN_PEERS]
+    if len(known) > 1:
+        raise Invalid(f"{where} sets {', '.join(known)}: exactly one peer form is allowed")
+    if not known:
+        # A newer API's peer form: kept so evaluation can fail closed, as the API requires.
+        return AdminPeer(unknown=", ".join(unknown) if unknown else "(empty peer)")
+    form = known[0]
+    if form in ("networks", "nodes") and not egress:
+        raise Invalid(f"{where}: {form} peers are only valid in egress rules")
+    if form == "namespaces":
+        return AdminPeer(namespaces=parse_selector(peer[form], f"{where}.namespaces"))
+    if form == "pods":
+        return AdminPeer(pods=_pods(peer[form], f"{where}.pods"))
+    if form == "nodes":
+        return AdminPeer(nodes=parse_selector(peer[form], f"{where}.nodes"))
+    nets = tuple(parse_cidr(n, f"{where}.networks[{i}]") for i, n in enumerate(list_of(peer[form], f"{where}.networks")))
+    if not nets:
+        raise Invalid(f"{where}.networks needs at least one CIDR")
+    return AdminPeer(networks=nets)
+
+
+def _v1alpha1_port(value: Any, where: str) -> AdminPort:
+    port = map_of(value, where)
+    if len(port) != 1:
+        raise Invalid(f"{where} must set exactly one of portNumber, namedPort, portRange")
+    form, body = next(iter(port.items()))
+    if form == "portNumber":
+        spec = map_of(body, f"{where}.portNumber")
+        return AdminPort(protocol_of(spec.get("protocol"), where), port_number(spec.get("port"), f"{where}.portNumber.port"))
+    if form == "namedPort":
+        if not isinstance(body, str):
+            raise Invalid(f"{where}.namedPort must be a string")
+        return AdminPort(named_port=port_name(body, f"{where}.namedPort"))
+    if form == "portRange":
+        spec = map_of(body, f"{where}.portRange")
+        start = port_number(spec.get("start"), f"{where}.portRange.start")
+        end = port_number(spec.get("end"), f"{where}.portRange.end")
+        if end < start:
+            raise Invalid(f"{where}.portRange: end {end} is below start {start}")
+        return AdminPort(protocol_of(spec.get("protocol"), where), start, end)
+    raise Invalid(f"{where}: unknown port form {form!r}")
+
+
+def _cnp_protocol(value: Any, where: str) -> AdminPort:
+    entry = map_of(value, where)
+    if len(entry) != 1:
+        raise Invalid(f"{where} must set exactly one of tcp, udp, sctp, destinationNamedPort")
+    form, body = next(iter(entry.items()))
+    if form == "destinationNamedPort":
+        if not isinstance(body, str):
+            raise Invalid(f"{where}.destinationNamedPort must be a string")
+        return AdminPort(named_port=port_name(body, f"{where}.destinationNamedPort"))
+    if form.upper() not in Protocol.__members__:
+        raise Invalid(f"{where}: unknown protocol {form!r} (tcp, udp, sctp)")
+    protocol = Protocol(form.upper())
+    spec = map_of(body, f"{where}.{form}")
+    dest = spec.get("destinationPort")
+    if dest is None:
+        return AdminPort(protocol)
+    dest = map_of(dest, f"{where}.{form}.destinationPort")
+    if "number" in dest:
+        return AdminPort(protocol, port_number(dest["number"], f"{where}.{form}.destinationPort.number"))
+    if "range" in dest:
+        rng = map_of(dest["range"], f"{where}.{form}.destinationPort.range")
+        start = port_number(rng.get("start"), f"{where}.range.start")
+        end = port_number(rng.get("end"), f"{where}.range.end")
+        if end < start:
+            raise Invalid(f"{where}.range: end {end} is below start {start}")
+        return AdminPort(protocol, start, end)
+    raise Invalid(f"{where}.{form}.destinationPort must set number or range")
+
+
+def _rules(spec: Mapping[str, Any], kind: str, direction: str) -> tuple[AdminRule, ...]:
+    egress = direction == "egress"
+    peer_key = "to" if egress else "from"
+    actions = _ACTIONS[kind]
+    rules = []
+    for i, raw in enumerate(list_of(spec.get(direction), f"spec.{direction}")):
+        where = f"spec.{direction}[{i}]"
+        rule = map_of(raw, where)
+        action_text = rule.get("action")
+        if action_text not in actions:
+            raise Invalid(f"{where}: action {action_text!r} is not valid for {kind} ({', '.join(actions)})")
+        peers = tuple(_peer(p, f"{where}.{peer_key}[{j}]", egress) for j, p in enumerate(list_of(rule.get(peer_key), f"{where}.{peer_key}")))
+        if not peers:
+            raise Invalid(f"{where}.{peer_key} needs at least one peer")
+        ports: tuple[AdminPort, ...] | None = None
+        if kind == "ClusterNetworkPolicy":
+            if rule.get("protocols") is not None:
+                ports = tuple(_cnp_protocol(p, f"{where}.protocols[{j}]") for j, p in enumerate(list_of(rule["protocols"], f"{where}.protocols")))
+        elif rule.get("ports") is not None:
+            ports = tuple(_v1alpha1_port(p, f"{where}.ports[{j}]") for j, p in enumerate(list_of(rule["ports"], f"{where}.ports")))
+        name = rule.get("name")
+        rules.append(
+            AdminRule(str(name) if name else f"{direction}[{i}]", actions[action_text], str(action_text), peers, ports or None)
+        )
+    return tuple(rules)
+
+
+def parse_admin_policy(obj: Mapping[str, Any], warn: list[str], origin: str = "") -> AdminPolicy:
+    kind = str(obj.get("kind"))
+    name, _, _ = metadata_of(obj, namespaced=False)
+    api_version = str(obj.get("apiVersion") or "")
+    spec = map_of(obj.get("spec"), "spec")
+    if kind == "ClusterNetworkPolicy":
+        tier_text = spec.get("tier")
+        if tier_text not in ("Admin", "Baseline"):
+            raise Invalid(f"spec.tier {tier_text!r} must be Admin or Baseline")
+        tier = AdminTier(tier_text)
+    else:
+        tier = AdminTier.ADMIN if kind == "AdminNetworkPolicy" else AdminTier.BASELINE
+    if kind == "BaselineAdminNetworkPolicy":
+        if name != "default":
+            warn.append("a BaselineAdminNetworkPolicy must be named 'default' (the API rejects other names)")
+        priority = 0
+    else:
+        raw_priority = spec.get("priority")
+        if isinstance(raw_priority, bool) or not isinstance(raw_priority, int):
+            raise Invalid("spec.priority must be a number")
+        limit = 1000
+        if not 0 <= raw_priority <= limit:
+            raise Invalid(f"spec.priority {raw_priority} is out of range (0-{limit})")
+        priority = raw_priority
+    known = {"priority", "subject", "ingress", "egress", "tier"}
+    for extra in sorted(set(spec) - known):
+        warn.append(f"unknown field spec.{extra} ignored")
+    return AdminPolicy(
+        kind,
+        name,
+        api_version,
+        tier,
+        priority,
+        _subject(spec.get("subject")),
+        _rules(spec, kind, "ingress"),
+        _rules(spec, kind, "egress"),
+        manifest_of(obj),
+        origin,
+    )

@@ -1,0 +1,169 @@
+"""Validation helpers shared by the object parsers: each raises `Invalid` with the API's reason."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from kubenet_tui.engine.model import (
+    IPAddress,
+    IPNetwork,
+    LabelSelector,
+    Operator,
+    Protocol,
+    Requirement,
+)
+
+
+class Invalid(ValueError):
+    """An object the API server would reject; the message is the reason."""
+
+
+_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+def map_of(value: Any, what: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise Invalid(f"{what} must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def list_of(value: Any, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Invalid(f"{what} must be a list, not {type(value).__name__}")
+    return value
+
+
+def labels_of(value: Any, what: str) -> dict[str, str]:
+    labels = map_of(value, what)
+    out: dict[str, str] = {}
+    for key, val in labels.items():
+        if not isinstance(key, str) or key == "":
+            raise Invalid(f"{what} has an invalid key {key!r}")
+        if val is None:
+            val = ""
+        if isinstance(val, bool) or not isinstance(val, str | int | float):
+            raise Invalid(f"{what}.{key} must be a string, not {type(val).__name__}")
+        out[key] = str(val)
+    return out
+
+
+def protocol_of(value: Any, what: str) -> Protocol:
+    if value is None:
+        return Protocol.TCP
+    if not isinstance(value, str):
+        raise Invalid(f"{what}: protocol must be a string")
+    try:
+        return Protocol(value)
+    except ValueError:
+        raise Invalid(f"{what}: unsupported protocol {value!r} (TCP, UDP or SCTP)") from None
+
+
+def port_number(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"{what} must be a number, not {value!r}")
+    if not 1 <= value <= 65535:
+        raise Invalid(f"{what} {value} is out of range (1-65535)")
+    return value
+
+
+def port_name(value: str, what: str) -> str:
+    if len(value) > 15 or not _PORT_NAME.match(value) or not re.search("[a-z]", value):
+        raise Invalid(f"{what} {value!r} is not a valid port name (IANA_SVC_NAME: 1-15 lowercase letters, digits, '-')")
+    return value
+
+
+def int_or_name(value: Any, what: str) -> int | str:
+    """An IntOrString port: numbers (also digit strings, as the API accepts) or a port name."""
+    if isinstance(value, str):
+        if value.isdigit():
+            return port_number(int(value), what)
+        return port_name(value, what)
+    return port_number(value, what)
+
+
+def parse_selector(value: Any, what: str) -> LabelSelector:
+    sel = map_of(value, what)
+    unknown = set(sel) - {"matchLabels", "matchExpressions"}
+    if unknown:
+        raise Invalid(f"{what} has unknown field(s) {', '.join(sorted(unknown))}")
+    match_labels = tuple(sorted(labels_of(sel.get("matchLabels"), f"{what}.matchLabels").items()))
+    reqs = []
+    for i, raw in enumerate(list_of(sel.get("matchExpressions"), f"{what}.matchExpressions")):
+        where = f"{what}.matchExpressions[{i}]"
+        expr = map_of(raw, where)
+        key = expr.get("key")
+        if not isinstance(key, str) or not key:
+            raise Invalid(f"{where} needs a key")
+        op_text = expr.get("operator")
+        try:
+            op = Operator(str(op_text))
+        except ValueError:
+            raise Invalid(f"{where}: unknown operator {op_text!r} (In, NotIn, Exists, DoesNotExist)") from None
+        values = tuple(str(v) for v in list_of(expr.get("values"), f"{where}.values"))
+        if op in (Operator.IN, Operator.NOT_IN) and not values:
+            raise Invalid(f"{where}: operator {op.value} needs at least one value")
+        if op in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:
+            raise Invalid(f"{where}: operator {op.value} must not have values")
+        reqs.append(Requirement(key, op, values))
+    return LabelSelector(match_labels, tuple(reqs))
+
+
+def parse_cidr(value: Any, what: str) -> IPNetwork:
+    if not isinstance(value, str):
+        raise Invalid(f"{what} must be a CIDR string")
+    if "/" not in value:
+        raise Invalid(f"{what} {value!r} is not a CIDR (missing /prefix)")
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise Invalid(f"{what} {value!r} is not a valid CIDR") from None
+
+
+def parse_ip(value: Any) -> IPAddress | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def metadata_of(obj: Mapping[str, Any], namespaced: bool) -> tuple[str, str, Mapping[str, Any]]:
+    meta = map_of(obj.get("metadata"), "metadata")
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise Invalid("metadata.name is missing")
+    namespace = meta.get("namespace") if namespaced else ""
+    if namespaced and (not isinstance(namespace, str) or not namespace):
+        namespace = "default"
+    return name, str(namespace), meta
+
+
+def manifest_of(obj: Mapping[str, Any]) -> str:
+    """The object as compact JSON minus what only clutters a policy view."""
+    clean = {k: v for k, v in obj.items() if k != "status"}
+    meta = clean.get("metadata")
+    if isinstance(meta, Mapping):
+        clean["metadata"] = {
+            k: v
+            for k, v in meta.items()
+            if k not in ("managedFields", "resourceVersion", "uid", "generation", "creationTimestamp", "selfLink")
+        }
+        annotations = clean["metadata"].get("annotations")
+        if isinstance(annotations, Mapping) and "kubectl.kubernetes.io/last-applied-configuration" in annotations:
+            rest = {k: v for k, v in annotations.items() if k != "kubectl.kubernetes.io/last-applied-configuration"}
+            if rest:
+                clean["metadata"]["annotations"] = rest
+            else:
+                del clean["metadata"]["annotations"]
+    return json.dumps(clean, separators=(",", ":"), default=str)
+
+
