@@ -215,7 +215,7 @@ def evaluate_admin_tier(
         explanations.append(
             PolicyExplanation(
                 policy.kind, None, policy.name, True,
-                f"subject {policy.subject.describe()} selects {pod.key} (priority {policy.priority})",
+                f"subject {policy.subject.describe()} selects {pod.key}",
                 tuple(rules), policy.priority,
             )
         )

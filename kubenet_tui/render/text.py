@@ -64,7 +64,9 @@ def _rule_lines(text: Text, rule: RuleExplanation, direction: str, indent: str, 
         _check_line(text, check, "ports", indent + "    ")
 
 
-def _policy_lines(text: Text, policy: PolicyExplanation, direction: str, verbose: bool) -> None:
+def _policy_lines(
+    text: Text, policy: PolicyExplanation, direction: str, verbose: bool, only_matches: bool = False
+) -> None:
     if not policy.selects:
         if verbose:
             text.append(f"    {SKIP} {policy.kind} {policy.key}: {policy.selection_reason}\n", style="dim")
@@ -75,6 +77,8 @@ def _policy_lines(text: Text, policy: PolicyExplanation, direction: str, verbose
     text.append(f"{policy.kind} {policy.key}{prio}", style="bold")
     text.append(f" {policy.selection_reason}\n")
     for rule in policy.rules:
+        if only_matches and not rule.matched:
+            continue
         _rule_lines(text, rule, direction, "        ", verbose)
 
 
@@ -92,11 +96,17 @@ def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
         text.append(f"  chain: {chain}\n", style="cyan")
     for tier in d.tiers:
         shown = [p for p in tier.policies if p.selects or verbose]
+        if not verbose and d.allowed is True:
+            shown = [p for p in shown if p.matched]
         if not shown:
             continue
         text.append(f"  [{tier.tier.value} tier] {tier.outcome.value}\n", style="bold cyan")
+        # Brief output of an allowed direction: just the rules that allow it.
+        only_matches = not verbose and d.allowed is True
         for policy in tier.policies:
-            _policy_lines(text, policy, d.direction.value, verbose)
+            if only_matches and not policy.matched:
+                continue
+            _policy_lines(text, policy, d.direction.value, verbose, only_matches)
     return text
 
 
