@@ -75,9 +75,12 @@ def admin_peer_check(
         # Fail closed, as the API demands for peer forms an implementation does not understand.
         matched = action is not AdminAction.ALLOW
         verb = "matches everything" if matched else "matches nothing"
-        return Check(
-            index, matched, desc, f"peer form {peer.unknown!r} is not understood: for {action.value} it {verb} (fail closed)"
+        what = (
+            "domainNames peers name DNS names, which cannot be resolved offline"
+            if peer.unknown == "domainNames"
+            else f"peer form {peer.unknown!r} is not understood"
         )
+        return Check(index, matched, desc, f"{what}: for {action.value} it {verb} (fail closed)")
     if peer.networks is not None:
         for net in peer.networks:
             for ip in other.ips:
