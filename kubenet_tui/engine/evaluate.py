@@ -19,12 +19,14 @@ from kubenet_tui.engine.explain import (
     EndpointInfo,
     Outcome,
     Status,
+    Suggestion,
     Tier,
     TierResult,
     Verdict,
 )
 from kubenet_tui.engine.model import IPAddress, Pod, Protocol
 from kubenet_tui.engine.netpol import PeerView, PortQuery, evaluate_network_policies
+from kubenet_tui.engine.suggest import suggest
 
 
 class InputError(ValueError):
@@ -253,9 +255,15 @@ def evaluate(
     caveats.extend(c for c in found_i if c not in found_e)
     caveats.extend(_rule_caveats(egress, ingress, source, destination, index))
     status = _combine(egress, ingress)
+    suggestions: list[Suggestion] = []
+    if source.pod is not None:
+        suggestions.extend(suggest(egress, source.pod, destination.pod, _peer_view(index, destination).ips, protocol, port))
+    if destination.pod is not None:
+        suggestions.extend(suggest(ingress, destination.pod, source.pod, _peer_view(index, source).ips, protocol, port))
     return Verdict(
         source.info(), destination.info(), protocol, port, port_name, status,
         _summary(status, source, destination, query, egress, ingress), egress, ingress, tuple(caveats),
+        tuple(suggestions),
     )
 
 

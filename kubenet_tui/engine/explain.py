@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from kubenet_tui.engine.model import PolicyType, Protocol
 
@@ -160,6 +162,18 @@ class Caveat:
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    direction: Direction
+    kind: str  # "add-port", "add-peer", "new-policy", "admin"
+    summary: str
+    # Where the change goes: "namespace/name" of the policy and the rule index, when editing one.
+    policy: str | None = None
+    rule: int | None = None
+    # The YAML fragment to add, as plain data (renderers dump it); empty for "admin".
+    fragment: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class EndpointInfo:
     kind: str  # "pod" or "ip"
     name: str  # "namespace/pod" or the IP address
@@ -178,6 +192,7 @@ class Verdict:
     egress: DirectionVerdict
     ingress: DirectionVerdict
     caveats: tuple[Caveat, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
 
     @property
     def allowed(self) -> bool | None:

@@ -107,4 +107,15 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "ingress": direction_json(v.ingress),
         "decidingRules": [rule_ref_json(r) for r in v.deciding_rules],
         "caveats": [{"code": c.code, "message": c.message} for c in v.caveats],
+        "suggestions": [
+            {
+                "direction": s.direction.value,
+                "kind": s.kind,
+                "summary": s.summary,
+                "policy": s.policy,
+                "rule": s.rule,
+                "fragment": dict(s.fragment),
+            }
+            for s in v.suggestions
+        ],
     }

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
 from rich.text import Text
 
 from kubenet_tui.engine.explain import (
@@ -124,8 +128,22 @@ def verdict_text(v: Verdict, verbose: bool = True) -> Text:
     for d in (v.egress, v.ingress):
         text.append_text(direction_text(d, verbose))
         text.append("\n")
+    if v.suggestions:
+        text.append("To allow it:\n", style="bold magenta")
+        for suggestion in v.suggestions:
+            text.append(f"  → {suggestion.summary}\n", style="magenta")
+            if suggestion.fragment:
+                text.append(_indent(suggestion_yaml(suggestion.fragment), "      "), style="dim")
     if v.caveats:
         text.append("Caveats:\n", style="bold yellow")
         for caveat in v.caveats:
             text.append(f"  ! {caveat.message}\n", style="yellow")
     return text
+
+
+def suggestion_yaml(fragment: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(dict(fragment), sort_keys=False, default_flow_style=False)
+
+
+def _indent(block: str, prefix: str) -> str:
+    return "".join(prefix + line + "\n" for line in block.splitlines())
