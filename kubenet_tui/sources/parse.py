@@ -376,25 +376,25 @@ class ObjectCollector:
         try:
             if kind == "Namespace":
                 ns = parse_namespace(obj)
-                self.namespaces[ns.name] = ns
+                self._keep(self.namespaces, ns.name, ns, warnings)
             elif kind == "Pod":
                 pod = parse_pod(obj)
-                self.pods[pod.key] = pod
+                self._keep(self.pods, pod.key, pod, warnings)
             elif kind == "Service":
                 svc = parse_service(obj)
-                self.services[svc.key] = svc
+                self._keep(self.services, svc.key, svc, warnings)
             elif kind == "EndpointSlice":
                 eps = parse_endpoint_slice(obj)
-                self.endpoint_slices[f"{eps.namespace}/{eps.name}"] = eps
+                self._keep(self.endpoint_slices, f"{eps.namespace}/{eps.name}", eps, warnings)
             elif kind == "NetworkPolicy":
                 policy = parse_network_policy(obj, warnings, origin)
-                self.network_policies[policy.key] = policy
+                self._keep(self.network_policies, policy.key, policy, warnings)
             elif kind == "Node":
                 node = parse_node(obj)
-                self.nodes[node.name] = node
+                self._keep(self.nodes, node.name, node, warnings)
             elif kind in ADMIN_KINDS:
                 admin = parse_admin_policy(obj, warnings, origin)
-                self.admin_policies[f"{admin.kind}/{admin.name}"] = admin
+                self._keep(self.admin_policies, f"{admin.kind}/{admin.name}", admin, warnings)
             else:
                 # Counted, not kept: Secrets and every other kind the engine does not need.
                 self.ignored_kinds[kind] += 1
@@ -409,6 +409,13 @@ class ObjectCollector:
             self.problems.append(
                 Problem("warning", origin, message, kind, str(namespace) if namespace else None, str(name) if name else None)
             )
+
+    @staticmethod
+    def _keep(store: dict[str, Any], key: str, obj: Any, warnings: list[str]) -> None:
+        """Later objects replace earlier ones with the same identity, as `kubectl apply` would; say so."""
+        if key in store:
+            warnings.append("loaded more than once: this copy replaces the earlier one")
+        store[key] = obj
 
     def cluster(self) -> Cluster:
         def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -81,10 +81,11 @@ def port_name(value: str, what: str) -> str:
 
 
 def int_or_name(value: Any, what: str) -> int | str:
-    """An IntOrString port: numbers (also digit strings, as the API accepts) or a port name."""
+    """An IntOrString port: a number, or a port name. The API rejects digit strings such as "80"
+    (a name needs a letter), so a quoted number here is an error, not a number."""
     if isinstance(value, str):
         if value.isdigit():
-            return port_number(int(value), what)
+            raise Invalid(f"{what} {value!r} is a string: write the number unquoted, or use a port name")
         return port_name(value, what)
     return port_number(value, what)
 
