@@ -1,0 +1,1 @@
+"""Tests of manifest loading: formats, sources, bad input, and the loader's never-raise property."""
