@@ -298,8 +298,8 @@ def test_cluster_ip_service_has_no_external_caveat() -> None:
 
 @pytest.mark.parametrize("style", [s for s in ADMIN_STYLES if s.is_cnp], ids=lambda s: s.name)
 @pytest.mark.xfail(strict=True, reason=(
-    "engine bug (or SEMANTICS.md 4 gap): Service hairpin traffic back to the calling pod is reported allowed by the "
-    "'a pod cannot block access to itself' rule; upstream conformance CNPAdminTierHairpin expects an Admin "
+    "engine bug: Service hairpin traffic back to the calling pod is reported allowed by the loopback rule "
+    "('a pod cannot block access to itself', SEMANTICS.md 4); upstream conformance CNPAdminTierHairpin expects an Admin "
     "ClusterNetworkPolicy ingress Deny to drop hairpin traffic through the Service, so the self backend must be "
     "blocked too"))
 def test_conformance_hairpin_through_the_service_is_subject_to_admin_deny(style: Style) -> None:
@@ -315,3 +315,31 @@ def test_conformance_hairpin_through_the_service_is_subject_to_admin_deny(style:
     sv = svc_check(cluster, "gryffindor/harry-0", "svc/gryffindor/harry-potter-hairpin-service", "80")
     assert {b.name: b.allowed for b in sv.backends} == {"gryffindor/harry-0": False, "gryffindor/harry-1": False}
     assert "SOME BACKENDS" not in sv.summary
+
+
+def test_dual_stack_slices_list_each_backend_once() -> None:
+    # a dual-stack Service has one EndpointSlice per address family, naming the same pods
+    slices = [
+        endpoint_slice("payments", "api-v4", "api", [endpoint(API_NEW_IP, True, "api-new")],
+                       [{"name": "https", "port": 8443, "protocol": "TCP"}]),
+        endpoint_slice("payments", "api-v6", "api", [endpoint("fd00:2::10", True, "api-new")],
+                       [{"name": "https", "port": 8443, "protocol": "TCP"}], address_type="IPv6"),
+    ]
+    sv = svc_check(shop(*slices), FRONTEND, "svc/payments/api", "443")
+    assert [b.name for b in sv.backends] == [API_NEW]
+
+
+def test_unnamed_single_port_matches_the_unnamed_slice_port() -> None:
+    objs = [service("payments", "plain", None, [sport(None, 80, 8443)]),
+            endpoint_slice("payments", "plain-1", "plain", [endpoint(API_NEW_IP, True, "api-new")],
+                           [{"name": "", "port": 8443, "protocol": "TCP"}])]
+    (backend,) = svc_check(shop(*objs), FRONTEND, "svc/payments/plain").backends
+    assert (backend.name, backend.port, backend.allowed) == (API_NEW, 8443, True)
+
+
+def test_target_port_name_given_instead_of_the_service_port_name() -> None:
+    renamed = service("payments", "renamed", {"app": "api"}, [sport("web", 443, "https")])
+    with pytest.raises(InputError) as err:
+        svc_check(shop(renamed), FRONTEND, "svc/payments/renamed", "https")
+    message = str(err.value)
+    assert "targetPort" in message and "443" in message and "web" in message

@@ -18,6 +18,7 @@ from .kit import (
     all_ns_peer,
     check,
     load,
+    netpol,
     networks_peer,
     ns_peer,
     ns_subject,
@@ -230,3 +231,30 @@ def test_domain_names_in_deny_rule_matches_everything(style: Style) -> None:
     verdict = check(loaded.cluster, HARRY, LUNA, 80)
     assert verdict.status is Status.BLOCKED
     assert verdict.egress.deciding_rules[0].rule_name == "deny-dns"
+
+
+# -- directions are independent; namespaces known only by name -----------------------------------------
+
+
+@by_style
+def test_egress_accept_at_the_source_does_not_bypass_ingress_at_the_destination(style: Style) -> None:
+    # v1beta1: Accept on egress means "no further egress ... rules will be processed but any ingress rules
+    # at the destination do apply"
+    loaded = load(style.admin("let-out", 5, GRYF, egress=[rule("allow", ns_peer("hufflepuff"), name="to-huff")]),
+                  netpol("hufflepuff", "deny-in", {}, ["Ingress"]))
+    verdict = check(loaded.cluster, HARRY, "hufflepuff/cedric-0", 80)
+    assert verdict.status is Status.BLOCKED
+    assert verdict.egress.allowed is True and verdict.egress.decided_by is Tier.ADMIN
+    assert verdict.ingress.allowed is False and verdict.ingress.decided_by is Tier.NETWORK_POLICY
+    assert "ingress at the destination" in verdict.summary
+
+
+@by_style
+def test_subject_by_namespace_name_works_without_the_namespace_object(style: Style) -> None:
+    # a single manifest file often holds pods but not their Namespace: the name label still exists
+    ghost = pod("ghost", "boo", "10.0.8.8", {"app": "boo"})
+    loaded = load(style.admin("ghost-guard", 5, ns_subject("ghost"), ingress=[rule("deny", ns_peer("slytherin"), name="d")]),
+                  ghost)
+    verdict = check(loaded.cluster, DRACO, "ghost/boo", 80)
+    assert verdict.status is Status.BLOCKED
+    assert verdict.ingress.deciding_rules[0].name == "ghost-guard"
