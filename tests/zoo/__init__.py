@@ -1,0 +1,1 @@
+"""The policy zoo: named fixture policies (Kubernetes docs, upstream e2e, pathological) and their truth tables."""
