@@ -1,0 +1,128 @@
+"""Which network plugin runs in the cluster, and whether it enforces NetworkPolicy at all.
+
+Pure: reads model pods only (their names and labels: the agents run as DaemonSet pods whose labels and
+name prefixes are stable across installs), so the live, file and demo sources can all use it. Verdicts
+assume NetworkPolicy is enforced; when the plugin found does not enforce it (Flannel alone is the classic
+case) or nothing can be identified, the notices returned here go on every verdict as caveats.
+
+Use from any source, before `collector.cluster()`:
+    collector.notices.extend(detect_cni(collector.pods.values()).notices())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from kubenet_tui.engine.model import Pod
+
+
+@dataclass(frozen=True)
+class Plugin:
+    name: str
+    enforces: bool | None  # None: depends on how it was configured
+    labels: tuple[tuple[str, str], ...]  # any one of these labels identifies its agent pods
+    prefix: str  # DaemonSet pod name prefix ("calico-node-"), used when labels were customised
+    note: str = ""
+
+
+PLUGINS: tuple[Plugin, ...] = (
+    Plugin("Calico", True, (("k8s-app", "calico-node"),), "calico-node-"),
+    Plugin("Canal (Calico policy, Flannel network)", True, (("k8s-app", "canal"),), "canal-"),
+    Plugin("Cilium", True, (("k8s-app", "cilium"),), "cilium-"),
+    Plugin("Weave Net", True, (("name", "weave-net"),), "weave-net-"),
+    Plugin("Antrea", True, (("component", "antrea-agent"),), "antrea-agent-"),
+    Plugin("OVN-Kubernetes", True, (("app", "ovnkube-node"),), "ovnkube-node-"),
+    Plugin("Kube-OVN", True, (("app", "kube-ovn-cni"),), "kube-ovn-cni-"),
+    Plugin("kube-router", True, (("k8s-app", "kube-router"),), "kube-router-"),
+    Plugin("Azure Network Policy Manager", True, (("k8s-app", "azure-npm"),), "azure-npm-"),
+    Plugin("kube-network-policies", True, (("k8s-app", "kube-network-policies"),), "kube-network-policies-"),
+    Plugin("AWS VPC CNI", None, (("k8s-app", "aws-node"),), "aws-node-",
+           "it enforces NetworkPolicy only when its network policy agent is enabled "
+           "(enableNetworkPolicy on the aws-node DaemonSet / EKS add-on)"),
+    Plugin("kindnet", None, (("app", "kindnet"),), "kindnet-",
+           "recent kindnet versions (kind v0.24 and later) enforce NetworkPolicy, older ones do not"),
+    Plugin("Flannel", False, (("app", "flannel"), ("k8s-app", "flannel")), "kube-flannel-ds-",
+           "Flannel provides pod networking only and does not enforce NetworkPolicy"),
+)
+
+SYSTEM_NAMESPACES = frozenset({
+    "kube-system", "calico-system", "tigera-operator", "kube-flannel", "cilium", "antrea-system",
+    "ovn-kubernetes", "openshift-ovn-kubernetes", "kube-ovn", "weave",
+})
+
+
+def _matches(plugin: Plugin, labels: Mapping[str, str], name: str) -> bool:
+    if any(labels.get(k) == v for k, v in plugin.labels):
+        return True
+    # Name prefix, followed by the DaemonSet's 5-character suffix only (calico-node-x7k2p, not
+    # calico-node-exporter-...).
+    return name.startswith(plugin.prefix) and len(name) - len(plugin.prefix) == 5
+
+
+@dataclass(frozen=True)
+class CniDetection:
+    plugins: tuple[Plugin, ...]
+    evidence: tuple[str, ...]  # pod keys that identified the plugins
+    system_pods_seen: bool  # whether any pod of a system namespace was there to look at
+    unreadable: str | None = None  # why the system pods could not be read, if they could not
+
+    @property
+    def enforcement(self) -> str:
+        """"enforced", "not-enforced", "unknown" (depends on configuration) or "unidentified"."""
+        if not self.plugins:
+            return "unidentified"
+        if any(p.enforces for p in self.plugins):
+            return "enforced"
+        if any(p.enforces is None for p in self.plugins):
+            return "unknown"
+        return "not-enforced"
+
+    def summary(self) -> str:
+        """One line for a status bar: "network plugin: Calico (enforces NetworkPolicy)"."""
+        if not self.plugins:
+            return "network plugin: not identified"
+        names = ", ".join(p.name for p in self.plugins)
+        words = {"enforced": "enforces NetworkPolicy", "not-enforced": "does NOT enforce NetworkPolicy",
+                 "unknown": "NetworkPolicy enforcement depends on its configuration"}
+        return f"network plugin: {names} ({words[self.enforcement]})"
+
+    def notices(self, quiet_without_system_pods: bool = False) -> tuple[str, ...]:
+        """Caveats for every verdict, when enforcement is not established. With
+        `quiet_without_system_pods` (manifest files that are not a cluster dump), say nothing when no
+        system pod was there to look at."""
+        state = self.enforcement
+        if state == "enforced":
+            return ()
+        if state == "not-enforced":
+            names = ", ".join(p.name for p in self.plugins)
+            notes = "; ".join(p.note for p in self.plugins if p.note)
+            return (f"NOT ENFORCED: the network plugin is {names}, which does not enforce NetworkPolicy ({notes}). "
+                    "Policies exist but nothing enforces them, so this traffic is in fact allowed; the verdict "
+                    "shows what the policies say.",)
+        if state == "unknown":
+            notes = "; ".join(f"{p.name}: {p.note}" for p in self.plugins if p.enforces is None and p.note)
+            return (f"network plugin {', '.join(p.name for p in self.plugins)}: whether NetworkPolicy is enforced "
+                    f"depends on its configuration ({notes}); the verdict assumes it is.",)
+        if quiet_without_system_pods and not self.system_pods_seen and self.unreadable is None:
+            return ()
+        why = (f"the pods of kube-system could not be read ({self.unreadable})" if self.unreadable
+               else "no known network plugin agent was found among the pods read")
+        return (f"network plugin not identified: {why}; the verdict assumes NetworkPolicy is enforced, "
+                "which depends on the plugin.",)
+
+
+def detect_cni(pods: Iterable[Pod], unreadable: str | None = None) -> CniDetection:
+    """The plugins whose agent pods are present. `unreadable`: why system pods could not be read."""
+    found: dict[str, Plugin] = {}
+    evidence: dict[str, str] = {}
+    seen_system = False
+    for pod in pods:
+        if pod.namespace in SYSTEM_NAMESPACES:
+            seen_system = True
+        for plugin in PLUGINS:
+            if plugin.name not in found and _matches(plugin, pod.labels, pod.name):
+                found[plugin.name] = plugin
+                evidence[plugin.name] = pod.key
+    order = [p for p in PLUGINS if p.name in found]
+    return CniDetection(tuple(order), tuple(evidence[p.name] for p in order), seen_system, unreadable)

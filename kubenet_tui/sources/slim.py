@@ -1,0 +1,69 @@
+"""Trim API objects to what the policy engine reads, as they arrive, before anything keeps them.
+
+A real pod is several kilobytes of JSON (managedFields, env, volumes, statuses); 50,000 of them kept
+whole would cost hundreds of megabytes for nothing. Trimming also keeps what a snapshot export writes
+free of environment variables and other values that do not belong in a bug report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_DROPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a mapping, else an empty one: API objects may omit any section."""
+    return value if isinstance(value, dict) else {}
+
+
+def _meta(obj: dict[str, Any], annotations: bool = False) -> dict[str, Any]:
+    meta = as_dict(obj.get("metadata"))
+    out: dict[str, Any] = {k: meta[k] for k in ("name", "namespace", "labels", "uid", "resourceVersion") if k in meta}
+    if annotations and isinstance(meta.get("annotations"), dict):
+        kept = {k: v for k, v in meta["annotations"].items() if k not in _DROPPED_ANNOTATIONS}
+        if kept:
+            out["annotations"] = kept
+    return out
+
+
+def _containers(spec: dict[str, Any], group: str) -> list[dict[str, Any]] | None:
+    containers = spec.get(group)
+    if not isinstance(containers, list):
+        return None
+    out = []
+    for c in containers:
+        if isinstance(c, dict):
+            out.append({k: c[k] for k in ("name", "image", "ports") if k in c})
+    return out
+
+
+def slim(kind: str, obj: dict[str, Any], api_version: str) -> dict[str, Any]:
+    """The object reduced to what the parser uses, with `kind` and `apiVersion` set (list items lack them)."""
+    head: dict[str, Any] = {"apiVersion": api_version, "kind": kind}
+    if kind == "Pod":
+        spec = as_dict(obj.get("spec"))
+        status = as_dict(obj.get("status"))
+        slim_spec: dict[str, Any] = {k: spec[k] for k in ("hostNetwork", "nodeName") if k in spec}
+        for group in ("initContainers", "containers"):
+            containers = _containers(spec, group)
+            if containers is not None:
+                slim_spec[group] = containers
+        return {**head, "metadata": _meta(obj), "spec": slim_spec,
+                "status": {k: status[k] for k in ("phase", "podIP", "podIPs") if k in status}}
+    if kind == "Namespace":
+        return {**head, "metadata": _meta(obj)}
+    if kind == "Node":
+        status = as_dict(obj.get("status"))
+        return {**head, "metadata": _meta(obj),
+                "status": {k: status[k] for k in ("addresses",) if k in status}}
+    if kind == "Service":
+        spec = as_dict(obj.get("spec"))
+        keep = ("selector", "ports", "type", "clusterIP", "clusterIPs", "externalTrafficPolicy")
+        return {**head, "metadata": _meta(obj), "spec": {k: spec[k] for k in keep if k in spec}}
+    if kind == "EndpointSlice":
+        return {**head, "metadata": _meta(obj),
+                **{k: obj[k] for k in ("addressType", "endpoints", "ports") if k in obj}}
+    # Policies of every tier: the spec is the point; status and bookkeeping are not.
+    return {**head, "metadata": _meta(obj, annotations=True),
+            **{k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata", "status")}}
