@@ -97,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scope_args(matrix, repeatable=True)
     matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary"), default="text",
                         help="text grid, json, only the blocked pairs, or per-namespace summary")
+
+    snapshot = sub.add_parser("snapshot", help="save what was read from the cluster as one YAML file",
+                              description="Write what was read from the live cluster as one YAML file that "
+                                          "-f loads back (offline replay, bug reports).")
+    _add_source_args(snapshot)
+    _add_scope_args(snapshot, repeatable=True)
+    snapshot.add_argument("-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)")
     return parser
 
 
@@ -120,8 +127,39 @@ def make_source(args: argparse.Namespace) -> Source:
         namespaces=tuple(args.namespace),
         all_namespaces=args.all_namespaces,
         request_timeout=args.request_timeout,
+        needed_namespaces=_named_namespaces(args),
     ))
     return live
+
+
+def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
+    """Namespaces of the pods/services a command names: the live source reads them even outside -n,
+    or when cluster-wide reads are forbidden."""
+    names = []
+    for text in (getattr(args, "source", None), getattr(args, "destination", None)):
+        if isinstance(text, str):
+            parts = text.removeprefix("svc/").split("/")
+            if len(parts) == 2 and parts[0]:
+                names.append(parts[0])
+    return tuple(names)
+
+
+def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, err: Console) -> int:
+    from kubenet_tui.sources.export import write_snapshot
+    from kubenet_tui.sources.live import LiveSource
+
+    if not isinstance(source, LiveSource):
+        raise UsageError("snapshot saves what was read from a live cluster; -f/--demo data are files already")
+    if args.output == "-":
+        count = write_snapshot(source.objects(), snapshot, sys.stdout)
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                count = write_snapshot(source.objects(), snapshot, out)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        err.print(f"kubenet-tui: wrote {count} objects to {args.output}", markup=False, highlight=False)
+    return 0
 
 
 def _report_problems(snapshot: Snapshot, err: Console) -> None:
@@ -244,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(args, snapshot, out)
         if args.command == "matrix":
             return run_matrix(args, snapshot, out)
+        if args.command == "snapshot":
+            return run_snapshot(args, source, snapshot, err)
         return run_overview(snapshot, out)
     except (UsageError, InputError, SourceError) as exc:
         err.print(f"kubenet-tui: error: {exc}", markup=False, highlight=False, soft_wrap=True)
