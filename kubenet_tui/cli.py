@@ -184,11 +184,11 @@ def _protocol(text: str) -> Protocol:
 def run_check(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int:
     protocol = _protocol(args.protocol)
     index = snapshot.cluster.index
-    if args.source.startswith("svc/"):
+    if args.source.startswith(("svc/", "service/")):
         raise UsageError(f"{args.source}: a Service cannot be a source (traffic comes from its pods; "
                          "give one of them as NAMESPACE/POD)")
     source = resolve_end(index, args.source)
-    if args.destination.startswith("svc/"):
+    if args.destination.startswith(("svc/", "service/")):
         from kubenet_tui.engine.services import evaluate_service, resolve_service
 
         service = resolve_service(index, args.destination)

@@ -146,6 +146,15 @@ def admin_port_check(port: AdminPort, index: int, query: PortQuery, destination:
     return Check(index, False, desc, f"{desc} does not include {query.port}")
 
 
+def _effective_action(rule: AdminRule) -> AdminAction:
+    """The action a rule really has. A peer form this engine does not know makes the whole rule
+    fail closed, as the API specifies: Allow/Accept then matches nothing, and Deny or Pass
+    become "deny all"."""
+    if any(p.unknown is not None for p in rule.peers) and rule.action is not AdminAction.ALLOW:
+        return AdminAction.DENY
+    return rule.action
+
+
 def admin_rule_explanation(
     rule: AdminRule,
     index: int,
@@ -162,6 +171,15 @@ def admin_rule_explanation(
         ports: tuple[Check, ...] = (Check(None, True, "every port", "the rule lists no ports: every port and protocol"),)
     else:
         ports = tuple(admin_port_check(p, i, query, destination) for i, p in enumerate(rule.ports))
+    unknown = next((p.unknown for p in rule.peers if p.unknown is not None), None)
+    if unknown is not None:
+        if rule.action is AdminAction.ALLOW:
+            reason = f"fail closed: peer form {unknown!r} is not understood, so this {rule.action_text} rule matches nothing"
+            return RuleExplanation(index, False, peers, ports, reason, rule.action_text, rule.name)
+        reason = (f"fail closed: peer form {unknown!r} is not understood, so this {rule.action_text} rule "
+                  "denies all traffic")
+        action = rule.action_text if rule.action is AdminAction.DENY else f"Deny (fail closed, written {rule.action_text})"
+        return RuleExplanation(index, True, peers, ports, reason, action, rule.name)
     peer_ok = any(c.matched for c in peers)
     port_ok = any(c.matched for c in ports)
     if peer_ok and port_ok:
@@ -171,6 +189,24 @@ def admin_rule_explanation(
     else:
         reason = "the peer matches but no port does"
     return RuleExplanation(index, peer_ok and port_ok, peers, ports, reason, rule.action_text, rule.name)
+
+
+def _first_match(
+    policy: AdminPolicy,
+    direction: Direction,
+    other: PeerView,
+    query: PortQuery,
+    destination: Pod | None,
+    cluster: ClusterIndex,
+) -> tuple[list[RuleExplanation], RuleExplanation | None]:
+    """Rules in written order up to the first that matches (the rest are never reached)."""
+    rules: list[RuleExplanation] = []
+    for i, rule in enumerate(policy.rules(direction.policy_type)):
+        explanation = admin_rule_explanation(rule, i, direction, other, query, destination, cluster)
+        rules.append(explanation)
+        if explanation.matched:
+            return rules, explanation
+    return rules, None
 
 
 def evaluate_admin_tier(
@@ -186,7 +222,6 @@ def evaluate_admin_tier(
     """Run one cluster-scoped tier at `pod`; `policies` come sorted by priority."""
     ns_labels = cluster.namespace_labels(pod.namespace)
     explanations: list[PolicyExplanation] = []
-    caveats: list[Caveat] = []
     selecting: list[AdminPolicy] = []
     for policy in policies:
         why_not = subject_mismatch(policy.subject, pod, ns_labels)
@@ -196,25 +231,8 @@ def evaluate_admin_tier(
             )
             continue
         selecting.append(policy)
-    priorities = [p.priority for p in selecting]
-    for prio in sorted({p for p in priorities if priorities.count(p) > 1}):
-        names = ", ".join(p.name for p in selecting if p.priority == prio)
-        caveats.append(
-            Caveat(
-                "ambiguous-priority",
-                f"{tier.value} policies {names} share priority {prio} and all select {pod.key}: "
-                "their relative order is undefined; this tool evaluates them by name",
-            )
-        )
     for policy in selecting:
-        rules: list[RuleExplanation] = []
-        decided: RuleExplanation | None = None
-        for i, rule in enumerate(policy.rules(direction.policy_type)):
-            explanation = admin_rule_explanation(rule, i, direction, other, query, destination, cluster)
-            rules.append(explanation)
-            if explanation.matched:
-                decided = explanation
-                break
+        rules, decided = _first_match(policy, direction, other, query, destination, cluster)
         explanations.append(
             PolicyExplanation(
                 policy.kind, None, policy.name, True,
@@ -224,18 +242,49 @@ def evaluate_admin_tier(
         )
         if decided is not None:
             rule = policy.rules(direction.policy_type)[decided.index]
+            action = _effective_action(rule)
             ref = RuleRef(
                 policy.kind, None, policy.name, direction, decided.index,
-                decided.matched_peer, decided.matched_port, rule.name, rule.action_text,
+                decided.matched_peer, decided.matched_port, rule.name, decided.action,
             )
-            outcome = _OUTCOME[rule.action]
+            outcome = _OUTCOME[action]
             verb = {Outcome.ALLOW: "allowed", Outcome.DENY: "denied", Outcome.PASS: "passed on"}[outcome]
+            caveats = _ambiguity(tier, policy, selecting, pod, direction, other, query, destination, cluster)
             return (
-                TierResult(tier, outcome, f"{verb} by {ref.label()} ({rule.action_text})", (ref,), tuple(explanations)),
-                tuple(caveats),
+                TierResult(tier, outcome, f"{verb} by {ref.label()} ({decided.action})", (ref,), tuple(explanations)),
+                caveats,
             )
     if not selecting:
         summary = f"no {tier.value} policy selects {pod.key}"
     else:
         summary = f"no {direction.value} rule of the {tier.value} policies selecting {pod.key} matches"
-    return TierResult(tier, Outcome.NO_DECISION, summary, (), tuple(explanations)), tuple(caveats)
+    return TierResult(tier, Outcome.NO_DECISION, summary, (), tuple(explanations)), ()
+
+
+def _ambiguity(
+    tier: Tier,
+    decider: AdminPolicy,
+    selecting: list[AdminPolicy],
+    pod: Pod,
+    direction: Direction,
+    other: PeerView,
+    query: PortQuery,
+    destination: Pod | None,
+    cluster: ClusterIndex,
+) -> tuple[Caveat, ...]:
+    """Equal priorities are ambiguous only when another policy could match this same connection."""
+    rivals = [
+        p.name for p in selecting
+        if p is not decider and p.priority == decider.priority
+        and _first_match(p, direction, other, query, destination, cluster)[1] is not None
+    ]
+    if not rivals:
+        return ()
+    return (
+        Caveat(
+            "ambiguous-priority",
+            f"{tier.value} policies {decider.name} and {', '.join(rivals)} share priority {decider.priority} and "
+            f"all match this {direction.value} connection at {pod.key}: implementations may apply any of them; "
+            "this tool applies them in name order",
+        ),
+    )

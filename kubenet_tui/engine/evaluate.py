@@ -241,13 +241,7 @@ def evaluate(
                            Status.NOT_EVALUATED, summary, skipped_e, skipped_i, tuple(caveats))
 
     if source.pod is not None and source.pod is destination.pod:
-        summary = f"{source.name} -> itself: a pod cannot block traffic to itself"
-        caveats.append(Caveat("loopback", "the Kubernetes docs state a pod cannot block access to itself; "
-                                          "CNIs differ, which is why the upstream e2e suite does not probe it"))
-        egress = _unevaluated(Direction.EGRESS, source, summary)
-        ingress = _unevaluated(Direction.INGRESS, destination, summary)
-        return Verdict(source.info(), destination.info(), protocol, port, port_name,
-                       Status.ALLOWED, summary, egress, ingress, tuple(caveats))
+        return _loopback(index, source.pod, query, port_name, caveats)
 
     egress, found_e = _side(index, source, Direction.EGRESS, destination, query, destination.pod)
     ingress, found_i = _side(index, destination, Direction.INGRESS, source, query, destination.pod)
@@ -265,6 +259,33 @@ def evaluate(
         _summary(status, source, destination, query, egress, ingress), egress, ingress, tuple(caveats),
         tuple(suggestions),
     )
+
+
+def _loopback(index: ClusterIndex, pod: Pod, query: PortQuery, port_name: str | None, caveats: list[Caveat]) -> Verdict:
+    """A pod to itself (also hairpin through its own Service). NetworkPolicies cannot block it, per
+    the Kubernetes docs; the admin tier can (upstream conformance: CNPAdminTierHairpin)."""
+    end = End(pod=pod)
+    view = _peer_view(index, end)
+    caveats.append(Caveat("loopback", "the Kubernetes docs state a pod cannot block access to itself with "
+                                      "NetworkPolicies; CNIs differ, which is why the upstream e2e suite does "
+                                      "not probe it. Admin-tier rules still apply (hairpin)."))
+    summary = f"{pod.key} -> itself: NetworkPolicies cannot block a pod's traffic to itself"
+    sides: list[DirectionVerdict] = []
+    for direction in (Direction.EGRESS, Direction.INGRESS):
+        if index.admin_policies and not pod.host_network:
+            result, found = evaluate_admin_tier(Tier.ADMIN, index.admin_policies, index, pod, direction, view, query, pod)
+            caveats.extend(c for c in found if c not in caveats)
+            if result.outcome is Outcome.DENY:
+                sides.append(DirectionVerdict(direction, pod.key, True, False, result.summary, False, (), Tier.ADMIN,
+                                              (result,)))
+                continue
+        sides.append(_unevaluated(direction, end, summary))
+    egress, ingress = sides
+    status = _combine(egress, ingress)
+    if status is Status.BLOCKED:
+        summary = f"{pod.key} -> itself on {query.port or 'every port'} is BLOCKED by the admin tier"
+    return Verdict(end.info(), end.info(), query.protocol, query.port, port_name, status, summary,
+                   egress, ingress, tuple(caveats))
 
 
 def _rule_caveats(

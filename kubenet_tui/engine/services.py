@@ -187,6 +187,8 @@ def evaluate_service(
     if index.slices_by_service.get(service.key):
         origin = "EndpointSlices"
         for name, pod, end, port, ready, note in _backends_from_slices(index, service, service_port):
+            if not note and end is not None and end.pod is None and source.pod is None:
+                note = "both ends are outside the cluster: no pod policy applies to this backend"
             if note or end is None:
                 backends.append(Backend(name, port, ready, None, note))
                 continue

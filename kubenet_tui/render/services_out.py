@@ -26,6 +26,7 @@ def service_verdict_json(sv: ServiceVerdict) -> dict[str, Any]:
         "backends": [
             {
                 "pod": b.name,
+                "kind": "ip" if b.verdict is not None and b.verdict.destination.kind == "ip" else "pod",
                 "port": b.port,
                 "ready": b.ready,
                 "allowed": b.allowed,

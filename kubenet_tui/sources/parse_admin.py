@@ -3,6 +3,7 @@ v1beta1) objects into the one normalised `AdminPolicy` model the engine evaluate
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,8 @@ _KNOWN_PEERS = {"namespaces", "pods", "networks", "nodes"}
 
 def _pods(value: Any, where: str) -> NamespacedPods:
     pods = map_of(value, where)
+    if pods.get("podSelector") is None:
+        raise Invalid(f"{where}.podSelector is required (use {{}} for every pod)")
     return NamespacedPods(
         parse_selector(pods.get("namespaceSelector"), f"{where}.namespaceSelector"),
         parse_selector(pods.get("podSelector"), f"{where}.podSelector"),
@@ -59,7 +62,7 @@ def _subject(value: Any) -> AdminSubject:
     raise Invalid("spec.subject must set namespaces or pods")
 
 
-def _peer(value: Any, where: str, egress: bool) -> AdminPeer:
+def _peer(value: Any, where: str, egress: bool, canonical_cidrs: bool) -> AdminPeer:
     peer = map_of(value, where)
     known = [k for k in peer if k in _KNOWN_PEERS]
     unknown = [k for k in peer if k not in _KNOWN_PEERS]
@@ -78,6 +81,10 @@ def _peer(value: Any, where: str, egress: bool) -> AdminPeer:
     if form == "nodes":
         return AdminPeer(nodes=parse_selector(peer[form], f"{where}.nodes"))
     nets = tuple(parse_cidr(n, f"{where}.networks[{i}]") for i, n in enumerate(list_of(peer[form], f"{where}.networks")))
+    if canonical_cidrs:
+        for i, (raw, net) in enumerate(zip(list_of(peer[form], where), nets, strict=True)):
+            if ipaddress.ip_address(str(raw).split("/")[0]) != net.network_address:
+                raise Invalid(f"{where}.networks[{i}] {raw!r} has host bits set (write {net})")
     if not nets:
         raise Invalid(f"{where}.networks needs at least one CIDR")
     return AdminPeer(networks=nets)
@@ -99,13 +106,13 @@ def _v1alpha1_port(value: Any, where: str) -> AdminPort:
         spec = map_of(body, f"{where}.portRange")
         start = port_number(spec.get("start"), f"{where}.portRange.start")
         end = port_number(spec.get("end"), f"{where}.portRange.end")
-        if end < start:
-            raise Invalid(f"{where}.portRange: end {end} is below start {start}")
+        if end <= start:
+            raise Invalid(f"{where}.portRange: end {end} must be greater than start {start}")
         return AdminPort(protocol_of(spec.get("protocol"), where), start, end)
     raise Invalid(f"{where}: unknown port form {form!r}")
 
 
-def _cnp_protocol(value: Any, where: str) -> AdminPort:
+def _cnp_protocol(value: Any, where: str, warn: list[str]) -> AdminPort:
     entry = map_of(value, where)
     if len(entry) != 1:
         raise Invalid(f"{where} must set exactly one of tcp, udp, sctp, destinationNamedPort")
@@ -120,6 +127,7 @@ def _cnp_protocol(value: Any, where: str) -> AdminPort:
     spec = map_of(body, f"{where}.{form}")
     dest = spec.get("destinationPort")
     if dest is None:
+        warn.append(f"{where}.{form} has no destinationPort (the API requires one): read as every {protocol.value} port")
         return AdminPort(protocol)
     dest = map_of(dest, f"{where}.{form}.destinationPort")
     if "number" in dest:
@@ -128,13 +136,15 @@ def _cnp_protocol(value: Any, where: str) -> AdminPort:
         rng = map_of(dest["range"], f"{where}.{form}.destinationPort.range")
         start = port_number(rng.get("start"), f"{where}.range.start")
         end = port_number(rng.get("end"), f"{where}.range.end")
-        if end < start:
-            raise Invalid(f"{where}.range: end {end} is below start {start}")
+        if end <= start:
+            raise Invalid(f"{where}.range: end {end} must be greater than start {start}")
         return AdminPort(protocol, start, end)
     raise Invalid(f"{where}.{form}.destinationPort must set number or range")
 
 
-def _rules(spec: Mapping[str, Any], kind: str, direction: str) -> tuple[AdminRule, ...]:
+def _rules(
+    spec: Mapping[str, Any], kind: str, direction: str, warn: list[str], canonical_cidrs: bool
+) -> tuple[AdminRule, ...]:
     egress = direction == "egress"
     peer_key = "to" if egress else "from"
     actions = _ACTIONS[kind]
@@ -145,15 +155,29 @@ def _rules(spec: Mapping[str, Any], kind: str, direction: str) -> tuple[AdminRul
         action_text = rule.get("action")
         if action_text not in actions:
             raise Invalid(f"{where}: action {action_text!r} is not valid for {kind} ({', '.join(actions)})")
-        peers = tuple(_peer(p, f"{where}.{peer_key}[{j}]", egress) for j, p in enumerate(list_of(rule.get(peer_key), f"{where}.{peer_key}")))
+        port_key = "protocols" if kind == "ClusterNetworkPolicy" else "ports"
+        for extra in sorted(set(rule) - {"name", "action", peer_key, port_key}):
+            hint = f" ({kind} uses {port_key})" if extra in ("ports", "protocols") else ""
+            warn.append(f"unknown field {where}.{extra} ignored{hint}: the rule is read without it")
+        peers = tuple(
+            _peer(p, f"{where}.{peer_key}[{j}]", egress, canonical_cidrs)
+            for j, p in enumerate(list_of(rule.get(peer_key), f"{where}.{peer_key}"))
+        )
         if not peers:
             raise Invalid(f"{where}.{peer_key} needs at least one peer")
         ports: tuple[AdminPort, ...] | None = None
         if kind == "ClusterNetworkPolicy":
             if rule.get("protocols") is not None:
-                ports = tuple(_cnp_protocol(p, f"{where}.protocols[{j}]") for j, p in enumerate(list_of(rule["protocols"], f"{where}.protocols")))
+                ports = tuple(
+                    _cnp_protocol(p, f"{where}.protocols[{j}]", warn)
+                    for j, p in enumerate(list_of(rule["protocols"], f"{where}.protocols"))
+                )
         elif rule.get("ports") is not None:
             ports = tuple(_v1alpha1_port(p, f"{where}.ports[{j}]") for j, p in enumerate(list_of(rule["ports"], f"{where}.ports")))
+        if ports and any(p.named_port for p in ports) and any(
+            p.networks is not None or p.nodes is not None for p in peers
+        ):
+            raise Invalid(f"{where}: named ports cannot be used with networks or nodes peers (they have no named ports)")
         name = rule.get("name")
         rules.append(
             AdminRule(str(name) if name else f"{direction}[{i}]", actions[action_text], str(action_text), peers, ports or None)
@@ -175,7 +199,7 @@ def parse_admin_policy(obj: Mapping[str, Any], warn: list[str], origin: str = ""
         tier = AdminTier.ADMIN if kind == "AdminNetworkPolicy" else AdminTier.BASELINE
     if kind == "BaselineAdminNetworkPolicy":
         if name != "default":
-            warn.append("a BaselineAdminNetworkPolicy must be named 'default' (the API rejects other names)")
+            raise Invalid("a BaselineAdminNetworkPolicy must be named 'default' (the API rejects other names)")
         priority = 0
     else:
         raw_priority = spec.get("priority")
@@ -185,6 +209,8 @@ def parse_admin_policy(obj: Mapping[str, Any], warn: list[str], origin: str = ""
         if not 0 <= raw_priority <= limit:
             raise Invalid(f"spec.priority {raw_priority} is out of range (0-{limit})")
         priority = raw_priority
+    # v1beta1 validates CIDRs as canonical (no host bits); older versions only as CIDRs.
+    canonical = kind == "ClusterNetworkPolicy" and api_version.endswith("/v1beta1")
     known = {"priority", "subject", "ingress", "egress", "tier"}
     for extra in sorted(set(spec) - known):
         warn.append(f"unknown field spec.{extra} ignored")
@@ -195,8 +221,8 @@ def parse_admin_policy(obj: Mapping[str, Any], warn: list[str], origin: str = ""
         tier,
         priority,
         _subject(spec.get("subject")),
-        _rules(spec, kind, "ingress"),
-        _rules(spec, kind, "egress"),
+        _rules(spec, kind, "ingress", warn, canonical),
+        _rules(spec, kind, "egress", warn, canonical),
         manifest_of(obj),
         origin,
     )

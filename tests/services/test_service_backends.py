@@ -297,11 +297,6 @@ def test_cluster_ip_service_has_no_external_caveat() -> None:
 
 
 @pytest.mark.parametrize("style", [s for s in ADMIN_STYLES if s.is_cnp], ids=lambda s: s.name)
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: Service hairpin traffic back to the calling pod is reported allowed by the loopback rule "
-    "('a pod cannot block access to itself', SEMANTICS.md 4); upstream conformance CNPAdminTierHairpin expects an Admin "
-    "ClusterNetworkPolicy ingress Deny to drop hairpin traffic through the Service, so the self backend must be "
-    "blocked too"))
 def test_conformance_hairpin_through_the_service_is_subject_to_admin_deny(style: Style) -> None:
     objs = [namespace("gryffindor", **{"conformance-house": "gryffindor"})]
     objs += [pod("gryffindor", f"harry-{i}", f"10.0.1.1{i}", {"conformance-house": "gryffindor"}, (("web", 80, "TCP"),))

@@ -188,10 +188,6 @@ def test_unknown_peer_in_pass_rule_matches_everything(style: Style) -> None:
 
 
 @by_style
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a Pass rule with an unknown peer form is evaluated as Pass-everything (traffic goes on to the "
-    "NetworkPolicy tier and is allowed here); the API types say that for Deny *and Pass* rules failing closed "
-    "means 'treat the rule as a Deny all rule', so the Admin tier must deny"))
 def test_unknown_peer_in_pass_rule_is_treated_as_deny_all(style: Style) -> None:
     loaded = load(style.admin("future", 10, GRYF, ingress=[rule("pass", UNKNOWN, name="pass-future")]))
     verdict = check(loaded.cluster, DRACO, HARRY, 80)
@@ -200,10 +196,6 @@ def test_unknown_peer_in_pass_rule_is_treated_as_deny_all(style: Style) -> None:
 
 
 @by_style
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: fail-closed is applied per peer, not per rule: an Allow/Accept rule listing an unknown peer form "
-    "next to a known peer that matches still allows; the API types say that for Accept rules failing closed means "
-    "'treat the rule as matching no traffic'"))
 def test_unknown_peer_makes_the_whole_allow_rule_match_nothing(style: Style) -> None:
     loaded = load(style.admin("future", 10, GRYF, ingress=[rule("allow", ns_peer("slytherin"), UNKNOWN, name="mixed"),
                                                             rule("deny", all_ns_peer(), name="deny-rest")]))

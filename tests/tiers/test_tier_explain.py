@@ -148,10 +148,6 @@ def test_ambiguous_priority_caveat_in_text_and_json(style: Style) -> None:
 
 
 @by_style
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: the ambiguous-priority caveat fires for every pair of same-priority policies selecting the pod, "
-    "even when one has no rules for the direction evaluated; the API calls equal priorities ambiguous only when "
-    "both 'could match a connection', and 'CNPs with no ingress rules do not affect ingress traffic'"))
 def test_same_priority_policy_without_rules_for_the_direction_is_not_ambiguous(style: Style) -> None:
     loaded = load(style.admin("ingress-rules", 7, GRYF, ingress=[rule("deny", ns_peer("slytherin"), name="d")]),
                   style.admin("egress-rules", 7, GRYF, egress=[rule("deny", ns_peer("slytherin"), name="d")]))

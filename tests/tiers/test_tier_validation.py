@@ -171,9 +171,6 @@ def problems_for(loaded_problems: list[Any], name: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("style", STYLES, ids=lambda s: s.name)
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a port range with start == end is accepted; the API requires start < end (v1alpha1 PortRange: "
-    "'the Start value must be less than End'; v1alpha2/v1beta1 PortRange CEL rule self.start < self.end)"))
 def test_port_range_with_start_equal_to_end_is_invalid(style: Style) -> None:
     loaded = load(style.admin("one-port-range", 20, GRYF, ingress=[rule("deny", ns_peer("slytherin"), ports=[rng(80, 80)])]))
     (problem,) = problems_for(loaded.problems, "one-port-range")
@@ -182,10 +179,6 @@ def test_port_range_with_start_equal_to_end_is_invalid(style: Style) -> None:
 
 
 @pytest.mark.parametrize("style", CNP, ids=lambda s: s.name)
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a protocol entry without destinationPort (`tcp: {}`) is loaded silently as 'every TCP port'; "
-    "ClusterNetworkPolicyProtocolTCP/UDP/SCTP carry +kubebuilder:validation:MinProperties=1, so the API server "
-    "rejects it: at least a problem must say so"))
 def test_protocol_without_destination_port_is_reported(style: Style) -> None:
     obj = style.admin("bare-tcp", 20, GRYF, ingress=[rule("deny", ns_peer("slytherin"), name="r")])
     obj["spec"]["ingress"][0]["protocols"] = [{"tcp": {}}]
@@ -193,10 +186,6 @@ def test_protocol_without_destination_port_is_reported(style: Style) -> None:
 
 
 @pytest.mark.parametrize("style", CNP, ids=lambda s: s.name)
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: an egress rule combining a networks (or nodes) peer with destinationNamedPort is accepted; the "
-    "ClusterNetworkPolicyEgressRule CEL rule rejects it ('networks/nodes/domainNames peer cannot be set with "
-    "namedPorts')"))
 def test_named_port_with_networks_peer_is_invalid(style: Style) -> None:
     obj = style.admin("named-to-cidr", 20, GRYF, egress=[rule("deny", networks_peer("10.0.0.0/8"), name="r")])
     obj["spec"]["egress"][0]["protocols"] = [{"destinationNamedPort": "web"}]
@@ -206,9 +195,6 @@ def test_named_port_with_networks_peer_is_invalid(style: Style) -> None:
 
 
 @pytest.mark.parametrize("style", STYLES, ids=lambda s: s.name)
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a `pods` peer without podSelector is loaded as 'every pod'; NamespacedPod.podSelector is "
-    "required in v1alpha1, v1alpha2 and v1beta1 (+required), so the object is invalid"))
 def test_pods_peer_without_pod_selector_is_invalid(style: Style) -> None:
     obj = style.admin("no-pod-selector", 20, GRYF,
                       ingress=[rule("deny", {"pods": {"namespaceSelector": {"matchLabels": {"x": "y"}}}}, name="r")])
@@ -217,9 +203,6 @@ def test_pods_peer_without_pod_selector_is_invalid(style: Style) -> None:
     assert problem.severity == "error"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: v1beta1 CIDRs with host bits set (10.0.3.7/24) are accepted and silently masked; the v1beta1 CIDR "
-    "type's CEL rule requires cidr(self) == cidr(self).masked()"))
 def test_v1beta1_cidr_with_host_bits_is_invalid() -> None:
     style = STYLES[2]
     loaded = load(style.admin("host-bits", 20, GRYF, egress=[rule("deny", networks_peer("10.0.3.7/24"), name="r")]))
@@ -228,10 +211,6 @@ def test_v1beta1_cidr_with_host_bits_is_invalid() -> None:
 
 
 @pytest.mark.parametrize("style", CNP, ids=lambda s: s.name)
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: unknown fields of a ClusterNetworkPolicy rule are ignored silently: a rule written with the "
-    "v1alpha1 `ports:` field loads as matching every port and protocol, and nothing tells the user (the API "
-    "server rejects unknown fields under strict field validation)"))
 def test_cnp_rule_with_v1alpha1_ports_field_is_reported(style: Style) -> None:
     obj = style.admin("old-ports", 20, GRYF, ingress=[rule("deny", ns_peer("slytherin"), name="r")])
     obj["spec"]["ingress"][0]["ports"] = [{"portNumber": {"protocol": "TCP", "port": 80}}]
