@@ -343,7 +343,7 @@ class ObjectCollector:
         for obj in objects:
             self.add(obj, origin)
 
-    def add(self, obj: Any, origin: str, item_origins: list[str] | None = None) -> None:
+    def add(self, obj: Any, origin: str, item_origins: list[str] | None = None, _nested: bool = False) -> None:
         """One decoded document: a single object or a `kind: List` (also `*List` kinds).
         `item_origins` locate the items of a list more precisely than the list's own origin."""
         if obj is None:
@@ -353,14 +353,17 @@ class ObjectCollector:
             return
         kind = obj.get("kind")
         if isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list):
+            if _nested:
+                self.problems.append(Problem("error", origin, f"a {kind} inside a List is not a Kubernetes object"))
+                return
             item_kind = kind[: -len("List")] if kind != "List" else None
             for i, item in enumerate(obj["items"]):
                 if item_kind and isinstance(item, Mapping) and "kind" not in item:
                     item = {**item, "kind": item_kind}
                 if item_origins and i < len(item_origins):
-                    self.add(item, item_origins[i])
+                    self.add(item, item_origins[i], None, True)
                 else:
-                    self.add(item, f"{origin} items[{i}]" if origin else f"items[{i}]")
+                    self.add(item, f"{origin} items[{i}]" if origin else f"items[{i}]", None, True)
             return
         self._add_object(obj, origin)
 

@@ -30,6 +30,9 @@ def map_of(value: Any, what: str) -> Mapping[str, Any]:
         return {}
     if not isinstance(value, Mapping):
         raise Invalid(f"{what} must be a mapping, not {type(value).__name__}")
+    for key in value:
+        if not isinstance(key, str):
+            raise Invalid(f"{what} has a key that is not a string: {key!r}")
     return value
 
 
@@ -165,6 +168,21 @@ def manifest_of(obj: Mapping[str, Any]) -> str:
                 clean["metadata"]["annotations"] = rest
             else:
                 del clean["metadata"]["annotations"]
-    return json.dumps(clean, separators=(",", ":"), default=str)
+    try:
+        return json.dumps(clean, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):
+        # YAML allows what JSON cannot hold (date keys, recursive aliases): keep a faithful-enough copy.
+        return json.dumps(_json_safe(clean, set()), separators=(",", ":"), default=str)
+
+
+def _json_safe(value: Any, seen: set[int]) -> Any:
+    if isinstance(value, Mapping | list):
+        if id(value) in seen:
+            return "<recursive>"
+        seen = seen | {id(value)}
+        if isinstance(value, Mapping):
+            return {str(k): _json_safe(v, seen) for k, v in value.items()}
+        return [_json_safe(v, seen) for v in value]
+    return value
 
 
