@@ -1,13 +1,22 @@
-"""Connectivity between every pair of pods: the same verdicts as `evaluate`, for many pairs."""
+"""Connectivity between every pair of pods: the same verdicts as `evaluate`, for many pairs.
+
+Pods are grouped into equivalence classes (`classes.partition`), the verdicts computed class by
+class as boolean vectors (`fast.ClassEvaluator`), and the pod-by-pod grid is only expanded when it
+is read, one row at a time: a 10,000 x 10,000 result holds a class matrix and an index, not 100
+million Python booleans. `allowed` means `evaluate(...).status is Status.ALLOWED`: blocked, unknown
+and not-evaluated pairs are all `False`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
+
+from kubenet_tui.engine.classes import BoolArray, IntArray, partition
 from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.evaluate import End, evaluate
-from kubenet_tui.engine.explain import Status
+from kubenet_tui.engine.fast import ClassEvaluator
 from kubenet_tui.engine.model import Pod, Protocol
 
 
@@ -21,29 +30,87 @@ def matrix_pods(cluster: Cluster, namespaces: set[str] | None = None) -> tuple[P
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MatrixResult:
+    """`allowed(i, j)`: may `pods[i]` open a connection to `pods[j]`? Held as a class matrix
+    (`class_allowed[class_of[i], class_of[j]]`) plus the diagonal: a pod may talk to itself unless it
+    carries no traffic or the admin tier denies it (hairpin)."""
+
     pods: tuple[Pod, ...]
     protocol: Protocol
     port: int | None
-    allowed: tuple[tuple[bool, ...], ...]
+    class_of: IntArray
+    class_allowed: BoolArray
+    self_allowed: BoolArray  # per pod: its own diagonal entry
+    # Positions holding the very same Pod object more than once (a loopback pair off the diagonal).
+    twins: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def pod_keys(self) -> list[str]:
         return [p.key for p in self.pods]
 
+    def row(self, i: int) -> BoolArray:
+        """Row i (source `pods[i]`) as a fresh boolean vector over destinations."""
+        out: BoolArray = self.class_allowed[self.class_of[i]][self.class_of]
+        out[i] = self.self_allowed[i]
+        for j in self.twins.get(i, ()):
+            out[j] = self.self_allowed[i]
+        return out
+
     def rows(self) -> Iterator[list[bool]]:
-        for row in self.allowed:
-            yield list(row)
+        for i in range(len(self.pods)):
+            yield self.row(i).tolist()
+
+    def allowed(self, i: int, j: int) -> bool:
+        if i == j or j in self.twins.get(i, ()):
+            return bool(self.self_allowed[i])
+        return bool(self.class_allowed[self.class_of[i], self.class_of[j]])
+
+    def array(self) -> BoolArray:
+        """The whole pod grid (n x n booleans: 100 MB for 10,000 pods)."""
+        grid: BoolArray = self.class_allowed[np.ix_(self.class_of, self.class_of)]
+        for i in range(len(self.pods)):
+            grid[i, i] = self.self_allowed[i]
+            for j in self.twins.get(i, ()):
+                grid[i, j] = self.self_allowed[i]
+        return grid
+
+    def count_allowed(self) -> int:
+        """Allowed pairs, diagonal included, without expanding the grid."""
+        sizes = np.bincount(self.class_of, minlength=self.class_allowed.shape[0]).astype(np.int64)
+        total = 0
+        step = 256  # rows at a time: an int64 copy of the whole class matrix could be large
+        for start in range(0, len(sizes), step):
+            block = self.class_allowed[start : start + step].astype(np.int64)
+            total += int(sizes[start : start + step] @ (block @ sizes))
+        # The diagonal (and twins) came from the class matrix; put the pods' own entries instead.
+        for i in range(len(self.pods)):
+            for j in (i, *self.twins.get(i, ())):
+                total += int(self.self_allowed[i]) - int(self.class_allowed[self.class_of[i], self.class_of[j]])
+        return total
+
+    def blocked_pairs(self) -> Iterator[tuple[int, int]]:
+        """(source, destination) positions of every pair that is not allowed, row by row."""
+        for i in range(len(self.pods)):
+            for j in np.flatnonzero(~self.row(i)).tolist():
+                yield i, j
 
 
 def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, port: int | None) -> MatrixResult:
-    rows = []
-    for src in pods:
-        rows.append(
-            tuple(
-                evaluate(cluster, End(pod=src), End(pod=dst), protocol, port).status is Status.ALLOWED
-                for dst in pods
-            )
-        )
-    return MatrixResult(pods, protocol, port, tuple(rows))
+    """Verdicts for every ordered pair of `pods`, identical to `evaluate(...).status is ALLOWED`."""
+    pods = tuple(pods)
+    classes = partition(cluster.index, pods)
+    evaluator = ClassEvaluator(cluster, classes, protocol, port)
+    class_allowed = evaluator.class_matrix()
+    self_allowed: BoolArray = evaluator.self_allowed()[classes.class_of]
+    twins: dict[int, tuple[int, ...]] = {}
+    if len({id(p) for p in pods}) != len(pods):
+        seen: dict[int, list[int]] = {}
+        for i, p in enumerate(pods):
+            seen.setdefault(id(p), []).append(i)
+        for positions in seen.values():
+            for i in positions:
+                others = tuple(j for j in positions if j != i)
+                if others:
+                    twins[i] = others
+    return MatrixResult(pods, protocol, port, classes.class_of, class_allowed, self_allowed, twins)
