@@ -52,12 +52,20 @@ SYSTEM_NAMESPACES = frozenset({
 })
 
 
-def _matches(plugin: Plugin, labels: Mapping[str, str], name: str) -> bool:
-    if any(labels.get(k) == v for k, v in plugin.labels):
-        return True
-    # Name prefix, followed by the DaemonSet's 5-character suffix only (calico-node-x7k2p, not
-    # calico-node-exporter-...).
-    return name.startswith(plugin.prefix) and len(name) - len(plugin.prefix) == 5
+# Lookups built once: detection runs on every snapshot, over every pod of a large cluster.
+_BY_LABEL: dict[tuple[str, str], Plugin] = {label: p for p in PLUGINS for label in p.labels}
+_BY_PREFIX: dict[str, Plugin] = {p.prefix: p for p in PLUGINS}
+
+
+def _plugins_of(labels: Mapping[str, str], name: str) -> list[Plugin]:
+    found = [_BY_LABEL[item] for item in labels.items() if item in _BY_LABEL]
+    # Name prefix followed by the DaemonSet's 5-character suffix only (calico-node-x7k2p, not
+    # calico-node-exporter-...): covers installs whose labels were customised.
+    if len(name) > 6 and name[-6] == "-":
+        by_name = _BY_PREFIX.get(name[:-5])
+        if by_name is not None:
+            found.append(by_name)
+    return found
 
 
 @dataclass(frozen=True)
@@ -120,8 +128,8 @@ def detect_cni(pods: Iterable[Pod], unreadable: str | None = None) -> CniDetecti
     for pod in pods:
         if pod.namespace in SYSTEM_NAMESPACES:
             seen_system = True
-        for plugin in PLUGINS:
-            if plugin.name not in found and _matches(plugin, pod.labels, pod.name):
+        for plugin in _plugins_of(pod.labels, pod.name):
+            if plugin.name not in found:
                 found[plugin.name] = plugin
                 evidence[plugin.name] = pod.key
     order = [p for p in PLUGINS if p.name in found]

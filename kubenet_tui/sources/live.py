@@ -188,8 +188,10 @@ class LiveSource:
             return
         api = KubeApi(connection, self.options.request_timeout)
         changed = threading.Event()
+        # The watchers' own stop signal: set when the caller stops us, or when publishing fails.
+        halt = threading.Event()
         threads = [
-            threading.Thread(target=self._watch_unit, args=(api, unit, changed, stop),
+            threading.Thread(target=self._watch_unit, args=(api, unit, changed, halt),
                              name=f"watch {unit.describe()}", daemon=True)
             for unit in state.units
             if unit.watchable
@@ -199,7 +201,7 @@ class LiveSource:
         try:
             self._publish_loop(state, on_snapshot, changed, stop)
         finally:
-            stop.set()
+            halt.set()
             with self._lock:
                 streams = list(self._streams)
             for stream in streams:

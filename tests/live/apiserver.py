@@ -217,6 +217,7 @@ class FakeApiServer:
         self._closing = threading.Event()
         self._watch_sockets: set[socket.socket] = set()
         self._uid = itertools.count(1)
+        self._list_cache: dict[tuple[str, str | None, str | None], tuple[int, list[dict[str, Any]]]] = {}
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -359,11 +360,18 @@ class FakeApiServer:
 
     def list_objects(self, plural: str, namespace: str | None, selector: str | None) -> tuple[list[dict[str, Any]], int]:
         with self._cond:
+            # Pages of one list share the result while nothing changed: re-sorting 50,000 pods per page
+            # would make the emulator, not the client, the cost being measured.
+            cache_key = (plural, namespace, selector)
+            cached = self._list_cache.get(cache_key)
+            if cached is not None and cached[0] == self.rv:
+                return cached[1], self.rv
             items = [
                 obj for (ns, _), obj in sorted(self.objects[plural].items())
                 if (namespace is None or ns == namespace)
                 and (not selector or selector_matches(selector, obj["metadata"].get("labels") or {}))
             ]
+            self._list_cache[cache_key] = (self.rv, items)
             return items, self.rv
 
     def events_after(self, since: int, plural: str, namespace: str | None, selector: str | None,

@@ -180,3 +180,46 @@ def test_other_ca_is_not_trusted(tmp_path: Path, server: FakeApiServer) -> None:
     kubeconfig.write_text(yaml.safe_dump(data))
     with pytest.raises(SourceError, match="not trusted"):
         load(kubeconfig=str(kubeconfig))
+
+
+def test_in_cluster_configuration_when_no_kubeconfig(server: FakeApiServer, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN no kubeconfig, but the service-account files and variables a pod has
+    from kubenet_tui.sources import kubeconfig as module
+
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    (account / "token").write_text(server.token)
+    (account / "ca.crt").write_bytes(server.ca.cert_pem.bytes())
+    (account / "namespace").write_text("payments")
+    monkeypatch.setattr(module, "SERVICE_TOKEN_FILENAME", str(account / "token"))
+    monkeypatch.setattr(module, "SERVICE_CERT_FILENAME", str(account / "ca.crt"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(server.port))
+    server.put_many(shop_cluster())
+    # THEN the pod's own service account is used, in the pod's namespace
+    snapshot = load()
+    assert (snapshot.context, snapshot.namespace) == ("in-cluster", "payments")  # type: ignore[attr-defined]
+    assert {r.user for r in server.requests} == {"alice"}
+
+
+def test_credentials_never_reach_logs_or_messages(server: FakeApiServer, kubeconfig: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import threading
+
+    caplog.set_level(logging.DEBUG)
+    server.put_many(shop_cluster())
+    source = LiveSource(LiveOptions(kubeconfig=str(kubeconfig), request_timeout=2, debounce=0.1, max_delay=0.5))
+    snapshot = source.load()
+    stop = threading.Event()
+    seen: list[object] = []
+    watcher = threading.Thread(target=source.watch, args=(seen.append, stop))
+    watcher.start()
+    server.wait_for(lambda: server.watch_count() >= 6)
+    server.put(shop_cluster()[4])
+    server.wait_for(lambda: bool(seen))
+    stop.set()
+    watcher.join(10)
+    text = caplog.text + repr(snapshot) + "".join(repr(s) for s in seen)
+    assert server.token not in text
