@@ -7,6 +7,7 @@ from importlib import resources
 from threading import Event
 
 from kubenet_tui.sources.base import DataState, Snapshot
+from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.files import parse_yaml_text
 from kubenet_tui.sources.parse import ObjectCollector
 
@@ -23,6 +24,7 @@ class DemoSource:
         collector = ObjectCollector()
         for name, text in demo_texts():
             parse_yaml_text(text, f"demo/{name}", collector)
+        collector.notices.extend(detect_cni(collector.pods.values()).notices())  # Calico: none
         return Snapshot.from_collector(collector, DataState.DEMO, "bundled demo cluster", context="demo")
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:
