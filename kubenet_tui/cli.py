@@ -18,6 +18,7 @@ from kubenet_tui.engine.evaluate import End, InputError, evaluate, resolve_end, 
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
 from kubenet_tui.engine.model import Protocol
+from kubenet_tui.engine.services import DataMissing
 from kubenet_tui.render.json_out import verdict_json
 from kubenet_tui.render.matrix_text import matrix_text
 from kubenet_tui.render.text import verdict_text
@@ -39,25 +40,34 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"kubenet-tui: error: {message}\n")
 
 
-def _add_source_args(parser: argparse.ArgumentParser) -> None:
+def _default(value: object, sub: bool) -> object:
+    # Subcommands repeat the global options; SUPPRESS keeps a subparser from resetting what was given
+    # before the subcommand (`kubenet-tui --demo check ...`).
+    return argparse.SUPPRESS if sub else value
+
+
+def _add_source_args(parser: argparse.ArgumentParser, sub: bool = False) -> None:
     group = parser.add_argument_group("where the cluster comes from (default: the current kubeconfig context)")
-    group.add_argument("-f", "--file", action="append", default=[], metavar="PATH",
+    group.add_argument("-f", "--file", action="append", default=_default([], sub), metavar="PATH",
                        help="manifest file or directory (YAML or JSON, recursive); '-' reads stdin; repeatable")
-    group.add_argument("--demo", action="store_true", help="use the bundled demo cluster")
-    group.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
-    group.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
-    group.add_argument("--request-timeout", type=float, default=10.0, metavar="SECONDS",
+    group.add_argument("--demo", action="store_true", default=_default(False, sub), help="use the bundled demo cluster")
+    group.add_argument("--kubeconfig", metavar="PATH", default=_default(None, sub),
+                       help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    group.add_argument("--context", metavar="NAME", default=_default(None, sub),
+                       help="kubeconfig context (default: the current one)")
+    group.add_argument("--request-timeout", type=float, default=_default(10.0, sub), metavar="SECONDS",
                        help="bound on each API request (default: 10)")
 
 
-def _add_scope_args(parser: argparse.ArgumentParser, repeatable: bool) -> None:
+def _add_scope_args(parser: argparse.ArgumentParser, repeatable: bool, sub: bool = False) -> None:
     if repeatable:
-        parser.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
+        parser.add_argument("-n", "--namespace", action="append", default=_default([], sub), metavar="NS",
                             help="only these namespaces (repeatable)")
     else:
-        parser.add_argument("-n", "--namespace", action="append", default=[], metavar="NS",
+        parser.add_argument("-n", "--namespace", action="append", default=_default([], sub), metavar="NS",
                             help="namespace to read / show (default: the context's namespace)")
-    parser.add_argument("-A", "--all-namespaces", action="store_true", help="all namespaces")
+    parser.add_argument("-A", "--all-namespaces", action="store_true", default=_default(False, sub),
+                        help="all namespaces")
 
 
 def _add_port_args(parser: argparse.ArgumentParser) -> None:
@@ -85,24 +95,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("destination", metavar="DESTINATION",
                        help="NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address outside the cluster")
     _add_port_args(check)
-    _add_source_args(check)
-    _add_scope_args(check, repeatable=False)
+    _add_source_args(check, sub=True)
+    _add_scope_args(check, repeatable=False, sub=True)
     check.add_argument("-o", "--output", choices=("text", "json"), default="text")
     check.add_argument("-q", "--brief", action="store_true", help="text output: only matching rules, no misses")
 
     matrix = sub.add_parser("matrix", help="allowed/blocked for every pair of pods",
                             description="Connectivity between every pair of pods that can carry traffic.")
     _add_port_args(matrix)
-    _add_source_args(matrix)
-    _add_scope_args(matrix, repeatable=True)
+    _add_source_args(matrix, sub=True)
+    _add_scope_args(matrix, repeatable=True, sub=True)
     matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary"), default="text",
                         help="text grid, json, only the blocked pairs, or per-namespace summary")
 
     snapshot = sub.add_parser("snapshot", help="save what was read from the cluster as one YAML file",
                               description="Write what was read from the live cluster as one YAML file that "
                                           "-f loads back (offline replay, bug reports).")
-    _add_source_args(snapshot)
-    _add_scope_args(snapshot, repeatable=True)
+    _add_source_args(snapshot, sub=True)
+    _add_scope_args(snapshot, repeatable=True, sub=True)
     snapshot.add_argument("-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)")
     return parser
 
@@ -216,7 +226,7 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> in
     protocol = _protocol(args.protocol)
     port: int | None = None
     if args.port is not None:
-        if not args.port.isdigit():
+        if not (args.port.isascii() and args.port.isdigit()):
             raise UsageError(f"matrix needs a numeric --port (got {args.port!r}): a port name resolves per pod")
         port = int(args.port)
         if not 1 <= port <= 65535:
@@ -285,6 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "snapshot":
             return run_snapshot(args, source, snapshot, err)
         return run_overview(snapshot, out)
+    except DataMissing as exc:
+        err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_UNKNOWN
     except (UsageError, InputError, SourceError) as exc:
         err.print(f"kubenet-tui: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE

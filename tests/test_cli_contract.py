@@ -83,14 +83,8 @@ def test_check_exit_codes(capsys: pytest.CaptureFixture[str], argv: list[str], c
         pytest.param(["matrix", "--protocol", "ICMP", "--demo"], ("ICMP",), id="matrix-protocol-ICMP"),
         pytest.param(["matrix", "-n", "nope", "--demo"], ("nope",), id="matrix-unknown-namespace"),
         pytest.param(["matrix", "-f", "/nonexistent/dir"], ("/nonexistent/dir",), id="matrix-missing-file"),
-        pytest.param(["check", FRONTEND, DB, "--port", "²", "--demo"], ("²",), id="superscript-port",
-                     marks=pytest.mark.xfail(strict=True, reason=(
-                         "engine bug: evaluate.resolve_port tests port_text.isdigit(), which is True for '²', "
-                         "then int('²') raises ValueError: a traceback and exit 1 instead of exit 2"))),
-        pytest.param(["matrix", "--port", "²", "--demo"], ("²",), id="matrix-superscript-port",
-                     marks=pytest.mark.xfail(strict=True, reason=(
-                         "engine bug: cli.run_matrix tests args.port.isdigit(), True for '²', then int('²') "
-                         "raises ValueError: a traceback and exit 1 instead of exit 2"))),
+        pytest.param(["check", FRONTEND, DB, "--port", "²", "--demo"], ("²",), id="superscript-port"),
+        pytest.param(["matrix", "--port", "²", "--demo"], ("²",), id="matrix-superscript-port"),
     ],
 )
 def test_unusable_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str],
@@ -106,10 +100,6 @@ def test_unusable_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]
     assert out == ""
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: --demo/-f given before the subcommand are silently reset by the subparser's own defaults "
-    "(argparse: `kubenet-tui --demo check ...` parses demo=False), so the command falls back to the live "
-    "cluster and fails with 'no kubeconfig found ... use --demo'"))
 def test_source_options_before_the_subcommand_are_honoured(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--demo", "check", FRONTEND, DB, "--port", "6379")
     assert (code, err) == (0, "")

@@ -27,11 +27,12 @@ from kubenet_tui.engine.model import (
     AdminPort,
     AdminRule,
     AdminSubject,
+    LabelSelector,
     NamespacedPods,
     Pod,
 )
 from kubenet_tui.engine.netpol import PeerView, PortQuery
-from kubenet_tui.engine.selectors import selector_mismatch
+from kubenet_tui.engine.selectors import namespace_selector_unknown, selector_mismatch
 
 _OUTCOME = {AdminAction.ALLOW: Outcome.ALLOW, AdminAction.DENY: Outcome.DENY, AdminAction.PASS: Outcome.PASS}
 
@@ -48,12 +49,34 @@ def _pods_mismatch(
     return None
 
 
+def _namespace_unknown(selector: LabelSelector, pod: Pod, gap: str | None) -> str | bool | None:
+    """With unreadable namespace labels: a mismatch reason, None (matches by name), True (unknown).
+    False when the labels are known and the ordinary check applies."""
+    if gap is None:
+        return False
+    decided = namespace_selector_unknown(selector, pod.namespace)
+    if isinstance(decided, str):
+        return f"namespace {pod.namespace}: {decided}"
+    return decided
+
+
 def subject_mismatch(
-    subject: AdminSubject, pod: Pod, namespace_labels: Mapping[str, str]
-) -> str | None:
-    """None when the subject selects `pod`, else why not. Host-network pods are never subjects."""
+    subject: AdminSubject, pod: Pod, namespace_labels: Mapping[str, str], gap: str | None = None
+) -> str | bool | None:
+    """None when the subject selects `pod`, else why not; True when it cannot be told (the pod's
+    namespace labels could not be read). Host-network pods are never subjects."""
     if pod.host_network:
         return f"{pod.key} uses the host network; admin policies never select such pods"
+    selector = subject.namespaces if subject.namespaces is not None else (
+        subject.pods.namespace_selector if subject.pods is not None else None)
+    if selector is not None:
+        unknown = _namespace_unknown(selector, pod, gap)
+        if unknown is not False:
+            if isinstance(unknown, str) or subject.pods is None:
+                return unknown
+            if unknown is True:
+                why_not = selector_mismatch(subject.pods.pod_selector, pod.labels)
+                return f"pod {pod.key}: {why_not}" if why_not else True
     if subject.namespaces is not None:
         why_not = selector_mismatch(subject.namespaces, namespace_labels)
         return None if why_not is None else f"namespace {pod.namespace}: {why_not}"
@@ -88,6 +111,10 @@ def admin_peer_check(
                     return Check(index, True, desc, f"{ip} is inside {net}")
         return Check(index, False, desc, f"{other.name} is in none of the networks")
     if peer.nodes is not None:
+        nodes_gap = cluster.unreadable_for("nodes", None)
+        if nodes_gap is not None and not any(ip in cluster.node_by_ip for ip in other.ips):
+            return Check(index, False, desc, f"Nodes could not be read ({nodes_gap.reason}): cannot tell whether "
+                                             f"{other.name} is a node", unknown=True)
         for ip in other.ips:
             node = cluster.node_by_ip.get(ip)
             if node is not None:
@@ -101,6 +128,19 @@ def admin_peer_check(
         return Check(index, False, desc, f"{other.name} is not a pod: only networks/nodes peers match it")
     if pod.host_network:
         return Check(index, False, desc, f"{pod.key} uses the host network; admin policy peers exclude it")
+    selector = peer.namespaces if peer.namespaces is not None else (
+        peer.pods.namespace_selector if peer.pods is not None else None)
+    if selector is not None:
+        unknown = _namespace_unknown(selector, pod, other.namespace_gap)
+        if isinstance(unknown, str):
+            return Check(index, False, desc, unknown)
+        if unknown is True:
+            if peer.pods is not None:
+                why_not = selector_mismatch(peer.pods.pod_selector, pod.labels)
+                if why_not is not None:
+                    return Check(index, False, desc, f"pod {pod.key}: {why_not}")
+            return Check(index, False, desc, f"the labels of namespace {pod.namespace} could not be read "
+                                             f"({other.namespace_gap}): cannot tell", unknown=True)
     if peer.namespaces is not None:
         why_not = selector_mismatch(peer.namespaces, other.namespace_labels)
         if why_not is not None:
@@ -182,6 +222,9 @@ def admin_rule_explanation(
         return RuleExplanation(index, True, peers, ports, reason, action, rule.name)
     peer_ok = any(c.matched for c in peers)
     port_ok = any(c.matched for c in ports)
+    if not peer_ok and port_ok and any(c.unknown for c in peers):
+        return RuleExplanation(index, False, peers, ports, "might match: a peer depends on data that could not be read",
+                               rule.action_text, rule.name, unknown=True)
     if peer_ok and port_ok:
         reason = f"matches: {rule.action_text}"
     elif not peer_ok:
@@ -204,7 +247,7 @@ def _first_match(
     for i, rule in enumerate(policy.rules(direction.policy_type)):
         explanation = admin_rule_explanation(rule, i, direction, other, query, destination, cluster)
         rules.append(explanation)
-        if explanation.matched:
+        if explanation.matched or explanation.unknown:
             return rules, explanation
     return rules, None
 
@@ -221,11 +264,22 @@ def evaluate_admin_tier(
 ) -> tuple[TierResult, tuple[Caveat, ...]]:
     """Run one cluster-scoped tier at `pod`; `policies` come sorted by priority."""
     ns_labels = cluster.namespace_labels(pod.namespace)
+    ns_gap = cluster.namespace_labels_unreadable(pod.namespace)
     explanations: list[PolicyExplanation] = []
     selecting: list[AdminPolicy] = []
     for policy in policies:
-        why_not = subject_mismatch(policy.subject, pod, ns_labels)
-        if why_not is not None:
+        why_not = subject_mismatch(policy.subject, pod, ns_labels, ns_gap.reason if ns_gap else None)
+        if why_not is True:
+            if not policy.rules(direction.policy_type):
+                continue
+            explanations.append(PolicyExplanation(
+                policy.kind, None, policy.name, False,
+                f"may select {pod.key}: the labels of namespace {pod.namespace} could not be read", (), policy.priority,
+            ))
+            return TierResult(tier, Outcome.UNKNOWN, f"{tier.value} policy {policy.name} may apply to {pod.key}, "
+                              f"but the labels of namespace {pod.namespace} could not be read", (),
+                              tuple(explanations)), ()
+        if isinstance(why_not, str):
             explanations.append(
                 PolicyExplanation(policy.kind, None, policy.name, False, f"subject does not select {pod.key}: {why_not}", (), policy.priority)
             )
@@ -240,6 +294,9 @@ def evaluate_admin_tier(
                 tuple(rules), policy.priority,
             )
         )
+        if decided is not None and decided.unknown:
+            return TierResult(tier, Outcome.UNKNOWN, f"{policy.name} {direction.value}[{decided.index}] might match, "
+                              "depending on data that could not be read", (), tuple(explanations)), ()
         if decided is not None:
             rule = policy.rules(direction.policy_type)[decided.index]
             action = _effective_action(rule)

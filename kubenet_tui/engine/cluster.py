@@ -129,7 +129,14 @@ class ClusterIndex:
             if policy_type in np.policy_types:
                 yield np
 
-    def unreadable_for(self, resource: str, namespace: str) -> Unreadable | None:
+    def namespace_labels_unreadable(self, name: str) -> Unreadable | None:
+        """Why the labels of namespace `name` are unknown (None: they are known, or only the name
+        label exists because the input never had Namespace objects)."""
+        if name in self.loaded_namespaces:
+            return None
+        return self.unreadable_for("namespaces", name)
+
+    def unreadable_for(self, resource: str, namespace: str | None) -> Unreadable | None:
         """The read failure (if any) that hides `resource` objects of `namespace`."""
         for gap in self.cluster.unreadable:
             if gap.resource == resource and gap.namespace in (None, namespace):

@@ -79,7 +79,7 @@ def resolve_port(port_text: str | None, protocol: Protocol, destination: End) ->
     """A port number, or a container port name resolved on the destination pod."""
     if port_text is None or port_text == "":
         return None, None
-    if port_text.isdigit():
+    if port_text.isascii() and port_text.isdigit():
         number = int(port_text)
         if not 1 <= number <= 65535:
             raise InputError(f"port {number} is out of range (1-65535)")
@@ -102,7 +102,9 @@ def resolve_port(port_text: str | None, protocol: Protocol, destination: End) ->
 
 def _peer_view(index: ClusterIndex, end: End) -> PeerView:
     if end.pod is not None:
-        return PeerView(end.pod, index.namespace_labels(end.pod.namespace), end.pod.ips)
+        gap = index.namespace_labels_unreadable(end.pod.namespace)
+        return PeerView(end.pod, index.namespace_labels(end.pod.namespace), end.pod.ips,
+                        gap.reason if gap is not None else None)
     assert end.ip is not None
     return PeerView(None, None, (end.ip,))
 
@@ -131,6 +133,11 @@ def evaluate_direction(
         )
 
     # 1. Admin tier.
+    admin_gap = _tier_gap(index, "adminnetworkpolicies")
+    if admin_gap is not None:
+        tiers.append(TierResult(Tier.ADMIN, Outcome.UNKNOWN, f"admin-tier policies could not be read ({admin_gap}): "
+                                                            "one of them could decide this"))
+        return finish(Tier.ADMIN, None, tiers[-1].summary)
     if index.admin_policies:
         result, found = evaluate_admin_tier(
             Tier.ADMIN, index.admin_policies, index, pod, direction, view, query, destination
@@ -139,15 +146,17 @@ def evaluate_direction(
         caveats.extend(found)
         if result.outcome in (Outcome.ALLOW, Outcome.DENY):
             return finish(Tier.ADMIN, result.outcome is Outcome.ALLOW, result.summary)
+        if result.outcome is Outcome.UNKNOWN:
+            return finish(Tier.ADMIN, None, result.summary)
 
     # 2. NetworkPolicy tier: decides when the pod is isolated in this direction.
-    gap = index.unreadable_for("networkpolicies", pod.namespace)
-    if gap is not None:
+    netpol_gap = index.unreadable_for("networkpolicies", pod.namespace)
+    if netpol_gap is not None:
         tiers.append(
             TierResult(
                 Tier.NETWORK_POLICY,
                 Outcome.UNKNOWN,
-                f"NetworkPolicies of namespace {pod.namespace} could not be read ({gap.reason}): "
+                f"NetworkPolicies of namespace {pod.namespace} could not be read ({netpol_gap.reason}): "
                 "whether they isolate the pod is unknown",
             )
         )
@@ -156,8 +165,15 @@ def evaluate_direction(
     tiers.append(result)
     if result.outcome in (Outcome.ALLOW, Outcome.DENY):
         return finish(Tier.NETWORK_POLICY, result.outcome is Outcome.ALLOW, result.summary)
+    if result.outcome is Outcome.UNKNOWN:
+        return finish(Tier.NETWORK_POLICY, None, result.summary)
 
     # 3. Baseline tier, only for pods the NetworkPolicy tier left alone.
+    baseline_gap = _tier_gap(index, "baselineadminnetworkpolicies")
+    if baseline_gap is not None:
+        tiers.append(TierResult(Tier.BASELINE, Outcome.UNKNOWN, f"baseline-tier policies could not be read ({baseline_gap}): "
+                                                               "one of them could decide this"))
+        return finish(Tier.BASELINE, None, tiers[-1].summary)
     if index.baseline_policies:
         result, found = evaluate_admin_tier(
             Tier.BASELINE, index.baseline_policies, index, pod, direction, view, query, destination
@@ -166,11 +182,23 @@ def evaluate_direction(
         caveats.extend(found)
         if result.outcome in (Outcome.ALLOW, Outcome.DENY):
             return finish(Tier.BASELINE, result.outcome is Outcome.ALLOW, result.summary)
+        if result.outcome is Outcome.UNKNOWN:
+            return finish(Tier.BASELINE, None, result.summary)
 
     # 4. Default: allowed.
     summary = f"no policy restricts {direction.value} at {pod.key}: allowed by default"
     tiers.append(TierResult(Tier.DEFAULT, Outcome.ALLOW, summary))
     return finish(Tier.DEFAULT, True, summary)
+
+
+def _tier_gap(index: ClusterIndex, kind_plural: str) -> str | None:
+    """Why a cluster-scoped tier could not be read: its own kind, or ClusterNetworkPolicies (which
+    hold both tiers), refused to this user."""
+    for plural in (kind_plural, "clusternetworkpolicies"):
+        gap = index.unreadable_for(plural, None)
+        if gap is not None and gap.namespace is None and not gap.reason.startswith("not served"):
+            return gap.reason
+    return None
 
 
 def _unevaluated(direction: Direction, end: End, summary: str) -> DirectionVerdict:
@@ -229,6 +257,12 @@ def evaluate(
     caveats: list[Caveat] = [Caveat("cluster", notice) for notice in cluster.notices]
     if source.pod is None and destination.pod is None:
         raise InputError("at least one end must be a pod of the cluster (both are outside addresses)")
+    for end in (source, destination):
+        if end.ip is not None:
+            hidden = sorted({g.namespace or "cluster-wide" for g in cluster.unreadable if g.resource == "pods"})
+            if hidden:
+                caveats.append(Caveat("pods-unreadable", f"{end.ip} matched no pod that was read, but pods in "
+                                                         f"{', '.join(hidden)} could not be read: it may be a pod there"))
 
     for end, word in ((source, "source"), (destination, "destination")):
         pod = end.pod

@@ -80,6 +80,7 @@ class Check:
     matched: bool
     description: str  # the peer or port as written, e.g. "podSelector role=frontend"
     reason: str  # why it matched or not, in words
+    unknown: bool = False  # the data needed to decide could not be read (then matched is False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ class RuleExplanation:
     reason: str
     action: str | None = None  # admin tiers: Allow/Accept, Deny, Pass
     name: str | None = None  # admin tiers name their rules
+    unknown: bool = False  # it might match: data it depends on could not be read
 
     @property
     def matched_peer(self) -> int | None:

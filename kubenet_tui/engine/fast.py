@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kubenet_tui.engine.admin import admin_peer_check, admin_port_check, subject_mismatch
-from kubenet_tui.engine.classes import AddressTable, BoolArray, LabelIndex, PodClasses
+from kubenet_tui.engine.classes import AddressTable, BoolArray, IntArray, LabelIndex, PodClasses
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import (
@@ -174,7 +174,9 @@ class ClassEvaluator:
         key = (id(rule), direction)
         found = self._np_rule_cache.get(key)
         if found is None:
-            if rule.peers:
+            if len(rule.peers) == 1:  # the common case: share the peer's vector, no copy
+                peers = self._np_peer(rule.peers[0], policy)
+            elif rule.peers:
                 peers = np.zeros(self.size, dtype=np.bool_)
                 for peer in rule.peers:
                     peers |= self._np_peer(peer, policy)
@@ -305,14 +307,36 @@ class ClassEvaluator:
     def class_matrix(self) -> BoolArray:
         """`allowed[s, d]`: class s may open connections to class d (two distinct pods; the caller
         handles a pod talking to itself)."""
-        if self.size == 0:
+        size = self.size
+        if size == 0:
             return np.zeros((0, 0), dtype=np.bool_)
-        egress = np.stack([self.row(c, Direction.EGRESS) for c in range(self.size)])
-        ingress = np.stack([self.row(c, Direction.INGRESS) for c in range(self.size)])
-        allowed: BoolArray = egress & ingress.T
+        # Rows are shared by every class with the same signature: keep each distinct row once and
+        # an index, so memory stays one class matrix (the result) plus the distinct rows.
+        egress_rows, egress_of = self._distinct_rows(Direction.EGRESS)
+        ingress_rows, ingress_of = self._distinct_rows(Direction.INGRESS)
+        ingress_by_source = np.ascontiguousarray(ingress_rows.T)  # [s, k]: row k allows source s
+        allowed: BoolArray = np.empty((size, size), dtype=np.bool_)
+        step = max(1, (1 << 24) // size)  # rows per block: about 16 MB of temporaries
+        for start in range(0, size, step):
+            stop = min(size, start + step)
+            allowed[start:stop] = egress_rows[egress_of[start:stop]] & ingress_by_source[start:stop][:, ingress_of]
         silent = np.array([not r.carries_traffic for r in self.classes.representatives], dtype=np.bool_)
         allowed[:, silent] = False  # a destination that carries no traffic: not evaluated
         return allowed
+
+    def _distinct_rows(self, direction: Direction) -> tuple[BoolArray, IntArray]:
+        """The distinct rows of `direction` stacked, and which one each class uses."""
+        position: dict[int, int] = {}
+        rows: list[BoolArray] = []
+        which = np.empty(self.size, dtype=np.intp)
+        for c in range(self.size):
+            row = self.row(c, direction)
+            k = position.get(id(row))
+            if k is None:
+                k = position[id(row)] = len(rows)
+                rows.append(row)
+            which[c] = k
+        return np.stack(rows), which
 
     def self_allowed(self) -> BoolArray:
         """Per class: may its pods talk to themselves? NetworkPolicies cannot block a pod's own

@@ -29,7 +29,7 @@ from kubenet_tui.engine.model import (
     Pod,
     Protocol,
 )
-from kubenet_tui.engine.selectors import selector_matches, selector_mismatch
+from kubenet_tui.engine.selectors import namespace_selector_unknown, selector_matches, selector_mismatch
 
 NETWORK_POLICY_KIND = "NetworkPolicy"
 
@@ -50,6 +50,8 @@ class PeerView:
     pod: Pod | None
     namespace_labels: Mapping[str, str] | None
     ips: tuple[IPAddress, ...]
+    # Why the pod's namespace labels are unknown (RBAC); None when they were read.
+    namespace_gap: str | None = None
 
     @property
     def name(self) -> str:
@@ -102,6 +104,17 @@ def peer_check(
                 f"{pod.key} is in namespace {pod.namespace}; a podSelector without "
                 f"namespaceSelector only selects pods in {policy.namespace}",
             )
+    elif other.namespace_gap is not None:
+        decided = namespace_selector_unknown(peer.namespace_selector, pod.namespace)
+        if isinstance(decided, str):
+            return Check(index, False, desc, f"namespace {pod.namespace}: {decided}")
+        if decided is True:
+            if peer.pod_selector is not None:
+                why_not = selector_mismatch(peer.pod_selector, pod.labels)
+                if why_not is not None:
+                    return Check(index, False, desc, f"pod {pod.key}: {why_not}")
+            return Check(index, False, desc, f"the labels of namespace {pod.namespace} could not be read "
+                                             f"({other.namespace_gap}): cannot tell", unknown=True)
     else:
         why_not = selector_mismatch(peer.namespace_selector, other.namespace_labels)
         if why_not is not None:
@@ -184,6 +197,9 @@ def rule_explanation(
         ports = (Check(None, True, "every port", "the rule lists no ports: it matches every port"),)
     peer_ok = any(c.matched for c in peers)
     port_ok = any(c.matched for c in ports)
+    if not peer_ok and port_ok and any(c.unknown for c in peers):
+        return RuleExplanation(index, False, peers, ports, "might match: a peer depends on data that could not be read",
+                               unknown=True)
     if peer_ok and port_ok:
         reason = "peer and port match"
     elif not peer_ok and not port_ok:
@@ -260,6 +276,18 @@ def evaluate_network_policies(
             Outcome.NO_DECISION,
             f"{pod.key} is not isolated for {direction.value}: no NetworkPolicy with "
             f"{policy_type.value} in its policyTypes selects it",
+            (),
+            policies,
+        )
+    undecided = [
+        f"{p.key} {direction.value}[{r.index}]" for p in explanations if p.selects for r in p.rules if r.unknown
+    ]
+    if not deciding and undecided:
+        return TierResult(
+            Tier.NETWORK_POLICY,
+            Outcome.UNKNOWN,
+            f"{pod.key} is isolated for {direction.value}; no rule surely matches, and "
+            f"{', '.join(undecided)} might, depending on data that could not be read",
             (),
             policies,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kubenet_tui.engine.model import LabelSelector, Operator, Requirement
+from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, LabelSelector, Operator, Requirement
 
 
 def requirement_mismatch(req: Requirement, labels: Mapping[str, str]) -> str | None:
@@ -66,3 +66,12 @@ def selector_matches(selector: LabelSelector, labels: Mapping[str, str]) -> bool
 
 def _list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(repr(v) for v in values) + "]"
+
+
+def namespace_selector_unknown(selector: LabelSelector, name: str) -> str | bool | None:
+    """For a namespace whose labels could not be read: the mismatch reason or None (decided from
+    its name label alone, which always exists), or True when the result is unknown."""
+    keys = {k for k, _ in selector.match_labels} | {r.key for r in selector.match_expressions}
+    if keys <= {NAMESPACE_NAME_LABEL}:
+        return selector_mismatch(selector, {NAMESPACE_NAME_LABEL: name})
+    return True

@@ -14,6 +14,10 @@ from kubenet_tui.engine.explain import Caveat, EndpointInfo, Status, Verdict
 from kubenet_tui.engine.model import Pod, Protocol, Service, ServicePort
 
 
+class DataMissing(InputError):
+    """The answer needs data that could not be read (RBAC): the verdict is unknown, not an input error."""
+
+
 @dataclass(frozen=True, slots=True)
 class Backend:
     """One endpoint behind the Service and its verdict (None when it is not evaluated)."""
@@ -62,6 +66,10 @@ def resolve_service(index: ClusterIndex, text: str) -> Service:
     service = index.services_by_key.get(rest)
     if service is None:
         namespace = rest.split("/")[0]
+        gap = index.unreadable_for("services", namespace)
+        if gap is not None:
+            raise DataMissing(f"service {rest} is unknown: Services in namespace {namespace} could not be read "
+                              f"({gap.reason})")
         known = sorted(s.name for s in index.cluster.services if s.namespace == namespace)
         hint = f" (services there: {', '.join(known[:8])})" if known else ""
         raise InputError(f"service {rest} not found{hint}")
@@ -101,7 +109,7 @@ def select_service_port(
             f"service {service.key} has {len(candidates)} {protocol.value} ports ({_describe_ports(service)}): "
             "choose one with --port"
         )
-    if port_text.isdigit():
+    if port_text.isascii() and port_text.isdigit():
         number = int(port_text)
         for sp in candidates:
             if sp.port == number:
@@ -210,6 +218,17 @@ def evaluate_service(
             backends.append(
                 Backend(pod.key, port, True, evaluate(cluster, source, End(pod=pod), protocol, port, target_name))
             )
+    slices_gap = index.unreadable_for("endpointslices", service.namespace)
+    if slices_gap is not None and not index.slices_by_service.get(service.key):
+        if service.selector is None:
+            return ServiceVerdict(
+                source.info(), service.key, service_port, protocol, Status.UNKNOWN,
+                f"{source.name} -> svc/{service.key}: UNKNOWN, the Service has no selector and its EndpointSlices "
+                f"could not be read ({slices_gap.reason})", (), "EndpointSlices", tuple(caveats),
+            )
+        caveats.append(Caveat("endpointslices-unreadable",
+                              f"EndpointSlices of namespace {service.namespace} could not be read "
+                              f"({slices_gap.reason}): backends are the pods matching the selector, readiness unknown"))
     if service.type in ("NodePort", "LoadBalancer"):
         local = service.external_traffic_policy == "Local"
         caveats.append(Caveat(

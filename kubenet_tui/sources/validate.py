@@ -87,7 +87,7 @@ def int_or_name(value: Any, what: str) -> int | str:
     """An IntOrString port: a number, or a port name. The API rejects digit strings such as "80"
     (a name needs a letter), so a quoted number here is an error, not a number."""
     if isinstance(value, str):
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             raise Invalid(f"{what} {value!r} is a string: write the number unquoted, or use a port name")
         return port_name(value, what)
     return port_number(value, what)
