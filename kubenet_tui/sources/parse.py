@@ -81,7 +81,8 @@ class Problem:
 def parse_namespace(obj: Mapping[str, Any]) -> Namespace:
     name, _, meta = metadata_of(obj, namespaced=False)
     labels = labels_of(meta.get("labels"), "metadata.labels")
-    labels.setdefault(NAMESPACE_NAME_LABEL, name)
+    # The API server always (over)writes this label with the name, whatever the manifest says.
+    labels[NAMESPACE_NAME_LABEL] = name
     return Namespace(name, frozen_labels(labels))
 
 

@@ -78,8 +78,8 @@ def port_number(value: Any, what: str) -> int:
 
 
 def port_name(value: str, what: str) -> str:
-    if len(value) > 15 or not _PORT_NAME.match(value) or not re.search("[a-z]", value):
-        raise Invalid(f"{what} {value!r} is not a valid port name (IANA_SVC_NAME: 1-15 lowercase letters, digits, '-')")
+    if len(value) > 15 or not _PORT_NAME.match(value) or not re.search("[a-z]", value) or "--" in value:
+        raise Invalid(f"{what} {value!r} is not a valid port name (IANA_SVC_NAME: 1-15 lowercase letters, digits, single '-')")
     return value
 
 

@@ -289,6 +289,27 @@ def test_pod_selector_only_peer_is_confined_to_the_policy_namespace() -> None:
     assert "namespace y" in reason and "x" in reason
 
 
+def test_null_namespace_selector_is_the_same_as_absent() -> None:
+    # `namespaceSelector:` with no value decodes to null: the peer is podSelector-only
+    c = xyz_world(only_x_a({"ingress": [{"from": [{"podSelector": {"matchLabels": {"pod": "b"}},
+                                                    "namespaceSelector": None}]}]}))
+    assert check(c, "x/b", "x/a", 80).allowed is True
+    assert check(c, "y/b", "x/a", 80).allowed is False
+
+
+@pytest.mark.parametrize("peers", [None, []], ids=["to-absent", "to-empty-list"])
+def test_absent_or_empty_to_matches_every_destination_including_outside_addresses(peers: list[Any] | None) -> None:
+    rule: dict[str, Any] = {"ports": [{"port": 443}]}
+    if peers is not None:
+        rule["to"] = peers
+    c = xyz_world(only_x_a({"policyTypes": ["Egress"], "egress": [rule]}))
+    for destination in ("x/b", "z/c", "8.8.8.8", "2001:db8::1"):
+        v = check(c, "x/a", destination, 443)
+        assert v.allowed is True, destination
+        assert refs(v.egress) == [(NP, "x", "p", "egress", 0, None, 0)]
+    assert check(c, "x/a", "8.8.8.8", 80).allowed is False
+
+
 def test_empty_pod_selector_alone_means_every_pod_of_the_policy_namespace() -> None:
     c = xyz_world(netpol("x", "same-ns", {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}))
     for source in ("x/a", "x/b", "x/c"):
@@ -386,10 +407,6 @@ def test_namespace_name_label_is_known_for_namespaces_that_were_not_loaded() -> 
     assert "namespace-not-loaded" in {cav.code for cav in v.caveats}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: parse_namespace uses labels.setdefault, so a Namespace manifest carrying "
-    "kubernetes.io/metadata.name with another value keeps it; the API server's SetDefaults_Namespace "
-    "always overwrites the label with metadata.name"))
 def test_namespace_name_label_always_equals_the_namespace_name() -> None:
     c = cluster(
         namespace("y", {NAMESPACE_NAME_LABEL: "x"}),  # a stale copy-paste: the API would force "y"
