@@ -272,6 +272,8 @@ def parse_network_policy(obj: Mapping[str, Any], warn: list[str], origin: str = 
         )
     selector = parse_selector(spec.get("podSelector"), "spec.podSelector")
     raw_types = list_of(spec.get("policyTypes"), "spec.policyTypes")
+    if len(raw_types) > 2:
+        raise Invalid("spec.policyTypes may not list more than two types")
     types: set[PolicyType] = set()
     for value in raw_types:
         try:

@@ -82,11 +82,7 @@ INVALID_SPECS: list[Any] = [
     pytest.param(ingress_ports({"port": 80, "protocol": "tcp"}), ("tcp",), id="protocol-lowercase"),
     pytest.param({"podSelector": {}, "policyTypes": ["Both"]}, ("Both",), id="unknown-policy-type"),
     pytest.param({"podSelector": {}, "policyTypes": ["Ingress", "Egress", "Ingress"]}, ("policyTypes",),
-                 id="more-than-two-policy-types",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "engine bug: parse_network_policy accepts three policyTypes entries; the API's "
-                     "ValidateNetworkPolicySpec rejects more than two ('may not specify more than two "
-                     "policyTypes')"))),
+                 id="more-than-two-policy-types"),
     pytest.param({"podSelector": {"matchLabels": {"app": ["web"]}}}, ("app",), id="label-value-not-a-string"),
     pytest.param({"podSelector": {}, "ingress": {"from": []}}, ("ingress",), id="ingress-not-a-list"),
     pytest.param({"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 80}],
