@@ -101,6 +101,7 @@ def test_outside_source_only_ingress_is_evaluated() -> None:
     assert v.egress.evaluated is False and v.egress.allowed is True
     assert v.ingress.evaluated is True and v.ingress.allowed is False
     assert v.status is Status.BLOCKED
+    assert "node-traffic" in codes(v)  # traffic from a node (kubelet probes) is mentioned, not modelled
 
 
 def test_outside_destination_only_egress_is_evaluated() -> None:
