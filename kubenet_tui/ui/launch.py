@@ -10,8 +10,40 @@ from rich.console import Console
 from kubenet_tui.sources.base import Source
 
 
-def run_explorer(source: Source, args: argparse.Namespace) -> int:
-    from kubenet_tui.cli import run_overview
+def loading_text(args: argparse.Namespace) -> str:
+    """What the first frame says is being read, before any data arrives."""
+    if getattr(args, "demo", False):
+        return "bundled demo cluster"
+    files = getattr(args, "file", None) or []
+    if files:
+        return "files " + ", ".join(files[:3]) + (" …" if len(files) > 3 else "")
+    context = getattr(args, "context", None)
+    return f"context {context}" if context else "the current kubeconfig context"
 
-    snapshot = source.load()
-    return run_overview(snapshot, Console(file=sys.stdout, highlight=False))
+
+def run_explorer(source: Source, args: argparse.Namespace) -> int:
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        from kubenet_tui.cli import run_overview
+
+        return run_overview(source.load(), Console(file=sys.stdout, highlight=False))
+
+    from kubenet_tui.ui.app import make_app
+
+    live = not (getattr(args, "demo", False) or getattr(args, "file", None))
+
+    def switch_context(name: str) -> Source:
+        from kubenet_tui.cli import make_source
+
+        return make_source(argparse.Namespace(**{**vars(args), "context": name}))
+
+    namespaces = list(getattr(args, "namespace", None) or [])
+    app = make_app(
+        source,
+        namespaces[0] if namespaces else None,
+        all_namespaces=bool(getattr(args, "all_namespaces", False)),
+        loading_text=loading_text(args),
+        context=getattr(args, "context", None),
+        switch_context=switch_context if live else None,
+    )
+    result = app.run()
+    return int(result or 0)

@@ -1,0 +1,94 @@
+"""Every key and command of the explorer, documented once: the help screen is generated from here and
+a test checks that each binding of the app appears in it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kubenet_tui.engine.evaluate import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDoc:
+    keys: str
+    does: str
+
+
+HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
+    ("Ask about a connection", (
+        KeyDoc("s", "mark the pod under the cursor as the source"),
+        KeyDoc("d", "mark the pod or Service under the cursor as the destination"),
+        KeyDoc("S / D", "type a source / destination: NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address"),
+        KeyDoc("x", "swap source and destination"),
+        KeyDoc("p", "port and protocol: 6379, 6379/udp, a port name (http), empty for every port"),
+    )),
+    ("Move around", (
+        KeyDoc("tab / shift+tab", "next / previous pane: namespaces, pods, policies, services, verdict"),
+        KeyDoc("↑ ↓ / j k", "move the cursor"),
+        KeyDoc("pgup pgdn / ctrl+b ctrl+f", "a page up / down"),
+        KeyDoc("home end / g G", "first / last row"),
+        KeyDoc("enter", "details: a pod, a Service, a policy's YAML; in the verdict, the policy's YAML "
+                        "with the rule highlighted; on a namespace, show its pods"),
+        KeyDoc("space", "fold / unfold a node of the verdict"),
+        KeyDoc("v", "jump to the verdict's explanation"),
+        KeyDoc("z", "zoom the focused pane (again to restore)"),
+        KeyDoc("esc", "back: close a screen or prompt, clear the filter, leave the zoom"),
+    )),
+    ("Find", (
+        KeyDoc("/", "filter the focused table by name or label (role=db, tier!=web, several terms: all must "
+                    "match); enter returns to the table on the first match, esc clears"),
+        KeyDoc(":", "command line (→ or tab completes)"),
+    )),
+    ("Commands", (
+        KeyDoc(":ns NAME   :ns all", "show one namespace / all namespaces"),
+        KeyDoc(":ctx NAME", "switch to another kubeconfig context"),
+        KeyDoc(":pods  :policies  :svc", "show pods / policies (np, netpol) / services (optionally :pods NS)"),
+        KeyDoc(":src END   :dst END", "set the source / destination (as S and D)"),
+        KeyDoc(":port P", "set the port (as p)"),
+        KeyDoc(":clear", "forget source, destination and port"),
+        KeyDoc(":help   :q", "this help / quit"),
+    )),
+    ("Other", (
+        KeyDoc("r", "reload from the cluster or files (and retry after an error)"),
+        KeyDoc("c", "copy the explanation, or the selected policy's YAML, to the clipboard (OSC 52: works over SSH)"),
+        KeyDoc("?", "this help"),
+        KeyDoc("ctrl+p", "command palette: every action by name"),
+        KeyDoc("q", "quit"),
+    )),
+)
+
+COMMANDS = {
+    "ns": "ns", "namespace": "ns", "namespaces": "ns",
+    "ctx": "ctx", "context": "ctx", "contexts": "ctx",
+    "pods": "pods", "pod": "pods", "po": "pods",
+    "policies": "policies", "policy": "policies", "pol": "policies", "np": "policies", "netpol": "policies",
+    "netpols": "policies", "networkpolicies": "policies",
+    "svc": "svc", "service": "svc", "services": "svc",
+    "src": "src", "source": "src",
+    "dst": "dst", "dest": "dst", "destination": "dst",
+    "port": "port",
+    "clear": "clear",
+    "help": "help", "h": "help",
+    "q": "quit", "quit": "quit", "q!": "quit", "exit": "quit",
+}
+
+COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx ", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "help",
+                       "quit")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # canonical: ns, ctx, pods, policies, svc, src, dst, port, clear, help, quit
+    arg: str
+
+
+def parse_command(text: str) -> Command:
+    """`:ns shop` → Command("ns", "shop"). Unknown commands raise InputError naming the known ones."""
+    text = text.strip().lstrip(":").strip()
+    word, _, arg = text.partition(" ")
+    name = COMMANDS.get(word.lower())
+    if name is None:
+        raise InputError(f"unknown command :{word} (try :ns NAME, :pods, :policies, :svc, :ctx NAME, :help)"
+                         if word else "type a command, e.g. :ns shop (:help lists them)")
+    return Command(name, arg.strip())

@@ -1,0 +1,36 @@
+"""Messages the explorer's workers and screens post to the app (workers never touch widgets)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from kubenet_tui.ui.connection import EndSpec
+from kubenet_tui.ui.model import ExplorerModel
+
+
+class DataLoaded(Message):
+    """A load or a watch produced a snapshot, already grouped for the panes (built in the worker)."""
+
+    def __init__(self, model: ExplorerModel, generation: int, pushed: bool = False) -> None:
+        super().__init__()
+        self.model = model
+        self.generation = generation
+        self.pushed = pushed  # True: from `watch`, not from `load`
+
+
+class LoadFailed(Message):
+    """Nothing could be loaded; `error` is one line for the user."""
+
+    def __init__(self, error: str, generation: int) -> None:
+        super().__init__()
+        self.error = error
+        self.generation = generation
+
+
+class EndPicked(Message):
+    """A details screen marked a source or destination (`role` is "source" or "destination")."""
+
+    def __init__(self, role: str, end: EndSpec) -> None:
+        super().__init__()
+        self.role = role
+        self.end = end

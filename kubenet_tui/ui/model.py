@@ -1,0 +1,298 @@
+"""What the explorer's panes list, computed from a Snapshot without Textual: scoped lists, counts, filters.
+
+Everything policy-related is asked of the engine (`pod_is_isolated`, `selector_matches`,
+`subject_mismatch`); this module only groups, counts and caches. Built in a worker thread (it touches
+`cluster.index`, which builds the index once); per-row facts are computed lazily and cached, so a
+50,000-pod cluster costs only the rows that are actually drawn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from kubenet_tui.engine.admin import subject_mismatch
+from kubenet_tui.engine.explain import Direction
+from kubenet_tui.engine.model import AdminPolicy, LabelSelector, NetworkPolicy, Pod, Service
+from kubenet_tui.engine.netpol import pod_is_isolated
+from kubenet_tui.engine.selectors import selector_matches
+from kubenet_tui.sources.base import Snapshot
+
+KIND_SHORT = {
+    "NetworkPolicy": "netpol",
+    "AdminNetworkPolicy": "anp",
+    "BaselineAdminNetworkPolicy": "banp",
+    "ClusterNetworkPolicy": "cnp",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceSummary:
+    """One row of the Namespaces pane; `name` None is the "all namespaces" row."""
+
+    name: str | None
+    pods: int
+    policies: int
+    services: int
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else "all"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyItem:
+    """A NetworkPolicy or a cluster-scoped policy, as the Policies pane lists it."""
+
+    kind: str
+    namespace: str | None
+    name: str
+    manifest: str
+    netpol: NetworkPolicy | None = None
+    admin: AdminPolicy | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique among all policies: `namespace/name` for NetworkPolicies, `kind/name` otherwise."""
+        return f"{self.namespace}/{self.name}" if self.netpol is not None else f"{KIND_SHORT[self.kind]}/{self.name}"
+
+    @property
+    def title(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {where}"
+
+    @property
+    def types(self) -> str:
+        """`I E`-style marks for the directions the policy has (NetworkPolicy: its policyTypes)."""
+        if self.netpol is not None:
+            kinds = {t.value for t in self.netpol.policy_types}
+            ingress, egress = "Ingress" in kinds, "Egress" in kinds
+        else:
+            assert self.admin is not None
+            ingress, egress = bool(self.admin.ingress), bool(self.admin.egress)
+        return ("I" if ingress else "·") + ("E" if egress else "·")
+
+    @property
+    def selector(self) -> str:
+        if self.netpol is not None:
+            return f"podSelector {self.netpol.pod_selector.describe()}"
+        assert self.admin is not None
+        return f"subject {self.admin.subject.describe()}"
+
+    @property
+    def tier(self) -> str:
+        if self.admin is None:
+            return ""
+        return f"{self.admin.tier.value} {self.admin.priority}"
+
+
+@dataclass(frozen=True, slots=True)
+class PodPolicies:
+    """The policies that select a pod: NetworkPolicies isolating it per direction, and admin subjects."""
+
+    ingress: tuple[str, ...]
+    egress: tuple[str, ...]
+    admin: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(set(self.ingress) | set(self.egress)) + len(self.admin)
+
+    @property
+    def marks(self) -> str:
+        return ("I" if self.ingress else "·") + ("E" if self.egress else "·")
+
+
+def label_text(labels: Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def search_text(name: str, labels: Mapping[str, str]) -> str:
+    """What a plain filter term is searched in: the name and every `key=value`, lowercased."""
+    return "\x00".join([name, *(f"{k}={v}" for k, v in labels.items())]).lower()
+
+
+_TERM = re.compile(r"^([^=!]+)(!=|==|=)(.*)$")
+
+
+class Filter:
+    """The `/` filter. Terms separated by spaces or commas must all hold: `key=value` (or `==`) and
+    `key!=value` compare a label exactly, any other term is a case-insensitive substring of the name or
+    of a `key=value` label. The empty filter matches everything."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text.strip()
+        self.substrings: list[str] = []
+        self.labels: list[tuple[str, str, bool]] = []  # key, value, wanted equal
+        for term in re.split(r"[\s,]+", self.text):
+            if not term:
+                continue
+            match = _TERM.match(term)
+            if match and match.group(3):
+                key, op, value = match.groups()
+                self.labels.append((key, value, op != "!="))
+            else:
+                self.substrings.append(term.lower())
+
+    def __bool__(self) -> bool:
+        return bool(self.substrings or self.labels)
+
+    def matches(self, labels: Mapping[str, str], search: str) -> bool:
+        for key, value, equal in self.labels:
+            if (labels.get(key) == value) is not equal:
+                return False
+        return all(s in search for s in self.substrings)
+
+
+class ExplorerModel:
+    """One snapshot, grouped for the panes. Cheap to build; expensive facts are cached on demand."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.cluster = snapshot.cluster
+        self.index = self.cluster.index
+        index = self.index
+        self.namespace_names: tuple[str, ...] = tuple(sorted(index.namespaces))
+        services: dict[str, list[Service]] = defaultdict(list)
+        for svc in self.cluster.services:
+            services[svc.namespace].append(svc)
+        self._services: dict[str, tuple[Service, ...]] = {
+            ns: tuple(sorted(items, key=lambda s: s.name)) for ns, items in services.items()
+        }
+        self.cluster_policies: tuple[PolicyItem, ...] = tuple(
+            PolicyItem(p.kind, None, p.name, p.manifest, admin=p)
+            for p in (*index.admin_policies, *index.baseline_policies)
+        )
+        self._netpol_items: dict[str, tuple[PolicyItem, ...]] = {
+            ns: tuple(PolicyItem("NetworkPolicy", np.namespace, np.name, np.manifest, netpol=np) for np in nps)
+            for ns, nps in index.policies_by_namespace.items()
+        }
+        self._all_pods: tuple[Pod, ...] | None = None
+        self._pod_policies: dict[tuple[str, tuple[tuple[str, str], ...]], PodPolicies] = {}
+        self._search: dict[str, str] = {}
+        self._selected: dict[str, tuple[Pod, ...]] = {}
+
+    # --- scoped lists (namespace None: all namespaces) -------------------------------------------
+
+    def namespace_summaries(self) -> tuple[NamespaceSummary, ...]:
+        index = self.index
+        rows = [
+            NamespaceSummary(
+                None,
+                len(self.cluster.pods),
+                len(self.cluster.network_policies) + len(self.cluster_policies),
+                len(self.cluster.services),
+            )
+        ]
+        for ns in self.namespace_names:
+            rows.append(
+                NamespaceSummary(
+                    ns,
+                    len(index.pods_by_namespace.get(ns, ())),
+                    len(index.policies_by_namespace.get(ns, ())),
+                    len(self._services.get(ns, ())),
+                )
+            )
+        return tuple(rows)
+
+    def pods(self, namespace: str | None) -> Sequence[Pod]:
+        if namespace is not None:
+            return self.index.pods_by_namespace.get(namespace, ())
+        if self._all_pods is None:
+            by_ns = self.index.pods_by_namespace
+            self._all_pods = tuple(p for ns in sorted(by_ns) for p in by_ns[ns])
+        return self._all_pods
+
+    def policies(self, namespace: str | None) -> Sequence[PolicyItem]:
+        """The namespace's NetworkPolicies, then the cluster-scoped policies (which apply everywhere)."""
+        if namespace is not None:
+            return (*self._netpol_items.get(namespace, ()), *self.cluster_policies)
+        return (*(i for ns in sorted(self._netpol_items) for i in self._netpol_items[ns]), *self.cluster_policies)
+
+    def services(self, namespace: str | None) -> Sequence[Service]:
+        if namespace is not None:
+            return self._services.get(namespace, ())
+        return tuple(s for ns in sorted(self._services) for s in self._services[ns])
+
+    # --- lookups ----------------------------------------------------------------------------------
+
+    def pod(self, key: str) -> Pod | None:
+        return self.index.pods_by_key.get(key)
+
+    def service(self, key: str) -> Service | None:
+        return self.index.services_by_key.get(key)
+
+    def policy(self, key: str) -> PolicyItem | None:
+        namespace, _, name = key.partition("/")
+        for item in self._netpol_items.get(namespace, ()):
+            if item.name == name:
+                return item
+        return next((p for p in self.cluster_policies if p.key == key), None)
+
+    def policy_for(self, kind: str, namespace: str | None, name: str) -> PolicyItem | None:
+        """The policy an engine explanation names."""
+        if kind == "NetworkPolicy" and namespace is not None:
+            return self.policy(f"{namespace}/{name}")
+        return next((p for p in self.cluster_policies if p.kind == kind and p.name == name), None)
+
+    # --- per-row facts, cached ---------------------------------------------------------------------
+
+    def search(self, name: str, labels: Mapping[str, str], key: str) -> str:
+        found = self._search.get(key)
+        if found is None:
+            found = self._search[key] = search_text(name, labels)
+        return found
+
+    def pod_policies(self, pod: Pod) -> PodPolicies:
+        """Policies selecting `pod`. Selection depends only on the namespace and the labels, so pods
+        of one Deployment share one cache entry."""
+        cache_key = (pod.namespace, tuple(sorted(pod.labels.items())))
+        found = self._pod_policies.get(cache_key)
+        if found is None:
+            ns_labels = self.index.namespace_labels(pod.namespace)
+            admin = tuple(
+                p.key for p in self.cluster_policies
+                if p.admin is not None and subject_mismatch(p.admin.subject, pod, ns_labels) is None
+            ) if not pod.host_network else ()
+            found = PodPolicies(
+                pod_is_isolated(self.index, pod, Direction.INGRESS),
+                pod_is_isolated(self.index, pod, Direction.EGRESS),
+                admin,
+            )
+            if not pod.host_network:
+                self._pod_policies[cache_key] = found
+        return found
+
+    def selected_pods(self, item: PolicyItem) -> tuple[Pod, ...]:
+        """Pods the policy applies to: its podSelector in its namespace, or an admin policy's subject."""
+        found = self._selected.get(item.key)
+        if found is not None:
+            return found
+        if item.netpol is not None:
+            selector = item.netpol.pod_selector
+            found = tuple(p for p in self.pods(item.netpol.namespace) if selector_matches(selector, p.labels))
+        else:
+            admin = item.admin
+            assert admin is not None
+            found = tuple(
+                p for p in self.pods(None)
+                if subject_mismatch(admin.subject, p, self.index.namespace_labels(p.namespace)) is None
+            )
+        self._selected[item.key] = found
+        return found
+
+    def service_pods(self, service: Service) -> tuple[Pod, ...]:
+        """Pods the Service's selector picks (the backends' candidates when there are no EndpointSlices)."""
+        if service.selector is None:
+            return ()
+        selector = LabelSelector(tuple(sorted(service.selector.items())))
+        return tuple(p for p in self.pods(service.namespace) if selector_matches(selector, p.labels))
+
+    def services_of(self, pod: Pod) -> tuple[Service, ...]:
+        """Services whose selector picks `pod`."""
+        return tuple(
+            s for s in self._services.get(pod.namespace, ())
+            if s.selector and selector_matches(LabelSelector(tuple(sorted(s.selector.items()))), pod.labels)
+        )

@@ -1,0 +1,311 @@
+"""Rows for the explorer's tables (namespaces, pods, policies, services) as lazy, filterable sequences.
+
+No Textual here. A `Rows` object knows its columns, its length and how to draw row `i` (on demand,
+so only visible rows cost anything), and `filtered` returns a smaller `Rows` with the same column
+widths, so the table does not jump while a filter is typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rich.text import Text
+
+from kubenet_tui.engine.model import Pod, PodPhase, Service
+from kubenet_tui.ui.model import ExplorerModel, Filter, NamespaceSummary, PolicyItem, label_text
+
+Cell = str | Text
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    width: int  # preferred width
+    flex: bool = False  # takes whatever room is left
+    min_width: int = 0  # may shrink down to this when room is short; 0: fixed
+    align: Literal["left", "right"] = "left"
+
+
+def fit_columns(columns: Sequence[Column], total: int, gap: int = 1) -> list[int]:
+    """Widths that fill `total` cells: flexible columns take the rest; when room is short they and
+    then the shrinkable ones give way down to their minimum, and what still does not fit is dropped
+    from the right (width 0)."""
+    widths = [c.width for c in columns]
+    if not columns:
+        return widths
+
+    def used() -> int:
+        shown = [w for w in widths if w > 0]
+        return sum(shown) + gap * max(0, len(shown) - 1)
+
+    spare = total - used()
+    flex = [i for i, c in enumerate(columns) if c.flex]
+    if spare > 0 and flex:
+        share, extra = divmod(spare, len(flex))
+        for n, i in enumerate(flex):
+            widths[i] += share + (1 if n < extra else 0)
+        return widths
+    # Too wide: shrink flexible columns first, then the others that may shrink.
+    for group in (flex, [i for i, c in enumerate(columns) if not c.flex and c.min_width]):
+        for i in group:
+            over = used() - total
+            if over <= 0:
+                return widths
+            floor = columns[i].min_width or min(widths[i], 1)
+            widths[i] -= min(over, max(0, widths[i] - floor))
+    for i in reversed(range(len(columns))):
+        if used() <= total:
+            break
+        widths[i] = 0
+    return widths
+
+
+def _cap(values: Sequence[int], floor: int, cap: int) -> int:
+    return max(floor, min(cap, max(values, default=floor)))
+
+
+class Rows:
+    """A table's rows. Subclasses implement `key` and `cells` for their items."""
+
+    columns: tuple[Column, ...] = ()
+    noun = "rows"
+
+    def __init__(self, items: Sequence[object]) -> None:
+        self.items = items
+        self._positions: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def key(self, i: int) -> str:
+        raise NotImplementedError
+
+    def cells(self, i: int) -> tuple[Cell, ...]:
+        raise NotImplementedError
+
+    def position(self, key: str) -> int | None:
+        if self._positions is None:
+            self._positions = {self.key(i): i for i in range(len(self.items))}
+        return self._positions.get(key)
+
+    def matches(self, i: int, flt: Filter) -> bool:
+        return True
+
+    def filtered(self, flt: Filter) -> Rows:
+        if not flt:
+            return self
+        keep = [self.items[i] for i in range(len(self.items)) if self.matches(i, flt)]
+        return self.with_items(keep)
+
+    def with_items(self, items: Sequence[object]) -> Rows:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.items = items
+        clone._positions = None
+        return clone
+
+
+class EmptyRows(Rows):
+    def __init__(self) -> None:
+        super().__init__(())
+
+
+_PHASE_STYLE = {
+    PodPhase.RUNNING: "green",
+    PodPhase.PENDING: "yellow",
+    PodPhase.FAILED: "red",
+    PodPhase.SUCCEEDED: "dim",
+    PodPhase.UNKNOWN: "yellow",
+}
+
+
+class NamespaceRows(Rows):
+    noun = "namespaces"
+
+    def __init__(self, summaries: Sequence[NamespaceSummary]) -> None:
+        super().__init__(summaries)
+        name = _cap([len(s.label) for s in summaries], 6, 24)
+        self.columns = (
+            Column("NAMESPACE", name, flex=True, min_width=8),
+            Column("PODS", 5, align="right"),
+            Column("POL", 4, align="right"),
+            Column("SVC", 4, align="right"),
+        )
+
+    def summary(self, i: int) -> NamespaceSummary:
+        item = self.items[i]
+        assert isinstance(item, NamespaceSummary)
+        return item
+
+    def key(self, i: int) -> str:
+        return self.summary(i).name or ""
+
+    def cells(self, i: int) -> tuple[Cell, ...]:
+        s = self.summary(i)
+        name = Text("* all", style="italic") if s.name is None else s.name
+        return name, str(s.pods), str(s.policies), str(s.services)
+
+    def matches(self, i: int, flt: Filter) -> bool:
+        s = self.summary(i)
+        return s.name is None or flt.matches({}, s.label.lower())
+
+
+class PodRows(Rows):
+    noun = "pods"
+
+    def __init__(self, model: ExplorerModel, pods: Sequence[Pod], show_namespace: bool) -> None:
+        super().__init__(pods)
+        self.model = model
+        self.show_namespace = show_namespace
+        name = _cap([len(p.name) for p in pods], 8, 36)
+        ip = _cap([len(self._ip(p)) for p in pods], 2, 18)
+        phase = _cap([len(p.phase.value) for p in pods], 5, 9)
+        columns = [Column("NAME", name, min_width=12)]
+        if show_namespace:
+            columns.insert(0, Column("NAMESPACE", _cap([len(p.namespace) for p in pods], 9, 20), min_width=6))
+        columns += [
+            Column("PHASE", phase),
+            Column("IP", ip, min_width=7),
+            Column("ISO", 3),
+            Column("POL", 3, align="right"),
+            Column("LABELS", 6, flex=True, min_width=6),
+        ]
+        self.columns = tuple(columns)
+
+    @staticmethod
+    def _ip(pod: Pod) -> str:
+        if not pod.ips:
+            return "-"
+        first = str(pod.ips[0])
+        return first + (f" +{len(pod.ips) - 1}" if len(pod.ips) > 1 else "")
+
+    def pod(self, i: int) -> Pod:
+        item = self.items[i]
+        assert isinstance(item, Pod)
+        return item
+
+    def key(self, i: int) -> str:
+        return self.pod(i).key
+
+    def cells(self, i: int) -> tuple[Cell, ...]:
+        pod = self.pod(i)
+        policies = self.model.pod_policies(pod)
+        if pod.host_network:
+            iso = Text("host", style="yellow")
+        else:
+            iso = Text(policies.marks, style="bold" if policies.ingress or policies.egress else "dim")
+        cells: list[Cell] = [
+            pod.name,
+            Text(pod.phase.value, style=_PHASE_STYLE.get(pod.phase, "")),
+            self._ip(pod),
+            iso,
+            str(policies.count) if policies.count else Text("0", style="dim"),
+            Text(label_text(pod.labels), style="dim"),
+        ]
+        if self.show_namespace:
+            cells.insert(0, pod.namespace)
+        return tuple(cells)
+
+    def matches(self, i: int, flt: Filter) -> bool:
+        pod = self.pod(i)
+        return flt.matches(pod.labels, self.model.search(pod.key, pod.labels, pod.key))
+
+
+class PolicyRows(Rows):
+    noun = "policies"
+
+    def __init__(self, model: ExplorerModel, items: Sequence[PolicyItem], show_namespace: bool) -> None:
+        super().__init__(items)
+        self.model = model
+        self.show_namespace = show_namespace
+        name = _cap([len(self._name(p)) for p in items], 8, 44)
+        self.columns = (
+            Column("KIND", 6),
+            Column("NAME", name, min_width=14),
+            Column("DIR", 3),
+            Column("PODS", 4, align="right"),
+            Column("SELECTS", 10, flex=True, min_width=8),
+        )
+
+    def _name(self, item: PolicyItem) -> str:
+        if item.namespace is not None and self.show_namespace:
+            return f"{item.namespace}/{item.name}"
+        return item.name
+
+    def policy(self, i: int) -> PolicyItem:
+        item = self.items[i]
+        assert isinstance(item, PolicyItem)
+        return item
+
+    def key(self, i: int) -> str:
+        return self.policy(i).key
+
+    def cells(self, i: int) -> tuple[Cell, ...]:
+        item = self.policy(i)
+        from kubenet_tui.ui.model import KIND_SHORT
+
+        kind = Text(KIND_SHORT.get(item.kind, item.kind), style="" if item.netpol is not None else "magenta")
+        selects = Text(item.selector, style="dim")
+        if item.admin is not None:
+            selects = Text(f"[{item.tier}] ", style="magenta") + selects
+        return kind, self._name(item), item.types, str(len(self.model.selected_pods(item))), selects
+
+    def matches(self, i: int, flt: Filter) -> bool:
+        item = self.policy(i)
+        text = f"{item.namespace or ''}/{item.name}\x00{item.kind}\x00{item.selector}".lower()
+        labels: dict[str, str] = {}
+        if item.netpol is not None:
+            labels = dict(item.netpol.pod_selector.match_labels)
+        return flt.matches(labels, text)
+
+
+class ServiceRows(Rows):
+    noun = "services"
+
+    def __init__(self, model: ExplorerModel, services: Sequence[Service], show_namespace: bool) -> None:
+        super().__init__(services)
+        self.model = model
+        self.show_namespace = show_namespace
+        name = _cap([len(self._name(s)) for s in services], 8, 40)
+        ports = _cap([len(self._ports(s)) for s in services], 5, 28)
+        self.columns = (
+            Column("NAME", name, min_width=12),
+            Column("TYPE", _cap([len(s.type) for s in services], 4, 12)),
+            Column("CLUSTER-IP", _cap([len(self._ip(s)) for s in services], 10, 16), min_width=8),
+            Column("PORTS", ports, min_width=8),
+            Column("SELECTOR", 8, flex=True, min_width=6),
+        )
+
+    def _name(self, svc: Service) -> str:
+        return svc.key if self.show_namespace else svc.name
+
+    @staticmethod
+    def _ip(svc: Service) -> str:
+        return str(svc.cluster_ips[0]) if svc.cluster_ips else "None"
+
+    @staticmethod
+    def _ports(svc: Service) -> str:
+        parts = []
+        for sp in svc.ports:
+            proto = "" if sp.protocol.value == "TCP" else f"/{sp.protocol.value}"
+            parts.append(f"{sp.port}{proto}" + (f"({sp.name})" if sp.name else ""))
+        return ",".join(parts) or "-"
+
+    def service(self, i: int) -> Service:
+        item = self.items[i]
+        assert isinstance(item, Service)
+        return item
+
+    def key(self, i: int) -> str:
+        return self.service(i).key
+
+    def cells(self, i: int) -> tuple[Cell, ...]:
+        svc = self.service(i)
+        selector = label_text(svc.selector) if svc.selector else "(none: EndpointSlices)"
+        return self._name(svc), svc.type, self._ip(svc), self._ports(svc), Text(selector, style="dim")
+
+    def matches(self, i: int, flt: Filter) -> bool:
+        svc = self.service(i)
+        return flt.matches(svc.selector or {}, self.model.search(svc.name, svc.selector or {}, "svc/" + svc.key))

@@ -1,0 +1,156 @@
+"""The verdict panel: a large ALLOWED/BLOCKED banner (colour and symbol), one line per direction on
+what decided it, and the explanation as an expandable tree. Enter on a policy or rule node asks the
+app to open that policy's YAML with the rule highlighted."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from kubenet_tui.engine.explain import Status
+from kubenet_tui.ui.connection import Evaluation
+from kubenet_tui.ui.explain_tree import (
+    ExplainItem,
+    PolicyLink,
+    service_items,
+    service_why_lines,
+    status_words,
+    verdict_items,
+    why_lines,
+)
+
+STATUS_CLASS = {
+    Status.ALLOWED: "-allowed",
+    Status.BLOCKED: "-blocked",
+    Status.UNKNOWN: "-unknown",
+    Status.NOT_EVALUATED: "-unknown",
+}
+
+
+class ExplainTree(Tree[PolicyLink | None]):
+    """The explanation tree; j/k move like everywhere else, space folds, enter opens a policy."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    class OpenPolicy(Message):
+        def __init__(self, link: PolicyLink) -> None:
+            super().__init__()
+            self.link = link
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("verdict", id=id)
+        self.show_root = False
+        self.auto_expand = False
+        self.guide_depth = 2
+
+    def show(self, items: list[ExplainItem]) -> None:
+        self.clear()
+        self.root.expand()
+        self._focus_target: TreeNode[PolicyLink | None] | None = None
+        for item in items:
+            self._add(self.root, item)
+        self.cursor_line = 0
+        self.scroll_home(animate=False)
+        if self.has_focus:
+            self.call_after_refresh(self._to_focus_target)
+
+    def _add(self, parent: TreeNode[PolicyLink | None], item: ExplainItem) -> None:
+        if item.children:
+            node = parent.add(item.label, data=item.link, expand=item.expand)
+            for child in item.children:
+                self._add(node, child)
+        else:
+            node = parent.add_leaf(item.label, data=item.link)
+        if item.focus and self._focus_target is None:
+            self._focus_target = node
+
+    def on_focus(self) -> None:
+        self._to_focus_target()
+
+    def _to_focus_target(self) -> None:
+        """Entering the tree puts the cursor on the rule that matters (once per verdict)."""
+        target = getattr(self, "_focus_target", None)
+        if target is not None:
+            self._focus_target = None
+            self.move_cursor(target)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[PolicyLink | None]) -> None:
+        event.stop()
+        link = event.node.data
+        if link is not None:
+            self.post_message(self.OpenPolicy(link))
+        elif event.node.children:
+            event.node.toggle()
+
+
+class VerdictPanel(Vertical):
+    ALLOW_MAXIMIZE = True  # z zooms the whole panel, banner included
+    evaluation: reactive[Evaluation | None] = reactive(None)
+    """The evaluation shown; None hides the panel's content."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="banner")
+        yield Static(id="why")
+        yield ExplainTree(id="explain")
+        yield Static(id="node-detail")
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[PolicyLink | None]) -> None:
+        """Tree labels do not wrap: the highlighted one is repeated in full below the tree."""
+        label = Text(event.node.label) if isinstance(event.node.label, str) else event.node.label.copy()
+        if event.node.data is not None:
+            label.append("   (enter: YAML)", style="dim")
+        self.query_one("#node-detail", Static).update(label)
+
+    def watch_evaluation(self, evaluation: Evaluation | None) -> None:
+        banner = self.query_one("#banner", Static)
+        why = self.query_one("#why", Static)
+        tree = self.query_one(ExplainTree)
+        for cls in ("-allowed", "-blocked", "-unknown", "-error"):
+            banner.remove_class(cls)
+        if evaluation is None:
+            banner.update("")
+            why.update("")
+            tree.clear()
+            return
+        connection = evaluation.connection
+        assert connection.source is not None and connection.destination is not None
+        if evaluation.error is not None:
+            banner.add_class("-error")
+            banner.update(Text.assemble(("! NO VERDICT  ", "bold"),
+                                        f"{connection.source.label} → {connection.destination.label}"))
+            why.update(Text(evaluation.error))
+            tree.clear()
+            return
+        status = evaluation.status
+        assert status is not None
+        symbol, word = status_words(status)
+        banner.add_class(STATUS_CLASS[status])
+        text = Text(f"{symbol} {word}", style="bold")
+        if evaluation.verdict is not None:
+            v = evaluation.verdict
+            text.append(f"   {v.source.name} → {v.destination.name}   {v.port_text()}")
+            why.update(Text("\n").join(why_lines(v)))
+            tree.show(verdict_items(v))
+        else:
+            sv = evaluation.service_verdict
+            assert sv is not None
+            evaluated = sv.evaluated
+            allowed = sum(1 for b in evaluated if b.allowed is True)
+            if status is Status.BLOCKED and 0 < allowed < len(evaluated):
+                text = Text(f"{symbol} SOME BACKENDS BLOCKED", style="bold")
+            sp = sv.service_port
+            text.append(f"   {sv.source.name} → svc/{sv.service}   {sp.port}/{sp.protocol.value}")
+            why.update(Text("\n").join(service_why_lines(sv)))
+            tree.show(service_items(sv))
+        banner.update(text)

@@ -1,0 +1,36 @@
+"""Driving the explorer like a user: keys in, text out."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from kubenet_tui.ui.app import KubenetApp
+
+KEY_NAMES = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space", ".": "full_stop"}
+
+
+async def wait_for_data(pilot: Pilot[int]) -> None:
+    app = pilot.app
+    assert isinstance(app, KubenetApp)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot: Pilot[int], text: str) -> None:
+    await pilot.press(*[KEY_NAMES.get(ch, ch) for ch in text])
+
+
+async def keys(pilot: Pilot[int], *sequence: str) -> None:
+    """Each item is a key name (`enter`, `escape`, `tab`) or, when longer and not a key, text to type."""
+    for item in sequence:
+        if item in ("enter", "escape", "tab", "shift+tab", "backspace", "up", "down", "space") or len(item) == 1:
+            await pilot.press(KEY_NAMES.get(item, item))
+        else:
+            await type_text(pilot, item)
+    await pilot.pause()
+
+
+# The flow of issue 4: frontend as source, db as destination, 6379 (allowed) then 5432 (blocked).
+PICK_FRONTEND_AND_DB = ("/", "frontend", "enter", "s", "/", "db", "enter", "d")
+ALLOWED_6379 = (*PICK_FRONTEND_AND_DB, "p", "6379", "enter")
+BLOCKED_5432 = (*ALLOWED_6379, "p", "5432", "enter")
