@@ -213,3 +213,32 @@ def test_collector_builds_the_same_cluster_as_files(tmp_path: Path) -> None:
     assert collector.cluster().pods == from_file.pods
     assert collector.cluster().network_policies == from_file.network_policies
     assert collector.cluster().namespaces == from_file.namespaces
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug: files._split_documents cuts the stream at every `---` line, so a `%YAML 1.1` directive "
+    "becomes a document of its own and is reported as 'YAML syntax error: did not find expected "
+    "<document start>' although the YAML is valid (PyYAML's safe_load_all reads it without error)"))
+def test_yaml_directive_before_the_first_document_is_valid(tmp_path: Path) -> None:
+    snap = load_paths(write(tmp_path / "directive.yaml", "%YAML 1.1\n---\n" + NAMESPACE_A))
+    assert [n.name for n in snap.cluster.namespaces] == ["a"]
+    assert snap.problems == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(NAMESPACE_A.replace("\n", "\r\n") + "---\r\n" + POD_A.replace("\n", "\r\n"), id="crlf"),
+        pytest.param("\ufeff" + NAMESPACE_A + "---\n" + POD_A, id="utf8-bom"),
+        pytest.param(NAMESPACE_A + "...\n---\n" + POD_A, id="document-end-marker"),
+        pytest.param("--- !!map\n" + NAMESPACE_A + "--- " + json.dumps(yaml.safe_load(POD_A)) + "\n", id="inline-after-marker"),
+        pytest.param(NAMESPACE_A.replace("metadata: {name: a}", "metadata:\n  name: a\n  annotations:\n"
+                                         "    note: |\n      first\n      ---\n      last")
+                     + "---\n" + POD_A, id="dashes-inside-a-block-scalar"),
+    ],
+)
+def test_yaml_spellings_of_the_same_two_documents(tmp_path: Path, text: str) -> None:
+    snap = load_paths(write(tmp_path / "docs.yaml", text))
+    assert snap.problems == ()
+    assert [n.name for n in snap.cluster.namespaces] == ["a"]
+    assert [p.key for p in snap.cluster.pods] == ["a/web"]
