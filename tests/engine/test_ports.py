@@ -187,3 +187,58 @@ def test_port_name_given_on_the_command_line_resolves_on_the_destination() -> No
     c = web_world()
     assert check(c, "client/c", "web/other", "http").port == 9090
     assert check(c, "client/c", "web/has", "http").port == 8080
+
+
+def two_container_world(init_ports: list[dict[str, Any]], main_ports: list[dict[str, Any]],
+                        sidecar_ports: list[dict[str, Any]] | None = None, init_restart: str | None = None) -> Any:
+    """web/app with an init container, a main container and optionally a second container, all
+    guarded by `ports: [{port: <name>}]` rules for the names used below."""
+    spec: dict[str, Any] = {
+        "initContainers": [{"name": "init", "image": "busybox", "ports": init_ports}],
+        "containers": [{"name": "main", "image": "nginx", "ports": main_ports}],
+    }
+    if init_restart is not None:
+        spec["initContainers"][0]["restartPolicy"] = init_restart
+    if sidecar_ports is not None:
+        spec["containers"].append({"name": "sidecar", "image": "envoy", "ports": sidecar_ports})
+    app = pod("web", "app", {"app": "web"}, ips=["10.0.0.1"])
+    app["spec"] = spec
+    return cluster(
+        namespace("web"),
+        namespace("client"),
+        app,
+        pod("client", "c", {}, ips=["10.0.1.1"]),
+        netpol("web", "named", {"podSelector": {}, "ingress": [{"ports": [{"port": "http"}, {"port": "metrics"}]}]}),
+    )
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug: Pod.named_port returns the first container port with the name, so when two containers of "
+    "the destination pod both name a port 'metrics' (valid: names are unique per container only), only the "
+    "first number is allowed; SEMANTICS.md 3 (and the sig-network reference kube-network-policies) accept "
+    "any container port with that name, protocol and the connection's number"))
+def test_named_port_matches_every_container_that_names_it() -> None:
+    c = two_container_world([], [{"name": "metrics", "containerPort": 8080}],
+                            sidecar_ports=[{"name": "metrics", "containerPort": 15090}])
+    assert check(c, "client/c", "web/app", 8080).allowed is True
+    assert check(c, "client/c", "web/app", 15090).allowed is True
+    assert check(c, "client/c", "web/app", 9999).allowed is False
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine bug: parse_pod reads initContainers before containers and Pod.named_port takes the first match, "
+    "so a port name declared by a (finished) init container shadows the same name on the main container: "
+    "'http' resolves to the init container's 9999 and the main container's 8080 is blocked. Kubernetes "
+    "resolves names on the regular containers first (podutil.FindPort; kube-network-policies only looks at "
+    "spec.containers)"))
+def test_an_init_container_port_name_does_not_shadow_the_main_container() -> None:
+    c = two_container_world([{"name": "http", "containerPort": 9999}], [{"name": "http", "containerPort": 8080}])
+    assert check(c, "client/c", "web/app", 8080).allowed is True
+
+
+def test_a_named_port_declared_only_by_a_sidecar_init_container_resolves() -> None:
+    # a restartable init container (native sidecar) serves for the pod's whole life
+    c = two_container_world([{"name": "metrics", "containerPort": 15090}], [{"name": "http", "containerPort": 8080}],
+                            init_restart="Always")
+    assert check(c, "client/c", "web/app", 15090).allowed is True
+    assert check(c, "client/c", "web/app", 8080).allowed is True
