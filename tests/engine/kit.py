@@ -18,7 +18,7 @@ from typing import Any
 
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.evaluate import End, evaluate, resolve_end, resolve_port
-from kubenet_tui.engine.explain import Direction, DirectionVerdict, PolicyExplanation, RuleRef, Verdict
+from kubenet_tui.engine.explain import DirectionVerdict, PolicyExplanation, RuleRef, Verdict
 from kubenet_tui.engine.model import Protocol
 from kubenet_tui.sources.parse import ObjectCollector, Problem
 
@@ -192,7 +192,6 @@ def _flatten(objects: Iterable[Manifest | Iterable[Manifest]]) -> Iterable[Manif
 __all__ = [
     "E2E_PORTS",
     "XYZ_KEYS",
-    "Direction",
     "all_reasons",
     "check",
     "check_pods",
