@@ -31,7 +31,7 @@ from kubenet_tui.engine.model import (
     NamespacedPods,
     Pod,
 )
-from kubenet_tui.engine.netpol import PeerView, PortQuery
+from kubenet_tui.engine.netpol import PeerView, PortQuery, named_port_check
 from kubenet_tui.engine.selectors import namespace_selector_unknown, selector_mismatch
 
 _OUTCOME = {AdminAction.ALLOW: Outcome.ALLOW, AdminAction.DENY: Outcome.DENY, AdminAction.PASS: Outcome.PASS}
@@ -161,19 +161,8 @@ def admin_port_check(port: AdminPort, index: int, query: PortQuery, destination:
             return Check(index, False, desc, f"only {desc}; the question is about every port")
         if destination is None:
             return Check(index, False, desc, f"named port {port.named_port!r} never matches an outside endpoint")
-        # A named port carries its protocol on the container port; any protocol's port of that name.
-        for cport in destination.ports:
-            if cport.name == port.named_port and cport.protocol is query.protocol:
-                if cport.port == query.port:
-                    return Check(index, True, desc, f"named port {port.named_port!r} is {cport.port} on {destination.key}")
-                return Check(
-                    index, False, desc,
-                    f"named port {port.named_port!r} is {cport.port} on {destination.key}, the connection is to {query.port}",
-                )
-        return Check(
-            index, False, desc,
-            f"named port {port.named_port!r} ({query.protocol.value}) not found on pod {destination.key}",
-        )
+        # A named port carries its protocol on the container port: the connection's protocol decides.
+        return named_port_check(port.named_port, query.protocol, index, desc, query, destination)
     if port.protocol is not query.protocol:
         return Check(index, False, desc, f"protocol {port.protocol.value}, the connection is {query.protocol.value}")
     if port.port is None:

@@ -126,6 +126,10 @@ class Pod:
         """Pods with no IP yet, or that have finished, send and receive nothing: never evaluated."""
         return bool(self.ips) and not self.finished
 
+    def named_ports(self, name: str, protocol: Protocol) -> tuple[int, ...]:
+        """Every number a port name stands for: two containers may declare the same name."""
+        return tuple(c.port for c in self.ports if c.name == name and c.protocol is protocol)
+
     def named_port(self, name: str, protocol: Protocol) -> ContainerPort | None:
         for cport in self.ports:
             if cport.name == name and cport.protocol is protocol:

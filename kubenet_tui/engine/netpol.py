@@ -130,6 +130,21 @@ def peer_check(
     return Check(index, True, desc, f"pod {pod.key} and namespace {pod.namespace} match")
 
 
+def named_port_check(
+    name: str, protocol: Protocol, index: int, desc: str, query: PortQuery, destination: Pod
+) -> Check:
+    """A named port matches when the destination pod declares that name (and protocol) for the
+    connection's port number; several containers may declare the same name."""
+    numbers = destination.named_ports(name, protocol)
+    if not numbers:
+        return Check(index, False, desc, f"named port {name!r} ({protocol.value}) not found on pod {destination.key}")
+    shown = "/".join(str(n) for n in numbers)
+    if query.port not in numbers:
+        return Check(index, False, desc, f"named port {name!r} is {shown} on {destination.key}, "
+                                         f"the connection is to {query.port}")
+    return Check(index, True, desc, f"named port {name!r} is {query.port} on {destination.key}")
+
+
 def port_check(
     port: NetworkPolicyPort, index: int, query: PortQuery, destination: Pod | None
 ) -> Check:
@@ -153,23 +168,7 @@ def port_check(
             return Check(
                 index, False, desc, f"named port {port.port!r} never matches an outside endpoint"
             )
-        cport = destination.named_port(port.port, port.protocol)
-        if cport is None:
-            return Check(
-                index,
-                False,
-                desc,
-                f"named port {port.port!r} ({port.protocol.value}) not found on pod {destination.key}",
-            )
-        if cport.port != query.port:
-            return Check(
-                index,
-                False,
-                desc,
-                f"named port {port.port!r} is {cport.port} on {destination.key}, "
-                f"the connection is to {query.port}",
-            )
-        return Check(index, True, desc, f"named port {port.port!r} is {cport.port} on {destination.key}")
+        return named_port_check(port.port, port.protocol, index, desc, query, destination)
     if port.end_port is not None:
         if port.port <= query.port <= port.end_port:
             return Check(index, True, desc, f"{query.port} is within {port.port}-{port.end_port}")

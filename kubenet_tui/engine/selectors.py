@@ -71,7 +71,14 @@ def _list(values: tuple[str, ...]) -> str:
 def namespace_selector_unknown(selector: LabelSelector, name: str) -> str | bool | None:
     """For a namespace whose labels could not be read: the mismatch reason or None (decided from
     its name label alone, which always exists), or True when the result is unknown."""
+    known = {NAMESPACE_NAME_LABEL: name}
+    # Terms on the name label are decided even when the other labels are not.
+    on_name = LabelSelector(
+        tuple((k, v) for k, v in selector.match_labels if k == NAMESPACE_NAME_LABEL),
+        tuple(r for r in selector.match_expressions if r.key == NAMESPACE_NAME_LABEL),
+    )
+    why_not = selector_mismatch(on_name, known)
+    if why_not is not None:
+        return why_not
     keys = {k for k, _ in selector.match_labels} | {r.key for r in selector.match_expressions}
-    if keys <= {NAMESPACE_NAME_LABEL}:
-        return selector_mismatch(selector, {NAMESPACE_NAME_LABEL: name})
-    return True
+    return None if keys <= {NAMESPACE_NAME_LABEL} else True

@@ -33,9 +33,12 @@ def _split_documents(text: str) -> Iterator[tuple[int, str]]:
     chunk: list[str] = []
     for number, line in enumerate(text.splitlines(keepends=True)):
         if _DOC_START.match(line):
-            if chunk:
+            # Directives (`%YAML 1.1`) and comments belong to the document this marker starts.
+            if chunk and not all(not c.strip() or c.lstrip().startswith(("%", "#")) for c in chunk):
                 yield start, "".join(chunk)
-            start, chunk = number, [line]
+                start, chunk = number, [line]
+            else:
+                chunk.append(line)
         else:
             chunk.append(line)
     if chunk:

@@ -91,9 +91,13 @@ def parse_pod(obj: Mapping[str, Any]) -> Pod:
     spec = map_of(obj.get("spec"), "spec")
     status = map_of(obj.get("status"), "status")
     ports: list[ContainerPort] = []
-    for group in ("initContainers", "containers"):
+    # Regular containers first, then sidecars (init containers that keep running), the order in which
+    # Kubernetes resolves a port name; plain init containers have exited before traffic flows.
+    for group in ("containers", "initContainers"):
         for ci, container in enumerate(list_of(spec.get(group), f"spec.{group}")):
             container = map_of(container, f"spec.{group}[{ci}]")
+            if group == "initContainers" and container.get("restartPolicy") != "Always":
+                continue
             for pi, raw in enumerate(list_of(container.get("ports"), f"spec.{group}[{ci}].ports")):
                 where = f"spec.{group}[{ci}].ports[{pi}]"
                 cport = map_of(raw, where)

@@ -212,11 +212,6 @@ def two_container_world(init_ports: list[dict[str, Any]], main_ports: list[dict[
     )
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: Pod.named_port returns the first container port with the name, so when two containers of "
-    "the destination pod both name a port 'metrics' (valid: names are unique per container only), only the "
-    "first number is allowed; SEMANTICS.md 3 (and the sig-network reference kube-network-policies) accept "
-    "any container port with that name, protocol and the connection's number"))
 def test_named_port_matches_every_container_that_names_it() -> None:
     c = two_container_world([], [{"name": "metrics", "containerPort": 8080}],
                             sidecar_ports=[{"name": "metrics", "containerPort": 15090}])
@@ -225,12 +220,6 @@ def test_named_port_matches_every_container_that_names_it() -> None:
     assert check(c, "client/c", "web/app", 9999).allowed is False
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: parse_pod reads initContainers before containers and Pod.named_port takes the first match, "
-    "so a port name declared by a (finished) init container shadows the same name on the main container: "
-    "'http' resolves to the init container's 9999 and the main container's 8080 is blocked. Kubernetes "
-    "resolves names on the regular containers first (podutil.FindPort; kube-network-policies only looks at "
-    "spec.containers)"))
 def test_an_init_container_port_name_does_not_shadow_the_main_container() -> None:
     c = two_container_world([{"name": "http", "containerPort": 9999}], [{"name": "http", "containerPort": 8080}])
     assert check(c, "client/c", "web/app", 8080).allowed is True

@@ -17,11 +17,6 @@ from kubenet_tui.engine.cluster import Cluster, Unreadable
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL
 
-NAME_DECIDES = pytest.mark.xfail(strict=True, reason=(
-    "engine bug: selectors.namespace_selector_unknown returns 'unknown' as soon as the selector has any key "
-    "besides kubernetes.io/metadata.name, even when a requirement on that always-known label already fails; "
-    "the selector is ANDed, so the peer surely does not match and the verdict is BLOCKED, not UNKNOWN"))
-
 
 def world(selector: dict[str, Any]) -> Cluster:
     """prod/db admits only the namespaces `selector` picks; dev's Namespace object could not be read."""
@@ -44,10 +39,10 @@ def world(selector: dict[str, Any]) -> Cluster:
         pytest.param({"matchLabels": {NAMESPACE_NAME_LABEL: "dev", "team": "a"}}, Status.UNKNOWN,
                      id="name-matches-other-label-unknown"),
         pytest.param({"matchLabels": {NAMESPACE_NAME_LABEL: "prod", "team": "a"}}, Status.BLOCKED,
-                     id="name-differs-so-other-labels-cannot-help", marks=NAME_DECIDES),
+                     id="name-differs-so-other-labels-cannot-help"),
         pytest.param({"matchExpressions": [{"key": NAMESPACE_NAME_LABEL, "operator": "NotIn", "values": ["dev"]},
                                            {"key": "team", "operator": "Exists"}]}, Status.BLOCKED,
-                     id="name-excluded-so-other-expressions-cannot-help", marks=NAME_DECIDES),
+                     id="name-excluded-so-other-expressions-cannot-help"),
     ],
 )
 def test_namespace_selector_over_unreadable_labels(selector: dict[str, Any], status: Status) -> None:

@@ -215,10 +215,6 @@ def test_collector_builds_the_same_cluster_as_files(tmp_path: Path) -> None:
     assert collector.cluster().namespaces == from_file.namespaces
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: files._split_documents cuts the stream at every `---` line, so a `%YAML 1.1` directive "
-    "becomes a document of its own and is reported as 'YAML syntax error: did not find expected "
-    "<document start>' although the YAML is valid (PyYAML's safe_load_all reads it without error)"))
 def test_yaml_directive_before_the_first_document_is_valid(tmp_path: Path) -> None:
     snap = load_paths(write(tmp_path / "directive.yaml", "%YAML 1.1\n---\n" + NAMESPACE_A))
     assert [n.name for n in snap.cluster.namespaces] == ["a"]
