@@ -44,6 +44,11 @@ class Status(StrEnum):
     UNKNOWN = "unknown"  # data that could change the verdict could not be read
     NOT_EVALUATED = "not-evaluated"  # an end that carries no traffic (no IP, finished)
 
+    @property
+    def allowed(self) -> bool | None:
+        """The JSON contract's three values: true, false, or null when not known."""
+        return {Status.ALLOWED: True, Status.BLOCKED: False}.get(self)
+
 
 @dataclass(frozen=True, slots=True)
 class RuleRef:
@@ -198,11 +203,7 @@ class Verdict:
 
     @property
     def allowed(self) -> bool | None:
-        if self.status is Status.ALLOWED:
-            return True
-        if self.status is Status.BLOCKED:
-            return False
-        return None
+        return self.status.allowed
 
     @property
     def deciding_rules(self) -> tuple[RuleRef, ...]:

@@ -47,11 +47,7 @@ class ServiceVerdict:
 
     @property
     def allowed(self) -> bool | None:
-        if self.status is Status.ALLOWED:
-            return True
-        if self.status is Status.BLOCKED:
-            return False
-        return None
+        return self.status.allowed
 
     @property
     def evaluated(self) -> tuple[Backend, ...]:
