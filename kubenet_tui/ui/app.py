@@ -61,7 +61,7 @@ from kubenet_tui.ui.keys import COMMAND_SUGGESTIONS, parse_command
 from kubenet_tui.ui.messages import DataLoaded, EndPicked, LoadFailed
 from kubenet_tui.ui.model import ExplorerModel, Filter
 from kubenet_tui.ui.screens import HelpScreen, PodScreen, PolicyScreen, ServiceScreen
-from kubenet_tui.ui.tables import NamespaceRows, PodRows, PolicyRows, Rows, ServiceRows
+from kubenet_tui.ui.tables import EmptyRows, NamespaceRows, PodRows, PolicyRows, Rows, ServiceRows
 from kubenet_tui.ui.widgets.bars import ConnectionBar, HeaderInfo, StatusHeader
 from kubenet_tui.ui.widgets.prompt import PromptBar, PromptMode
 from kubenet_tui.ui.widgets.table import VirtualTable
@@ -176,6 +176,7 @@ class KubenetApp(App[int]):
         yield StatusHeader(id="header")
         yield ConnectionBar(id="connection")
         with Vertical(id="body"):
+            yield Static(id="notice")
             with Horizontal(id="browse"):
                 yield VirtualTable(self._loading_line(), id="namespaces")
                 with ContentSwitcher(initial="pods", id="resources"):
@@ -220,11 +221,33 @@ class KubenetApp(App[int]):
     # --- loading (thread workers post messages; handlers update widgets) ----------------------------
 
     def start_load(self) -> None:
+        if self.model is None:
+            self.load_error = None
         self._stop_watch.set()
         self._stop_watch = threading.Event()
         self._generation += 1
         self.data_state = DataState.LOADING
+        self._update_notice()
         self.load_source(self.source, self._generation, self._stop_watch)
+
+    def _update_notice(self) -> None:
+        """Before any data: what is being read, or why nothing could be, in full (it wraps)."""
+        notice = self.query_one("#notice", Static)
+        body = self.query_one("#body")
+        if self.model is not None:
+            body.remove_class("-notice")
+            return
+        if self.load_error is None:
+            text = Text.assemble(("◌ Loading ", "bold"), (self.loading_text, "bold"), "…\n\n",
+                                 ("The screen stays responsive while data arrives: ? shows the keys, q quits.",
+                                  "dim"))
+        else:
+            text = Text.assemble(("✗ Could not load ", "bold"), (self.loading_text, "bold"), "\n\n",
+                                 self.load_error, "\n\n",
+                                 ("r retries · :ctx NAME switches context · ? shows the keys · q quits", "dim"))
+        notice.update(text)
+        notice.set_class(self.load_error is not None, "-error")
+        body.add_class("-notice")
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_source(self, source: Source, generation: int, stop: threading.Event) -> None:
@@ -272,6 +295,7 @@ class KubenetApp(App[int]):
                 scope = None
             self.set_reactive(KubenetApp.scope, scope)
         self.data_state = snapshot.state
+        self._update_notice()
         self._rebuild_rows()
         self._reevaluate()
         self.timings.setdefault("table", time.perf_counter())
@@ -282,11 +306,9 @@ class KubenetApp(App[int]):
         self.load_error = message.error
         self.data_state = DataState.ERROR if self.model is None else DataState.STALE
         if self.model is None:
-            text = f"✗ {message.error}  (r retries)"
-            for name in ("namespaces", *VIEWS):
-                self.table(name).empty_text = text
-                self.table(name).refresh()
-        self.flash(f"could not load: {message.error} (r retries)", error=True)
+            self._update_notice()
+        else:
+            self.flash(f"could not reload, showing the last data: {message.error} (r retries)", error=True)
 
     def watch_data_state(self) -> None:
         self._update_header()
@@ -317,7 +339,7 @@ class KubenetApp(App[int]):
         if base is None:
             return
         flt = Filter(self.filters[name])
-        rows = base.filtered(flt)
+        rows = base.filtered(flt, self.table(name).rows)
         where = f"in {self.scope}" if self.scope and name != "namespaces" else ""
         empty = f"No {base.noun} match /{flt.text}" if flt else f"No {base.noun} {where}".rstrip()
         self.table(name).set_rows(rows, keep=keep, empty_text=empty)
@@ -634,9 +656,11 @@ class KubenetApp(App[int]):
         self.source = source
         self.context_name = name
         self.model = None
+        self.load_error = None
+        self._base_rows = {}
         self.loading_text = f"context {name}"
         for table in ("namespaces", *VIEWS):
-            self.table(table).empty_text = self._loading_line()
+            self.table(table).set_rows(EmptyRows(), empty_text=self._loading_line())
         self.connection = Connection()
         self.start_load()
 

@@ -145,6 +145,13 @@ class Filter:
                 return False
         return all(s in search for s in self.substrings)
 
+    def narrows(self, other: Filter) -> bool:
+        """True when everything this filter keeps, `other` keeps too (each of its terms is implied by
+        one of ours), so typing `pay` → `paym` can filter the previous result instead of everything."""
+        return all(any(term in mine for mine in self.substrings) for term in other.substrings) and all(
+            term in self.labels for term in other.labels
+        )
+
 
 class ExplorerModel:
     """One snapshot, grouped for the panes. Cheap to build; expensive facts are cached on demand."""
@@ -171,7 +178,8 @@ class ExplorerModel:
         }
         self._all_pods: tuple[Pod, ...] | None = None
         self._pod_policies: dict[tuple[str, tuple[tuple[str, str], ...]], PodPolicies] = {}
-        self._search: dict[str, str] = {}
+        # Built here, in the loading thread, so the first `/` keystroke does not pay for it.
+        self._search: dict[str, str] = {p.key: search_text(p.key, p.labels) for p in self.cluster.pods}
         self._selected: dict[str, tuple[Pod, ...]] = {}
 
     # --- scoped lists (namespace None: all namespaces) -------------------------------------------
@@ -239,10 +247,10 @@ class ExplorerModel:
 
     # --- per-row facts, cached ---------------------------------------------------------------------
 
-    def search(self, name: str, labels: Mapping[str, str], key: str) -> str:
-        found = self._search.get(key)
+    def pod_search(self, pod: Pod) -> str:
+        found = self._search.get(pod.key)
         if found is None:
-            found = self._search[key] = search_text(name, labels)
+            found = self._search[pod.key] = search_text(pod.key, pod.labels)
         return found
 
     def pod_policies(self, pod: Pod) -> PodPolicies:

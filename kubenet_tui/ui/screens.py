@@ -60,7 +60,7 @@ class HelpScreen(ModalScreen[None]):
 
 def help_table() -> Table:
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
+    table.add_column(style="bold", max_width=24)
     table.add_column()
     for section, docs in HELP:
         table.add_row(Text(section, style="bold underline"), "")

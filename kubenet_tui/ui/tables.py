@@ -7,14 +7,22 @@ widths, so the table does not jump while a filter is typed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from rich.text import Text
 
 from kubenet_tui.engine.model import Pod, PodPhase, Service
-from kubenet_tui.ui.model import ExplorerModel, Filter, NamespaceSummary, PolicyItem, label_text
+from kubenet_tui.ui.model import (
+    KIND_SHORT,
+    ExplorerModel,
+    Filter,
+    NamespaceSummary,
+    PolicyItem,
+    label_text,
+    search_text,
+)
 
 Cell = str | Text
 
@@ -29,9 +37,9 @@ class Column:
 
 
 def fit_columns(columns: Sequence[Column], total: int, gap: int = 1) -> list[int]:
-    """Widths that fill `total` cells: flexible columns take the rest; when room is short they and
-    then the shrinkable ones give way down to their minimum, and what still does not fit is dropped
-    from the right (width 0)."""
+    """Widths that fill `total` cells: flexible columns take the rest. When room is short, flexible
+    columns give way down to their minimum first, then the shrinkable ones, widest excess first (so a
+    long name and long labels share the pain); what still does not fit is dropped from the right."""
     widths = [c.width for c in columns]
     if not columns:
         return widths
@@ -47,14 +55,18 @@ def fit_columns(columns: Sequence[Column], total: int, gap: int = 1) -> list[int
         for n, i in enumerate(flex):
             widths[i] += share + (1 if n < extra else 0)
         return widths
-    # Too wide: shrink flexible columns first, then the others that may shrink.
-    for group in (flex, [i for i, c in enumerate(columns) if not c.flex and c.min_width]):
-        for i in group:
-            over = used() - total
-            if over <= 0:
-                return widths
-            floor = columns[i].min_width or min(widths[i], 1)
-            widths[i] -= min(over, max(0, widths[i] - floor))
+    for i in flex:
+        over = used() - total
+        if over <= 0:
+            return widths
+        floor = columns[i].min_width or 1
+        widths[i] -= min(over, max(0, widths[i] - floor))
+    shrinkable = [i for i, c in enumerate(columns) if not c.flex and c.min_width]
+    while used() > total:
+        room = [(widths[i] - columns[i].min_width, i) for i in shrinkable if widths[i] > columns[i].min_width]
+        if not room:
+            break
+        widths[max(room)[1]] -= 1
     for i in reversed(range(len(columns))):
         if used() <= total:
             break
@@ -67,14 +79,17 @@ def _cap(values: Sequence[int], floor: int, cap: int) -> int:
 
 
 class Rows:
-    """A table's rows. Subclasses implement `key` and `cells` for their items."""
+    """A table's rows. Subclasses implement `key`, `cells` and `search_text` for their items."""
 
     columns: tuple[Column, ...] = ()
     noun = "rows"
 
     def __init__(self, items: Sequence[object]) -> None:
         self.items = items
+        self.filter = Filter("")  # the filter that produced these rows from the unfiltered ones
+        self.origin: Rows = self  # the unfiltered rows these come from
         self._positions: dict[str, int] | None = None
+        self._texts: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -85,25 +100,51 @@ class Rows:
     def cells(self, i: int) -> tuple[Cell, ...]:
         raise NotImplementedError
 
+    def search_text(self, i: int) -> str:
+        """Lowercased text plain filter terms are looked for in (name, `key=value` labels)."""
+        return self.key(i).lower()
+
+    def labels(self, i: int) -> Mapping[str, str]:
+        """Labels `key=value` filter terms compare exactly."""
+        return {}
+
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            self._texts = [self.search_text(i) for i in range(len(self.items))]
+        return self._texts
+
     def position(self, key: str) -> int | None:
         if self._positions is None:
             self._positions = {self.key(i): i for i in range(len(self.items))}
         return self._positions.get(key)
 
-    def matches(self, i: int, flt: Filter) -> bool:
-        return True
-
-    def filtered(self, flt: Filter) -> Rows:
+    def filtered(self, flt: Filter, previous: Rows | None = None) -> Rows:
+        """The rows `flt` keeps. `previous` (an earlier result from the same rows) is searched instead
+        of everything when `flt` only narrows its filter: each keystroke scans fewer rows."""
         if not flt:
             return self
-        keep = [self.items[i] for i in range(len(self.items)) if self.matches(i, flt)]
-        return self.with_items(keep)
+        source: Rows = self
+        if previous is not None and previous.origin is self and previous.filter and flt.narrows(previous.filter):
+            source = previous
+        texts = source.texts()
+        if flt.labels:
+            keep = [i for i, text in enumerate(texts) if flt.matches(source.labels(i), text)]
+        elif len(flt.substrings) == 1:
+            term = flt.substrings[0]
+            keep = [i for i, text in enumerate(texts) if term in text]
+        else:
+            terms = flt.substrings
+            keep = [i for i, text in enumerate(texts) if all(t in text for t in terms)]
+        return source._subset(keep, flt)
 
-    def with_items(self, items: Sequence[object]) -> Rows:
+    def _subset(self, keep: list[int], flt: Filter) -> Rows:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
-        clone.items = items
+        items, texts = self.items, self.texts()
+        clone.items = [items[i] for i in keep]
+        clone._texts = [texts[i] for i in keep]
         clone._positions = None
+        clone.filter = flt
         return clone
 
 
@@ -147,9 +188,19 @@ class NamespaceRows(Rows):
         name = Text("* all", style="italic") if s.name is None else s.name
         return name, str(s.pods), str(s.policies), str(s.services)
 
-    def matches(self, i: int, flt: Filter) -> bool:
+    def search_text(self, i: int) -> str:
+        # The "all" row stays whatever the filter, so the way back is always there.
         s = self.summary(i)
-        return s.name is None or flt.matches({}, s.label.lower())
+        return "\x00" if s.name is None else s.name.lower()
+
+    def filtered(self, flt: Filter, previous: Rows | None = None) -> Rows:
+        result = super().filtered(flt, None)
+        if result is self or (len(result) and result.key(0) == ""):
+            return result
+        everything = self.summary(0)
+        result.items = [everything, *result.items]
+        result._texts = ["\x00", *result.texts()]
+        return result
 
 
 class PodRows(Rows):
@@ -159,27 +210,25 @@ class PodRows(Rows):
         super().__init__(pods)
         self.model = model
         self.show_namespace = show_namespace
-        name = _cap([len(p.name) for p in pods], 8, 36)
-        ip = _cap([len(self._ip(p)) for p in pods], 2, 18)
+        name = _cap([len(p.name) for p in pods], 8, 40)
+        ip = _cap([len(self._ip(p)) for p in pods], 2, 39)
         phase = _cap([len(p.phase.value) for p in pods], 5, 9)
-        columns = [Column("NAME", name, min_width=12)]
+        columns = [Column("NAME", name, min_width=14)]
         if show_namespace:
-            columns.insert(0, Column("NAMESPACE", _cap([len(p.namespace) for p in pods], 9, 20), min_width=6))
+            columns.insert(0, Column("NAMESPACE", _cap([len(p.namespace) for p in pods], 9, 24), min_width=8))
         columns += [
             Column("PHASE", phase),
-            Column("IP", ip, min_width=7),
-            Column("ISO", 3),
+            Column("IP", ip, min_width=11),
+            Column("ISO", 4),
             Column("POL", 3, align="right"),
-            Column("LABELS", 6, flex=True, min_width=6),
+            Column("LABELS", 14, flex=True, min_width=14),
         ]
         self.columns = tuple(columns)
 
     @staticmethod
     def _ip(pod: Pod) -> str:
-        if not pod.ips:
-            return "-"
-        first = str(pod.ips[0])
-        return first + (f" +{len(pod.ips) - 1}" if len(pod.ips) > 1 else "")
+        # The first IP; dual-stack pods list all of theirs in the details (enter).
+        return str(pod.ips[0]) if pod.ips else "-"
 
     def pod(self, i: int) -> Pod:
         item = self.items[i]
@@ -208,9 +257,17 @@ class PodRows(Rows):
             cells.insert(0, pod.namespace)
         return tuple(cells)
 
-    def matches(self, i: int, flt: Filter) -> bool:
-        pod = self.pod(i)
-        return flt.matches(pod.labels, self.model.search(pod.key, pod.labels, pod.key))
+    def search_text(self, i: int) -> str:
+        return self.model.pod_search(self.pod(i))
+
+    def labels(self, i: int) -> Mapping[str, str]:
+        return self.pod(i).labels
+
+    def texts(self) -> list[str]:
+        if self._texts is None:
+            search = self.model.pod_search
+            self._texts = [search(p) for p in self.items]  # type: ignore[arg-type]
+        return self._texts
 
 
 class PolicyRows(Rows):
@@ -244,21 +301,19 @@ class PolicyRows(Rows):
 
     def cells(self, i: int) -> tuple[Cell, ...]:
         item = self.policy(i)
-        from kubenet_tui.ui.model import KIND_SHORT
-
         kind = Text(KIND_SHORT.get(item.kind, item.kind), style="" if item.netpol is not None else "magenta")
         selects = Text(item.selector, style="dim")
         if item.admin is not None:
             selects = Text(f"[{item.tier}] ", style="magenta") + selects
         return kind, self._name(item), item.types, str(len(self.model.selected_pods(item))), selects
 
-    def matches(self, i: int, flt: Filter) -> bool:
+    def search_text(self, i: int) -> str:
         item = self.policy(i)
-        text = f"{item.namespace or ''}/{item.name}\x00{item.kind}\x00{item.selector}".lower()
-        labels: dict[str, str] = {}
-        if item.netpol is not None:
-            labels = dict(item.netpol.pod_selector.match_labels)
-        return flt.matches(labels, text)
+        return f"{item.namespace or ''}/{item.name}\x00{item.kind}\x00{item.selector}".lower()
+
+    def labels(self, i: int) -> Mapping[str, str]:
+        item = self.policy(i)
+        return dict(item.netpol.pod_selector.match_labels) if item.netpol is not None else {}
 
 
 class ServiceRows(Rows):
@@ -306,6 +361,9 @@ class ServiceRows(Rows):
         selector = label_text(svc.selector) if svc.selector else "(none: EndpointSlices)"
         return self._name(svc), svc.type, self._ip(svc), self._ports(svc), Text(selector, style="dim")
 
-    def matches(self, i: int, flt: Filter) -> bool:
+    def search_text(self, i: int) -> str:
         svc = self.service(i)
-        return flt.matches(svc.selector or {}, self.model.search(svc.name, svc.selector or {}, "svc/" + svc.key))
+        return search_text(svc.key, svc.selector or {})
+
+    def labels(self, i: int) -> Mapping[str, str]:
+        return self.service(i).selector or {}

@@ -51,7 +51,7 @@ async def test_first_paint_shows_loading_before_data(gated: GatedSource) -> None
         await pilot.pause()
         text = screen_text(app)
         assert "◌ loading" in text
-        assert "Loading: bundled demo cluster" in text
+        assert "Loading bundled demo cluster" in text
         # The UI is alive while the source blocks: help opens and closes.
         await keys(pilot, "?")
         assert isinstance(app.screen, HelpScreen)
