@@ -22,20 +22,24 @@ the same for a whole class (admin peers and ports, named ports) and vectorised s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from kubenet_tui.engine.admin import admin_peer_check, admin_port_check, subject_mismatch
 from kubenet_tui.engine.classes import AddressTable, BoolArray, IntArray, LabelIndex, PodClasses
 from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.evaluate import _tier_gap
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import (
+    NAMESPACE_NAME_LABEL,
     AdminAction,
     AdminPeer,
     AdminPolicy,
     AdminPort,
     AdminRule,
     IPBlock,
+    LabelSelector,
     NetworkPolicy,
     NetworkPolicyPeer,
     NetworkPolicyPort,
@@ -47,6 +51,24 @@ from kubenet_tui.engine.netpol import PeerView, PortQuery, port_check
 
 # A port list's verdict: the same for every destination (bool) or per destination class (vector).
 PortMatch = bool | BoolArray
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRuleMatch:
+    """One admin/baseline rule against every peer class: the peers it surely matches, those it
+    might match (data unreadable), its ports, and the action that applies (after failing closed)."""
+
+    matched: BoolArray
+    unknown: BoolArray
+    ports: PortMatch
+    action: AdminAction
+
+
+def _name_label_only(selector: LabelSelector) -> bool:
+    """Whether the selector reads no label but `kubernetes.io/metadata.name`, which is known even
+    when a namespace's labels are not (see `selectors.namespace_selector_unknown`)."""
+    keys = {k for k, _ in selector.match_labels} | {r.key for r in selector.match_expressions}
+    return keys <= {NAMESPACE_NAME_LABEL}
 
 
 class ClassEvaluator:
@@ -67,20 +89,29 @@ class ClassEvaluator:
         self._ns_position = {ns: i for i, ns in enumerate(namespaces)}
         self._ns_of_class = np.array([self._ns_position[r.namespace] for r in reps], dtype=np.intp)
         self._ns_labels = LabelIndex([self.index.namespace_labels(ns) for ns in namespaces])
+        # Namespaces whose labels could not be read: only their name label can decide a selector.
+        gaps = {ns: self.index.namespace_labels_unreadable(ns) for ns in namespaces}
+        self._ns_gap = np.array([gaps[ns] is not None for ns in namespaces], dtype=np.bool_)
         self._pod_labels = LabelIndex([r.labels for r in reps])
         self._addresses = AddressTable(reps)
-        self._views = [PeerView(r, self.index.namespace_labels(r.namespace), r.ips) for r in reps]
+        self._gap_reason = [None if (g := gaps[r.namespace]) is None else g.reason for r in reps]
+        self._views = [
+            PeerView(r, self.index.namespace_labels(r.namespace), r.ips, self._gap_reason[c]) for c, r in enumerate(reps)
+        ]
+        self._admin_gap = _tier_gap(self.index, "adminnetworkpolicies") is not None
+        self._baseline_gap = _tier_gap(self.index, "baselineadminnetworkpolicies") is not None
 
         self._ns_cache: dict[str, BoolArray] = {}
         self._block_cache: dict[IPBlock, BoolArray] = {}
         self._np_peer_cache: dict[tuple[NetworkPolicyPeer, str | None], BoolArray] = {}
         self._np_port_cache: dict[NetworkPolicyPort, PortMatch] = {}
-        self._admin_peer_cache: dict[tuple[AdminPeer, AdminAction, Direction], BoolArray] = {}
+        self._admin_peer_cache: dict[tuple[AdminPeer, AdminAction, Direction], tuple[BoolArray, BoolArray]] = {}
         self._admin_port_cache: dict[AdminPort, PortMatch] = {}
         self._np_rule_cache: dict[tuple[int, Direction], tuple[BoolArray, PortMatch]] = {}
-        self._admin_rule_cache: dict[tuple[int, Direction], tuple[BoolArray, PortMatch, AdminAction]] = {}
+        self._admin_rule_cache: dict[tuple[int, Direction], AdminRuleMatch] = {}
         self._row_cache: dict[tuple[object, ...], tuple[BoolArray, BoolArray]] = {}
-        self._subjects: dict[tuple[int, AdminPolicy], bool] = {}
+        # (class, id(policy)) -> subject_mismatch: None selects, str does not, True unknown.
+        self._subjects: dict[tuple[int, int], str | bool | None] = {}
 
     # -- peers and ports --------------------------------------------------------------------------
 
@@ -93,7 +124,9 @@ class ClassEvaluator:
         return found
 
     def _np_peer(self, peer: NetworkPolicyPeer, policy: NetworkPolicy) -> BoolArray:
-        """`netpol.peer_check(...).matched` against every class (all classes are pods)."""
+        """`netpol.peer_check(...).matched` against every class (all classes are pods). A peer that
+        cannot be told (namespace labels unreadable) is not a match: the tier is then unknown or
+        denied, never allowed, and both are `False` here."""
         key = (peer, policy.namespace if peer.namespace_selector is None else None)
         found = self._np_peer_cache.get(key)
         if found is not None:
@@ -106,7 +139,10 @@ class ClassEvaluator:
             if peer.namespace_selector is None:
                 found = self._in_namespace(policy.namespace)
             else:
-                found = self._ns_labels.matches(peer.namespace_selector)[self._ns_of_class]
+                by_namespace = self._ns_labels.matches(peer.namespace_selector)
+                if self._ns_gap.any() and not _name_label_only(peer.namespace_selector):
+                    by_namespace = by_namespace & ~self._ns_gap  # unknown there: not a sure match
+                found = by_namespace[self._ns_of_class]
             if peer.pod_selector is not None:
                 found = found & self._pod_labels.matches(peer.pod_selector)
         self._np_peer_cache[key] = found
@@ -127,15 +163,16 @@ class ClassEvaluator:
             self._np_port_cache[port] = found
         return found
 
-    def _admin_peer(self, peer: AdminPeer, action: AdminAction, direction: Direction) -> BoolArray:
-        """`admin.admin_peer_check(...).matched` against every class, by its representative."""
+    def _admin_peer(self, peer: AdminPeer, action: AdminAction, direction: Direction) -> tuple[BoolArray, BoolArray]:
+        """`admin.admin_peer_check(...)` against every class, by its representative: (matched, unknown)."""
         key = (peer, action, direction)
         found = self._admin_peer_cache.get(key)
         if found is None:
             index = self.index
-            found = np.fromiter(
-                (admin_peer_check(peer, 0, action, direction, view, index).matched for view in self._views),
-                dtype=np.bool_, count=self.size,
+            checks = [admin_peer_check(peer, 0, action, direction, view, index) for view in self._views]
+            found = (
+                np.fromiter((c.matched for c in checks), dtype=np.bool_, count=self.size),
+                np.fromiter((c.unknown for c in checks), dtype=np.bool_, count=self.size),
             )
             self._admin_peer_cache[key] = found
         return found
@@ -186,24 +223,27 @@ class ClassEvaluator:
             found = self._np_rule_cache[key] = (peers, ports)
         return found
 
-    def _admin_rule(self, rule: AdminRule, direction: Direction) -> tuple[BoolArray, PortMatch, AdminAction]:
-        """Peers matched, ports matched, and the action that applies. As in `admin.py`, a peer form
-        the engine does not know makes the whole rule fail closed: an Allow rule matches nothing, a
-        Deny or Pass rule denies everything."""
+    def _admin_rule(self, rule: AdminRule, direction: Direction) -> AdminRuleMatch:
+        """As in `admin.admin_rule_explanation`: a peer form the engine does not know makes the whole
+        rule fail closed (an Allow rule matches nothing, a Deny or Pass rule denies everything); a
+        rule whose ports match, no peer matches and some peer cannot be told "might match"."""
         key = (id(rule), direction)
         found = self._admin_rule_cache.get(key)
         if found is None:
             if any(p.unknown is not None for p in rule.peers):
                 if rule.action is AdminAction.ALLOW:
-                    found = (self._none, True, AdminAction.ALLOW)
+                    found = AdminRuleMatch(self._none, self._none, True, AdminAction.ALLOW)
                 else:
-                    found = (self._all, True, AdminAction.DENY)
+                    found = AdminRuleMatch(self._all, self._none, True, AdminAction.DENY)
             else:
-                peers = np.zeros(self.size, dtype=np.bool_)
+                matched = np.zeros(self.size, dtype=np.bool_)
+                unknown = np.zeros(self.size, dtype=np.bool_)
                 for peer in rule.peers:
-                    peers |= self._admin_peer(peer, rule.action, direction)
+                    peer_matched, peer_unknown = self._admin_peer(peer, rule.action, direction)
+                    matched |= peer_matched
+                    unknown |= peer_unknown
                 ports: PortMatch = True if rule.ports is None else self._any_port([self._admin_port(p) for p in rule.ports])
-                found = (peers, ports, rule.action)
+                found = AdminRuleMatch(matched, unknown & ~matched, ports, rule.action)
             self._admin_rule_cache[key] = found
         return found
 
@@ -218,14 +258,29 @@ class ClassEvaluator:
 
     # -- rows -------------------------------------------------------------------------------------
 
-    def _selects(self, policy: AdminPolicy, cls: int) -> bool:
-        key = (cls, policy)
-        found = self._subjects.get(key)
-        if found is None:
-            rep = self.classes.representatives[cls]
-            found = subject_mismatch(policy.subject, rep, self.index.namespace_labels(rep.namespace)) is None
-            self._subjects[key] = found
+    def _subject(self, policy: AdminPolicy, cls: int) -> str | bool | None:
+        """`admin.subject_mismatch` for the class: None selects, a reason does not, True unknown."""
+        key = (cls, id(policy))
+        if key in self._subjects:
+            return self._subjects[key]
+        rep = self.classes.representatives[cls]
+        found = subject_mismatch(policy.subject, rep, self.index.namespace_labels(rep.namespace), self._gap_reason[cls])
+        self._subjects[key] = found
         return found
+
+    def _tier_selection(
+        self, policies: tuple[AdminPolicy, ...], cls: int, policy_type: PolicyType
+    ) -> tuple[tuple[AdminPolicy, ...], bool]:
+        """The tier's policies selecting the class, and whether one with rules in this direction
+        may select it but cannot be told (then the whole tier is unknown for the class)."""
+        selecting = []
+        for policy in policies:
+            subject = self._subject(policy, cls)
+            if subject is None:
+                selecting.append(policy)
+            elif subject is True and policy.rules(policy_type):
+                return (), True
+        return tuple(selecting), False
 
     def row(self, cls: int, direction: Direction) -> BoolArray:
         """Whether `direction` at class `cls` allows each peer class (egress: each destination,
@@ -243,18 +298,21 @@ class ClassEvaluator:
         if rep.host_network:
             return self._all, self._none
         policy_type = direction.policy_type
-        admin = tuple(p for p in self.index.admin_policies if self._selects(p, cls))
-        baseline = tuple(p for p in self.index.baseline_policies if self._selects(p, cls))
+        admin, admin_unknown = self._tier_selection(self.index.admin_policies, cls, policy_type)
+        baseline, baseline_unknown = self._tier_selection(self.index.baseline_policies, cls, policy_type)
         gap = self.index.unreadable_for("networkpolicies", rep.namespace) is not None
         isolating = tuple(
             p for p in self.index.policies_by_namespace.get(rep.namespace, ())
             if policy_type in p.policy_types and self._pod_labels.matches(p.pod_selector)[cls]
         )
         named = tuple((p.name, p.protocol, p.port) for p in rep.ports if p.name) if direction is Direction.INGRESS else ()
-        signature = (direction, tuple(map(id, admin)), tuple(map(id, baseline)), gap, tuple(map(id, isolating)), named)
+        signature = (direction, tuple(map(id, admin)), admin_unknown, tuple(map(id, baseline)), baseline_unknown,
+                     gap, tuple(map(id, isolating)), named)
         found = self._row_cache.get(signature)
         if found is None:
-            found = self._row_cache[signature] = self._compute_row(cls, direction, policy_type, admin, baseline, gap, isolating)
+            found = self._compute_row(cls, direction, policy_type, admin, admin_unknown, baseline, baseline_unknown,
+                                      gap, isolating)
+            self._row_cache[signature] = found
         return found
 
     def _compute_row(
@@ -263,25 +321,37 @@ class ClassEvaluator:
         direction: Direction,
         policy_type: PolicyType,
         admin: tuple[AdminPolicy, ...],
+        admin_unknown: bool,
         baseline: tuple[AdminPolicy, ...],
+        baseline_unknown: bool,
         gap: bool,
         isolating: tuple[NetworkPolicy, ...],
     ) -> tuple[BoolArray, BoolArray]:
+        """(allowed, denied by the admin tier). Unknown outcomes are final and not allowed."""
         allowed = np.zeros(self.size, dtype=np.bool_)
+        if admin_unknown:  # an admin policy may select the class: cannot tell
+            return allowed, self._none
         open_ = np.ones(self.size, dtype=np.bool_)  # peers no tier has decided yet
-        # 1. Admin tier: first matching rule wins; Pass hands the peer on to the NetworkPolicy tier.
+        # 1. Admin tier: first matching rule wins; Pass hands the peer on to the NetworkPolicy tier;
+        #    a rule that might match (unknown) ends the tier as unknown.
         passed = np.zeros(self.size, dtype=np.bool_)
+        denied = np.zeros(self.size, dtype=np.bool_)
         for policy in admin:
             for rule in policy.rules(policy_type):
-                peers, ports, action = self._admin_rule(rule, direction)
-                taken = self._matched(peers, ports, direction, cls) & open_
-                if action is AdminAction.ALLOW:
+                match = self._admin_rule(rule, direction)
+                taken = self._matched(match.matched, match.ports, direction, cls) & open_
+                if match.action is AdminAction.ALLOW:
                     allowed |= taken
-                elif action is AdminAction.PASS:
+                elif match.action is AdminAction.PASS:
                     passed |= taken
+                else:
+                    denied |= taken
                 open_ &= ~taken
-        denied = ~(allowed | open_ | passed)
+                if match.unknown.any():
+                    open_ &= ~self._matched(match.unknown, match.ports, direction, cls)
         open_ |= passed
+        if self._admin_gap:  # admin policies could not be read: unknown (their denials still count
+            return self._none, denied  # for a pod's own traffic, which evaluate checks without the gap)
         # 2. NetworkPolicy tier.
         if gap:  # unknown: not allowed
             return allowed, denied
@@ -293,13 +363,17 @@ class ClassEvaluator:
             allowed |= open_ & union
             return allowed, denied
         # 3. Baseline tier: Deny is final, Allow and Pass (which ends the tier) both end up allowed.
+        if self._baseline_gap or baseline_unknown:
+            return allowed, denied
         for policy in baseline:
             for rule in policy.rules(policy_type):
-                peers, ports, action = self._admin_rule(rule, direction)
-                taken = self._matched(peers, ports, direction, cls) & open_
-                if action is not AdminAction.DENY:
+                match = self._admin_rule(rule, direction)
+                taken = self._matched(match.matched, match.ports, direction, cls) & open_
+                if match.action is not AdminAction.DENY:
                     allowed |= taken
                 open_ &= ~taken
+                if match.unknown.any():
+                    open_ &= ~self._matched(match.unknown, match.ports, direction, cls)
         # 4. Default: allowed.
         allowed |= open_
         return allowed, denied

@@ -89,6 +89,35 @@ class MatrixResult:
                 total += int(self.self_allowed[i]) - int(self.class_allowed[self.class_of[i], self.class_of[j]])
         return total
 
+    def namespace_summary(self) -> list[tuple[str, str, int, int]]:
+        """(source namespace, destination namespace, allowed pairs, pairs) for every namespace
+        pair, sorted, computed on classes (a class never spans two namespaces)."""
+        if not self.pods:
+            return []
+        names = sorted({p.namespace for p in self.pods})
+        position = {ns: k for k, ns in enumerate(names)}
+        n_classes = self.class_allowed.shape[0]
+        sizes = np.bincount(self.class_of, minlength=n_classes).astype(np.int64)
+        ns_of_class = np.zeros(n_classes, dtype=np.intp)
+        ns_of_class[self.class_of] = [position[p.namespace] for p in self.pods]
+        member = np.zeros((n_classes, len(names)), dtype=np.int64)
+        member[np.arange(n_classes), ns_of_class] = sizes
+        allowed = np.zeros((len(names), len(names)), dtype=np.int64)
+        step = 256
+        for start in range(0, n_classes, step):
+            block = self.class_allowed[start : start + step].astype(np.int64) @ member  # class x ns
+            np.add.at(allowed, ns_of_class[start : start + step], block * sizes[start : start + step, None])
+        for i, pod in enumerate(self.pods):
+            k = position[pod.namespace]
+            for j in (i, *self.twins.get(i, ())):
+                allowed[k, k] += int(self.self_allowed[i]) - int(self.class_allowed[self.class_of[i], self.class_of[j]])
+        counts = np.bincount(ns_of_class, weights=sizes, minlength=len(names)).astype(np.int64)
+        return [
+            (src, dst, int(allowed[a, b]), int(counts[a] * counts[b]))
+            for a, src in enumerate(names)
+            for b, dst in enumerate(names)
+        ]
+
     def blocked_pairs(self) -> Iterator[tuple[int, int]]:
         """(source, destination) positions of every pair that is not allowed, row by row."""
         for i in range(len(self.pods)):
