@@ -41,7 +41,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from kubenet_tui.engine.evaluate import InputError
@@ -60,7 +60,14 @@ from kubenet_tui.ui.connection import (
 from kubenet_tui.ui.keys import COMMAND_SUGGESTIONS, parse_command
 from kubenet_tui.ui.messages import DataLoaded, EndPicked, LoadFailed
 from kubenet_tui.ui.model import ExplorerModel, Filter
-from kubenet_tui.ui.screens import HelpScreen, PodScreen, PolicyScreen, ServiceScreen
+from kubenet_tui.ui.screens import (
+    HelpScreen,
+    PodScreen,
+    PolicyScreen,
+    ProblemsScreen,
+    ServiceScreen,
+    problem_count,
+)
 from kubenet_tui.ui.tables import EmptyRows, NamespaceRows, PodRows, PolicyRows, Rows, ServiceRows
 from kubenet_tui.ui.widgets.bars import ConnectionBar, HeaderInfo, StatusHeader
 from kubenet_tui.ui.widgets.prompt import PromptBar, PromptMode
@@ -371,6 +378,9 @@ class KubenetApp(App[int]):
             counts = f"{pods} pods {netpols} netpol {services} svc"
             if model.cluster_policies:
                 counts += f" {len(model.cluster_policies)} cluster-pol"
+            problems = problem_count(model.snapshot)
+            if problems:
+                counts = f"⚠ {problems} problem{'s' if problems != 1 else ''} (:problems)  " + counts
         detail = ""
         if self.data_state is DataState.LOADING:
             detail = self.loading_text
@@ -629,6 +639,10 @@ class KubenetApp(App[int]):
             self.flash("cleared source, destination and port")
         elif name == "help":
             self.action_help()
+        elif name == "problems":
+            if self.model is None:
+                raise InputError("nothing loaded yet")
+            self.push_screen(ProblemsScreen(self.model.snapshot))
         elif name == "quit":
             self.exit(0)
 
@@ -706,22 +720,21 @@ class KubenetApp(App[int]):
         self.push_screen(PolicyScreen(item, model.selected_pods(item), link))
 
     MAIN_SCREEN_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"mark", "type_end", "swap", "port", "filter", "command", "copy", "zoom", "verdict", "back", "refresh"}
+        {"mark", "type_end", "swap", "port", "filter", "command", "copy", "zoom", "verdict", "back", "refresh",
+         "pane"}
     )
+    TYPED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"help", "quit"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The explorer's keys belong to the explorer: hidden and inactive while another screen is up."""
-        return not (action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1)
+        """The explorer's keys belong to the explorer: inactive (and hidden) while another screen is up,
+        and letter keys never fire while a text field (the command palette's) has focus."""
+        if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        return not (action in self.TYPED_ACTIONS and isinstance(self.focused, Input))
 
     # --- other actions -------------------------------------------------------------------------------
 
     def action_pane(self, step: int) -> None:
-        if not isinstance(self.screen, Screen) or self.screen is not self.screen_stack[0]:
-            if step > 0:
-                self.screen.focus_next()
-            else:
-                self.screen.focus_previous()
-            return
         panes = [p for p in PANES if p != "verdict" or self.evaluation is not None]
         if self.screen.maximized is not None:
             self.screen.minimize()

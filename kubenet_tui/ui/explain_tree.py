@@ -259,6 +259,8 @@ def service_items(sv: ServiceVerdict) -> list[ExplainItem]:
 
 def why_lines(v: Verdict) -> list[Text]:
     """One line per direction saying what decided it, for the top of the verdict panel."""
+    if v.status is Status.NOT_EVALUATED:
+        return [Text.assemble(("- ", "bold yellow"), v.summary)]
     lines = []
     for d in (v.egress, v.ingress):
         symbol, style = _mark(d.allowed)

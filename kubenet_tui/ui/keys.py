@@ -47,6 +47,7 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
         KeyDoc(":src END   :dst END", "set the source / destination (as S and D)"),
         KeyDoc(":port P", "set the port (as p)"),
         KeyDoc(":clear", "forget source, destination and port"),
+        KeyDoc(":problems", "what loading met: skipped objects, unreadable data, notices"),
         KeyDoc(":help   :q", "this help / quit"),
     )),
     ("Other", (
@@ -69,17 +70,18 @@ COMMANDS = {
     "dst": "dst", "dest": "dst", "destination": "dst",
     "port": "port",
     "clear": "clear",
+    "problems": "problems", "problem": "problems", "errors": "problems",
     "help": "help", "h": "help",
     "q": "quit", "quit": "quit", "q!": "quit", "exit": "quit",
 }
 
-COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx ", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "help",
-                       "quit")
+COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx ", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "problems",
+                       "help", "quit")
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    name: str  # canonical: ns, ctx, pods, policies, svc, src, dst, port, clear, help, quit
+    name: str  # canonical: ns, ctx, pods, policies, svc, src, dst, port, clear, problems, help, quit
     arg: str
 
 

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from kubenet_tui.engine.model import Pod, Service
 from kubenet_tui.render.yaml_locate import RuleLines, locate_rule, manifest_yaml
+from kubenet_tui.sources.base import Snapshot
 from kubenet_tui.ui.connection import EndSpec
 from kubenet_tui.ui.explain_tree import PolicyLink
 from kubenet_tui.ui.keys import HELP
@@ -73,6 +74,53 @@ def help_table() -> Table:
     table.add_row("S D", "the pods marked as source / destination")
     table.add_row("◀ decides", "the rule that decides a direction")
     return table
+
+
+class ProblemsScreen(Screen[None]):
+    """What loading met: objects skipped or doubtful, data that could not be read, cluster notices."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", show=True),
+    ]
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Loading report: {self.snapshot.load_summary()}", style="bold"), id="detail-title")
+        with Scroller(id="detail-body"):
+            yield Static(problems_text(self.snapshot))
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-body").focus()
+
+
+def problem_count(snapshot: Snapshot) -> int:
+    cluster = snapshot.cluster
+    return len(snapshot.problems) + len(cluster.unreadable) + len(cluster.notices)
+
+
+def problems_text(snapshot: Snapshot) -> Text:
+    text = Text()
+    cluster = snapshot.cluster
+    for notice in cluster.notices:
+        text.append("! ", style="bold yellow")
+        text.append(f"{notice}\n")
+    for gap in cluster.unreadable:
+        text.append("? unreadable ", style="bold yellow")
+        text.append(f"{gap.describe()}: verdicts that depend on it are UNKNOWN\n")
+    for problem in snapshot.problems:
+        style = "bold red" if problem.severity == "error" else "bold yellow"
+        text.append(f"{problem.severity} ", style=style)
+        text.append(f"{problem.describe()}\n")
+    if snapshot.ignored_kinds:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(snapshot.ignored_kinds.items()))
+        text.append(f"ignored (kinds the engine does not use): {kinds}\n", style="dim")
+    if not text:
+        text.append("Nothing to report: every object loaded cleanly.", style="dim")
+    return text
 
 
 class YamlView(Widget):

@@ -23,7 +23,8 @@ async def type_text(pilot: Pilot[int], text: str) -> None:
 async def keys(pilot: Pilot[int], *sequence: str) -> None:
     """Each item is a key name (`enter`, `escape`, `tab`) or, when longer and not a key, text to type."""
     for item in sequence:
-        if item in ("enter", "escape", "tab", "shift+tab", "backspace", "up", "down", "space") or len(item) == 1:
+        named = item in ("enter", "escape", "tab", "backspace", "up", "down", "left", "right", "space", "home", "end")
+        if named or len(item) == 1 or ("+" in item and " " not in item):
             await pilot.press(KEY_NAMES.get(item, item))
         else:
             await type_text(pilot, item)

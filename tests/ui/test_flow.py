@@ -352,3 +352,49 @@ async def test_typed_ahead_burst_keeps_key_order() -> None:
         assert app.connection.source is not None and app.connection.source.ref == "shop/frontend"
         assert app.connection.destination is not None and app.connection.destination.ref == "shop/db"
         assert app.evaluation is not None and app.evaluation.status is Status.ALLOWED
+
+
+async def test_command_palette_lists_actions_and_letters_type_into_it() -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(DemoSource(), "shop")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await keys(pilot, "quit", "?", "show policies")  # q and ? type here, they do not quit or help
+        assert app.is_running and isinstance(app.screen, CommandPalette)
+        await keys(pilot, "escape", "ctrl+p", "show policies")
+        await pilot.pause(0.3)
+        await keys(pilot, "enter")
+        assert app.view == "policies"
+
+
+async def test_problems_are_counted_and_listed(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from kubenet_tui.sources.files import FileSource
+    from kubenet_tui.ui.screens import ProblemsScreen
+
+    manifest = Path(str(tmp_path)) / "bad.yaml"
+    manifest.write_text(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: x}\n"
+        "spec:\n  podSelector: {matchExpressions: [{key: a, operator: Foo}]}\n"
+    )
+    app = make_app(FileSource([str(manifest)]))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for_data(pilot)
+        assert "⚠ 1 problem" in screen_text(app)
+        await keys(pilot, ":", "problems", "enter")
+        assert isinstance(app.screen, ProblemsScreen)
+        assert "unknown operator 'Foo'" in screen_text(app)
+
+
+async def test_pending_destination_is_not_evaluated() -> None:
+    app = make_app(DemoSource(), "shop")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(pilot)
+        await keys(pilot, "/", "frontend", "enter", "s", "/", "pending", "enter", "d")
+        text = screen_text(app)
+        assert "- NOT EVALUATED" in text and "has no IP address yet" in text
