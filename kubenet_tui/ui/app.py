@@ -303,8 +303,14 @@ class KubenetApp(App[int]):
             self.set_reactive(KubenetApp.scope, scope)
         self.data_state = snapshot.state
         self._update_notice()
+        before = self.evaluation.status if self.evaluation is not None else None
         self._rebuild_rows()
         self._reevaluate()
+        after = self.evaluation.status if self.evaluation is not None else None
+        if message.pushed and before is not None and after is not None and before is not after:
+            # The cluster changed under the question being asked: say so, it is easy to miss.
+            self.flash(f"the cluster changed: the verdict is now {after.value.upper()} (was {before.value.upper()})",
+                       error=True)
         self.timings.setdefault("table", time.perf_counter())
 
     def on_load_failed(self, message: LoadFailed) -> None:
@@ -730,6 +736,8 @@ class KubenetApp(App[int]):
         and letter keys never fire while a text field (the command palette's) has focus."""
         if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
             return False
+        if action == "quit" and isinstance(self.screen, HelpScreen):
+            return False  # q closes the help, as in a pager
         return not (action in self.TYPED_ACTIONS and isinstance(self.focused, Input))
 
     # --- other actions -------------------------------------------------------------------------------
