@@ -263,3 +263,12 @@ def test_connection_bar_always_shows_the_verdict_word() -> None:
     text = connection_text(conn, Evaluation(conn, verdict=v.verdict), 80).plain
     assert text.startswith("✗ BLOCKED") and len(text) <= 80
     assert "mark a source with s" in connection_text(Connection(), None, 120).plain
+
+
+def test_big_verdict_words_have_even_rows_and_plain_fallback() -> None:
+    from kubenet_tui.ui.widgets.verdict import big_word
+
+    for word in ("ALLOWED", "BLOCKED", "UNKNOWN"):
+        rows = big_word(word)
+        assert rows is not None and len(rows[0]) == len(rows[1])
+    assert big_word("NOT EVALUATED") is None  # no glyphs for every letter: the plain word is used

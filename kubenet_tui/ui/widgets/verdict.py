@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
@@ -33,6 +34,46 @@ STATUS_CLASS = {
     Status.UNKNOWN: "-unknown",
     Status.NOT_EVALUATED: "-unknown",
 }
+
+
+# A two-row block font (figlet "future" style) for the verdict word: big enough to read across the
+# room at 3 a.m., and a shape, so it reads the same without colour.
+BIG_GLYPHS: dict[str, tuple[str, str]] = {
+    "A": ("▄▀█", "█▀█"), "B": ("█▄▄", "█▄█"), "C": ("█▀▀", "█▄▄"), "D": ("█▀▄", "█▄▀"),
+    "E": ("█▀▀", "██▄"), "K": ("█▄▀", "█ █"), "L": ("█  ", "█▄▄"), "N": ("█▄ █", "█ ▀█"),
+    "O": ("█▀█", "█▄█"), "U": ("█ █", "█▄█"), "W": ("█ █ █", "▀▄▀▄▀"), " ": ("  ", "  "),
+}
+
+
+def big_word(word: str) -> tuple[str, str] | None:
+    """`word` in the block font, or None when a letter has no glyph."""
+    if any(ch not in BIG_GLYPHS for ch in word):
+        return None
+    top = " ".join(BIG_GLYPHS[ch][0] for ch in word)
+    bottom = " ".join(BIG_GLYPHS[ch][1] for ch in word)
+    return top, bottom
+
+
+class VerdictBanner(Widget):
+    """ALLOWED / BLOCKED across the panel: in block letters when there are two rows for it (tall
+    terminals), on one line otherwise; always with its symbol and the word in plain text too."""
+
+    content: reactive[tuple[str, str, str] | None] = reactive(None, layout=False)
+    """(symbol, word, what was asked), or None for an empty banner."""
+
+    def render(self) -> Text:
+        if self.content is None:
+            return Text()
+        symbol, word, detail = self.content
+        plain = Text.assemble((f"{symbol} {word}", "bold"), f"   {detail}")
+        big = big_word(word) if self.size.height >= 2 else None
+        if big is None or len(big[0]) + 4 + min(len(detail), 20) > self.size.width:
+            return plain
+        pad = " " * 2
+        return Text.assemble(
+            (big[0], "bold"), pad, (f"{symbol} {word}", "bold"), "\n",
+            (big[1], "bold"), pad, detail,
+        )
 
 
 class ExplainTree(Tree[PolicyLink | None]):
@@ -100,7 +141,7 @@ class VerdictPanel(Vertical):
     """The evaluation shown; None hides the panel's content."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="banner")
+        yield VerdictBanner(id="banner")
         yield Static(id="why")
         yield ExplainTree(id="explain")
         yield Static(id="node-detail")
@@ -113,13 +154,13 @@ class VerdictPanel(Vertical):
         self.query_one("#node-detail", Static).update(label)
 
     def watch_evaluation(self, evaluation: Evaluation | None) -> None:
-        banner = self.query_one("#banner", Static)
+        banner = self.query_one(VerdictBanner)
         why = self.query_one("#why", Static)
         tree = self.query_one(ExplainTree)
         for cls in ("-allowed", "-blocked", "-unknown", "-error"):
             banner.remove_class(cls)
         if evaluation is None:
-            banner.update("")
+            banner.content = None
             why.update("")
             tree.clear()
             return
@@ -127,8 +168,7 @@ class VerdictPanel(Vertical):
         assert connection.source is not None and connection.destination is not None
         if evaluation.error is not None:
             banner.add_class("-error")
-            banner.update(Text.assemble(("! NO VERDICT  ", "bold"),
-                                        f"{connection.source.label} → {connection.destination.label}"))
+            banner.content = ("!", "NO VERDICT", f"{connection.source.label} → {connection.destination.label}")
             why.update(Text(evaluation.error))
             tree.clear()
             return
@@ -136,10 +176,9 @@ class VerdictPanel(Vertical):
         assert status is not None
         symbol, word = status_words(status)
         banner.add_class(STATUS_CLASS[status])
-        text = Text(f"{symbol} {word}", style="bold")
         if evaluation.verdict is not None:
             v = evaluation.verdict
-            text.append(f"   {v.source.name} → {v.destination.name}   {v.port_text()}")
+            detail = f"{v.source.name} → {v.destination.name}   {v.port_text()}"
             why.update(Text("\n").join(why_lines(v)))
             tree.show(verdict_items(v))
         else:
@@ -148,9 +187,9 @@ class VerdictPanel(Vertical):
             evaluated = sv.evaluated
             allowed = sum(1 for b in evaluated if b.allowed is True)
             if status is Status.BLOCKED and 0 < allowed < len(evaluated):
-                text = Text(f"{symbol} SOME BACKENDS BLOCKED", style="bold")
+                word = "SOME BACKENDS BLOCKED"
             sp = sv.service_port
-            text.append(f"   {sv.source.name} → svc/{sv.service}   {sp.port}/{sp.protocol.value}")
+            detail = f"{sv.source.name} → svc/{sv.service}   {sp.port}/{sp.protocol.value}"
             why.update(Text("\n").join(service_why_lines(sv)))
             tree.show(service_items(sv))
-        banner.update(text)
+        banner.content = (symbol, word, detail)
