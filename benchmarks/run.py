@@ -249,6 +249,7 @@ def measure_tui(path: str, keystrokes: str) -> dict[str, Any]:
                 await pilot.pause()
                 latencies.append(time.perf_counter() - start)
             out["filtered_rows"] = len(pods_table.rows)  # type: ignore[attr-defined]
+            out["filter_each_ms"] = [round(x * 1e3, 1) for x in latencies]
             out["filter_p50_ms"] = statistics.median(latencies) * 1e3
             out["filter_max_ms"] = max(latencies) * 1e3
             out["keystrokes"] = len(latencies)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from kubenet_tui.engine.admin import admin_peer_check, admin_port_check, subject_mismatch
 from kubenet_tui.engine.classes import AddressTable, BoolArray, IntArray, LabelIndex, PodClasses
@@ -51,6 +52,7 @@ from kubenet_tui.engine.netpol import PeerView, PortQuery, port_check
 
 # A port list's verdict: the same for every destination (bool) or per destination class (vector).
 PortMatch = bool | BoolArray
+PackedBits = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +111,11 @@ class ClassEvaluator:
         self._admin_port_cache: dict[AdminPort, PortMatch] = {}
         self._np_rule_cache: dict[tuple[int, Direction], tuple[BoolArray, PortMatch]] = {}
         self._admin_rule_cache: dict[tuple[int, Direction], AdminRuleMatch] = {}
-        self._row_cache: dict[tuple[object, ...], tuple[BoolArray, BoolArray]] = {}
+        # Per row signature: the allowed peers, and the admin tier's denials bit-packed (None: none),
+        # kept apart because only the denials are still needed once the class matrix is built.
+        self._row_cache: dict[tuple[object, ...], BoolArray] = {}
+        self._denied_cache: dict[tuple[object, ...], PackedBits | None] = {}
+        self._self_allowed: BoolArray | None = None
         # (class, id(policy)) -> subject_mismatch: None selects, str does not, True unknown.
         self._subjects: dict[tuple[int, int], str | bool | None] = {}
 
@@ -287,16 +293,17 @@ class ClassEvaluator:
         ingress: each source). Host-network classes are not evaluated: all allowed."""
         return self._row(cls, direction)[0]
 
-    def admin_denied(self, cls: int, direction: Direction) -> BoolArray:
-        """The peer classes the admin tier alone denies at `cls` (what still blocks a pod's own traffic)."""
-        return self._row(cls, direction)[1]
+    def denies_itself(self, cls: int, direction: Direction) -> bool:
+        """Whether the admin tier alone denies class `cls` as its own peer in `direction`."""
+        packed = self._row(cls, direction)[1]
+        return packed is not None and bool((int(packed[cls >> 3]) >> (7 - (cls & 7))) & 1)
 
-    def _row(self, cls: int, direction: Direction) -> tuple[BoolArray, BoolArray]:
+    def _row(self, cls: int, direction: Direction) -> tuple[BoolArray, PackedBits | None]:
         rep = self.classes.representatives[cls]
         if not rep.carries_traffic:
-            return self._none, self._none
+            return self._none, None
         if rep.host_network:
-            return self._all, self._none
+            return self._all, None
         policy_type = direction.policy_type
         admin, admin_unknown = self._tier_selection(self.index.admin_policies, cls, policy_type)
         baseline, baseline_unknown = self._tier_selection(self.index.baseline_policies, cls, policy_type)
@@ -310,10 +317,11 @@ class ClassEvaluator:
                      gap, tuple(map(id, isolating)), named)
         found = self._row_cache.get(signature)
         if found is None:
-            found = self._compute_row(cls, direction, policy_type, admin, admin_unknown, baseline, baseline_unknown,
-                                      gap, isolating)
+            found, denied = self._compute_row(cls, direction, policy_type, admin, admin_unknown, baseline,
+                                              baseline_unknown, gap, isolating)
             self._row_cache[signature] = found
-        return found
+            self._denied_cache[signature] = np.packbits(denied) if denied.any() else None
+        return found, self._denied_cache[signature]
 
     def _compute_row(
         self,
@@ -384,11 +392,13 @@ class ClassEvaluator:
         size = self.size
         if size == 0:
             return np.zeros((0, 0), dtype=np.bool_)
+        self.self_allowed()  # while the rows are cached
         # Rows are shared by every class with the same signature: keep each distinct row once and
         # an index, so memory stays one class matrix (the result) plus the distinct rows.
         egress_rows, egress_of = self._distinct_rows(Direction.EGRESS)
         ingress_rows, ingress_of = self._distinct_rows(Direction.INGRESS)
         ingress_by_source = np.ascontiguousarray(ingress_rows.T)  # [s, k]: row k allows source s
+        del ingress_rows
         allowed: BoolArray = np.empty((size, size), dtype=np.bool_)
         step = max(1, (1 << 24) // size)  # rows per block: about 16 MB of temporaries
         for start in range(0, size, step):
@@ -410,16 +420,23 @@ class ClassEvaluator:
                 k = position[id(row)] = len(rows)
                 rows.append(row)
             which[c] = k
-        return np.stack(rows), which
+        stacked = np.stack(rows)
+        del rows
+        # The stack holds them now: drop the cached copies (a later `row` call recomputes).
+        for signature in [s for s in self._row_cache if s[0] is direction]:
+            del self._row_cache[signature]
+        return stacked, which
 
     def self_allowed(self) -> BoolArray:
         """Per class: may its pods talk to themselves? NetworkPolicies cannot block a pod's own
         traffic, but an admin-tier Deny (egress or ingress, the pod as its own peer) can (hairpin);
         pods that carry no traffic are never evaluated."""
-        out = np.zeros(self.size, dtype=np.bool_)
-        for c, rep in enumerate(self.classes.representatives):
-            out[c] = rep.carries_traffic and not (
-                self.index.admin_policies
-                and (self.admin_denied(c, Direction.EGRESS)[c] or self.admin_denied(c, Direction.INGRESS)[c])
-            )
-        return out
+        if self._self_allowed is None:
+            out = np.zeros(self.size, dtype=np.bool_)
+            for c, rep in enumerate(self.classes.representatives):
+                out[c] = rep.carries_traffic and not (
+                    self.index.admin_policies
+                    and (self.denies_itself(c, Direction.EGRESS) or self.denies_itself(c, Direction.INGRESS))
+                )
+            self._self_allowed = out
+        return self._self_allowed
