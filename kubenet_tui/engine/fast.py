@@ -6,10 +6,14 @@ class against *all* peer classes as a boolean vector:
 1. Admin tier: the rules of the admin policies whose subject selects the class, in order; each
    rule takes the peers it matches that no earlier rule took (first match wins). Allow and Deny
    are final, Pass hands those peers to step 2.
-2. NetworkPolicy tier: unreadable policies make the rest unknown (not allowed here); an isolated
-   class allows the union of its policies' rules; otherwise step 3.
+2. NetworkPolicy tier: unreadable policies make the rest unknown; an isolated class allows the
+   union of the rules of its policies that surely match; otherwise step 3.
 3. Baseline tier, first match wins; Pass ends the tier.
 4. Default: allowed.
+
+Unknown outcomes (policies, namespace labels or nodes that could not be read; a subject that may
+select the class; a rule that might match) are final and not allowed, as `Status.UNKNOWN` is in
+the matrix.
 
 A connection is allowed iff egress at the source and ingress at the destination allow it; host-network
 pods are not evaluated (allowed), pods that carry no traffic are never allowed. Rows only depend on
