@@ -42,7 +42,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from kubenet_tui.engine.evaluate import InputError
 from kubenet_tui.render.services_out import service_verdict_text
@@ -58,7 +58,7 @@ from kubenet_tui.ui.connection import (
     parse_port,
 )
 from kubenet_tui.ui.keys import COMMAND_SUGGESTIONS, parse_command
-from kubenet_tui.ui.messages import DataLoaded, EndPicked, LoadFailed
+from kubenet_tui.ui.messages import DataLoaded, EndPicked, LoadFailed, SelectionsReady
 from kubenet_tui.ui.model import ExplorerModel, Filter
 from kubenet_tui.ui.screens import (
     HelpScreen,
@@ -274,6 +274,18 @@ class KubenetApp(App[int]):
 
         source.watch(pushed, stop)
 
+    @work(thread=True, exclusive=True, group="selections", exit_on_error=False)
+    def compute_selections(self, model: ExplorerModel, generation: int) -> None:
+        """Which pods each policy selects, for the PODS column: off the UI thread (a second at 50k pods)."""
+        worker = get_current_worker()
+        model.compute_selections(lambda: worker.is_cancelled or generation != self._generation)
+        if not worker.is_cancelled:
+            self.post_message(SelectionsReady(generation))
+
+    def on_selections_ready(self, message: SelectionsReady) -> None:
+        if message.generation == self._generation:
+            self.table("policies").refresh()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place for unexpected worker failures: show them as the error state."""
         if event.state is WorkerState.ERROR and event.worker.group == "load":
@@ -305,6 +317,7 @@ class KubenetApp(App[int]):
         self._update_notice()
         before = self.evaluation.status if self.evaluation is not None else None
         self._rebuild_rows()
+        self.compute_selections(message.model, message.generation)
         self._reevaluate()
         after = self.evaluation.status if self.evaluation is not None else None
         if message.pushed and before is not None and after is not None and before is not after:

@@ -27,6 +27,14 @@ class LoadFailed(Message):
         self.generation = generation
 
 
+class SelectionsReady(Message):
+    """The worker has worked out which pods every policy selects (the Policies table's PODS column)."""
+
+    def __init__(self, generation: int) -> None:
+        super().__init__()
+        self.generation = generation
+
+
 class EndPicked(Message):
     """A details screen marked a source or destination (`role` is "source" or "destination")."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kubenet_tui.engine.admin import subject_mismatch
@@ -274,7 +274,9 @@ class ExplorerModel:
         return found
 
     def selected_pods(self, item: PolicyItem) -> tuple[Pod, ...]:
-        """Pods the policy applies to: its podSelector in its namespace, or an admin policy's subject."""
+        """Pods the policy applies to: its podSelector in its namespace, or an admin policy's subject.
+        May take a while on a big cluster (every pod for a cluster-scoped policy): the app computes
+        them all in a worker (`compute_selections`) and tables show `selected_count` meanwhile."""
         found = self._selected.get(item.key)
         if found is not None:
             return found
@@ -290,6 +292,23 @@ class ExplorerModel:
             )
         self._selected[item.key] = found
         return found
+
+    def selected_count(self, item: PolicyItem) -> int | None:
+        """How many pods the policy selects, if already known (None: still being computed)."""
+        found = self._selected.get(item.key)
+        return None if found is None else len(found)
+
+    def compute_selections(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Fill the selection of every policy (run in a worker thread: it may take a second at 50k pods)."""
+        for items in self._netpol_items.values():
+            for item in items:
+                if cancelled():
+                    return
+                self.selected_pods(item)
+        for item in self.cluster_policies:
+            if cancelled():
+                return
+            self.selected_pods(item)
 
     def service_pods(self, service: Service) -> tuple[Pod, ...]:
         """Pods the Service's selector picks (the backends' candidates when there are no EndpointSlices)."""

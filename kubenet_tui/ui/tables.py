@@ -305,7 +305,9 @@ class PolicyRows(Rows):
         selects = Text(item.selector, style="dim")
         if item.admin is not None:
             selects = Text(f"[{item.tier}] ", style="magenta") + selects
-        return kind, self._name(item), item.types, str(len(self.model.selected_pods(item))), selects
+        count = self.model.selected_count(item)
+        pods: Cell = str(count) if count is not None else Text("…", style="dim")
+        return kind, self._name(item), item.types, pods, selects
 
     def search_text(self, i: int) -> str:
         item = self.policy(i)

@@ -12,6 +12,9 @@ KEY_NAMES = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space", "."
 async def wait_for_data(pilot: Pilot[int]) -> None:
     app = pilot.app
     assert isinstance(app, KubenetApp)
+    # The load worker posts the data; handling it starts the selections worker: wait for both.
+    await app.workers.wait_for_complete()
+    await pilot.pause()
     await app.workers.wait_for_complete()
     await pilot.pause()
 
