@@ -199,7 +199,8 @@ class PodClasses:
         return counts
 
 
-def _named_ports(pod: Pod) -> tuple[tuple[str, str, int], ...]:
+def named_ports(pod: Pod) -> tuple[tuple[str, str, int], ...]:
+    """What named-port checks read of a pod: (name, protocol, number) of its named ports, in order."""
     return tuple((p.name, p.protocol.value, p.port) for p in pod.ports if p.name)
 
 
@@ -224,7 +225,7 @@ def partition(index: ClusterIndex, pods: Sequence[Pod]) -> PodClasses:
         key = (
             pod.namespace,
             tuple(sorted(pod.labels.items())),
-            _named_ports(pod) if pod.ports else (),
+            named_ports(pod) if pod.ports else (),
             pod.host_network,
             pod.carries_traffic,
             ip_bits[position] if ip_bits is not None else b"",

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kubenet_tui.engine.admin import admin_peer_check, admin_port_check, subject_mismatch
-from kubenet_tui.engine.classes import AddressTable, BoolArray, IntArray, LabelIndex, PodClasses
+from kubenet_tui.engine.classes import AddressTable, BoolArray, IntArray, LabelIndex, PodClasses, named_ports
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.evaluate import _tier_gap
 from kubenet_tui.engine.explain import Direction
@@ -316,7 +316,7 @@ class ClassEvaluator:
             p for p in self.index.policies_by_namespace.get(rep.namespace, ())
             if policy_type in p.policy_types and self._pod_labels.matches(p.pod_selector)[cls]
         )
-        named = tuple((p.name, p.protocol, p.port) for p in rep.ports if p.name) if direction is Direction.INGRESS else ()
+        named = named_ports(rep) if direction is Direction.INGRESS else ()
         signature = (direction, tuple(map(id, admin)), admin_unknown, tuple(map(id, baseline)), baseline_unknown,
                      gap, tuple(map(id, isolating)), named)
         found = self._row_cache.get(signature)
