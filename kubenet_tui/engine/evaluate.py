@@ -133,7 +133,7 @@ def evaluate_direction(
         )
 
     # 1. Admin tier.
-    admin_gap = _tier_gap(index, "adminnetworkpolicies")
+    admin_gap = tier_gap(index, "adminnetworkpolicies")
     if admin_gap is not None:
         tiers.append(TierResult(Tier.ADMIN, Outcome.UNKNOWN, f"admin-tier policies could not be read ({admin_gap}): "
                                                             "one of them could decide this"))
@@ -169,7 +169,7 @@ def evaluate_direction(
         return finish(Tier.NETWORK_POLICY, None, result.summary)
 
     # 3. Baseline tier, only for pods the NetworkPolicy tier left alone.
-    baseline_gap = _tier_gap(index, "baselineadminnetworkpolicies")
+    baseline_gap = tier_gap(index, "baselineadminnetworkpolicies")
     if baseline_gap is not None:
         tiers.append(TierResult(Tier.BASELINE, Outcome.UNKNOWN, f"baseline-tier policies could not be read ({baseline_gap}): "
                                                                "one of them could decide this"))
@@ -191,7 +191,7 @@ def evaluate_direction(
     return finish(Tier.DEFAULT, True, summary)
 
 
-def _tier_gap(index: ClusterIndex, kind_plural: str) -> str | None:
+def tier_gap(index: ClusterIndex, kind_plural: str) -> str | None:
     """Why a cluster-scoped tier could not be read: its own kind, or ClusterNetworkPolicies (which
     hold both tiers), refused to this user."""
     for plural in (kind_plural, "clusternetworkpolicies"):

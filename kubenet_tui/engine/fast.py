@@ -34,7 +34,7 @@ import numpy.typing as npt
 from kubenet_tui.engine.admin import admin_peer_check, admin_port_check, subject_mismatch
 from kubenet_tui.engine.classes import AddressTable, BoolArray, IntArray, LabelIndex, PodClasses, named_ports
 from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.evaluate import _tier_gap
+from kubenet_tui.engine.evaluate import tier_gap
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
@@ -104,8 +104,8 @@ class ClassEvaluator:
         self._views = [
             PeerView(r, self.index.namespace_labels(r.namespace), r.ips, self._gap_reason[c]) for c, r in enumerate(reps)
         ]
-        self._admin_gap = _tier_gap(self.index, "adminnetworkpolicies") is not None
-        self._baseline_gap = _tier_gap(self.index, "baselineadminnetworkpolicies") is not None
+        self._admin_gap = tier_gap(self.index, "adminnetworkpolicies") is not None
+        self._baseline_gap = tier_gap(self.index, "baselineadminnetworkpolicies") is not None
 
         self._ns_cache: dict[str, BoolArray] = {}
         self._block_cache: dict[IPBlock, BoolArray] = {}

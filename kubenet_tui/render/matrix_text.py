@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
 from kubenet_tui.engine.matrix import MatrixResult
@@ -16,23 +15,14 @@ def matrix_text(result: MatrixResult, form: str = "text") -> Iterator[str]:
         return
     if form == "blocked":
         yield f"# blocked pairs on {port} (source -> destination)"
-        for i, row in enumerate(result.rows()):
-            for j, ok in enumerate(row):
-                if not ok:
-                    yield f"{keys[i]} -> {keys[j]}"
+        for i, j in result.blocked_pairs():
+            yield f"{keys[i]} -> {keys[j]}"
         return
     if form == "summary":
-        allowed: Counter[tuple[str, str]] = Counter()
-        total: Counter[tuple[str, str]] = Counter()
-        for i, row in enumerate(result.rows()):
-            for j, ok in enumerate(row):
-                pair = (result.pods[i].namespace, result.pods[j].namespace)
-                total[pair] += 1
-                allowed[pair] += ok
         yield f"# allowed pairs per namespace pair on {port}"
         yield f"{'source ns':<24} {'destination ns':<24} {'allowed':>9} {'of':>9}"
-        for pair in sorted(total):
-            yield f"{pair[0]:<24} {pair[1]:<24} {allowed[pair]:>9} {total[pair]:>9}"
+        for source_ns, destination_ns, allowed, total in result.namespace_summary():
+            yield f"{source_ns:<24} {destination_ns:<24} {allowed:>9} {total:>9}"
         return
     width = len(str(len(keys)))
     yield f"Connectivity on {port}: row = source, column = destination; ✔ allowed, ✗ blocked"
