@@ -133,6 +133,7 @@ class KubenetApp(App[int]):
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
         Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
         Binding("q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),  # what a tired hand presses
     ]
 
     scope: reactive[str | None] = reactive(None, init=False)

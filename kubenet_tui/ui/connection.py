@@ -155,7 +155,9 @@ def evaluate_connection(cluster: Cluster, connection: Connection) -> Evaluation:
         number, name = resolve_port(port.text, port.protocol, destination_end)
         verdict = evaluate(cluster, source_end, destination_end, port.protocol, number, name)
     except InputError as exc:
-        return Evaluation(connection, error=str(exc), elapsed_ms=_ms(started))
+        # The engine words some errors for the command line; here the port is set with p.
+        message = str(exc).replace("choose one with --port", "choose one with p").replace("--port", "the port (p)")
+        return Evaluation(connection, error=message, elapsed_ms=_ms(started))
     return Evaluation(connection, verdict=verdict, elapsed_ms=_ms(started))
 
 

@@ -55,7 +55,7 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
         KeyDoc("c", "copy the explanation, or the selected policy's YAML, to the clipboard (OSC 52: works over SSH)"),
         KeyDoc("?", "this help"),
         KeyDoc("ctrl+p", "command palette: every action by name"),
-        KeyDoc("q", "quit"),
+        KeyDoc("q / ctrl+c", "quit"),
     )),
 )
 
