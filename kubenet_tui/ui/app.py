@@ -28,7 +28,7 @@ import asyncio
 import concurrent.futures
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -156,9 +156,11 @@ class KubenetApp(App[int]):
         loading_text: str = "",
         context: str | None = None,
         switch_context: Callable[[str], Source] | None = None,
+        contexts: Sequence[str] = (),
         watch: bool = True,
     ) -> None:
         super().__init__()
+        self.contexts = tuple(contexts)
         self.source = source
         self.requested_namespace = namespace
         self.all_namespaces = all_namespaces
@@ -553,6 +555,7 @@ class KubenetApp(App[int]):
         suggestions = list(COMMAND_SUGGESTIONS)
         if self.model is not None:
             suggestions = [f"ns {ns}" for ns in self.model.namespace_names] + suggestions
+        suggestions += [f"ctx {name}" for name in self.contexts]
         self._open_prompt(PromptMode.COMMAND, "", suggestions)
 
     async def on_event(self, event: events.Event) -> None:
@@ -680,7 +683,8 @@ class KubenetApp(App[int]):
     def change_context(self, name: str) -> None:
         if not name:
             current = self.context_name or (self.model.snapshot.context if self.model else None)
-            raise InputError(f"current context: {current or 'none'}; :ctx NAME switches")
+            known = f" (contexts: {', '.join(self.contexts[:12])})" if self.contexts else ""
+            raise InputError(f"current context: {current or 'none'}; :ctx NAME switches{known}")
         if self.switch_context is None:
             raise InputError("contexts can only be switched on a live cluster (this data is not from a kubeconfig)")
         try:
@@ -909,6 +913,7 @@ def make_app(
     loading_text: str = "",
     context: str | None = None,
     switch_context: Callable[[str], Source] | None = None,
+    contexts: Sequence[str] = (),
     watch: bool = True,
 ) -> KubenetApp:
     """The one factory for the explorer, used by the CLI and the tests: the source is injected."""
@@ -919,5 +924,6 @@ def make_app(
         loading_text=loading_text,
         context=context,
         switch_context=switch_context,
+        contexts=contexts,
         watch=watch,
     )

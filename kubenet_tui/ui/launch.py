@@ -37,13 +37,29 @@ def run_explorer(source: Source, args: argparse.Namespace) -> int:
         return make_source(argparse.Namespace(**{**vars(args), "context": name}))
 
     namespaces = list(getattr(args, "namespace", None) or [])
+    contexts: list[str] = []
+    context = getattr(args, "context", None)
+    loading = loading_text(args)
+    if live:
+        from kubenet_tui.sources.base import SourceError
+        from kubenet_tui.sources.kubeconfig import kubeconfig_paths, merge_kubeconfigs
+
+        try:  # names only, for :ctx completion; a broken kubeconfig is reported by the load itself
+            merged = merge_kubeconfigs(kubeconfig_paths(getattr(args, "kubeconfig", None)))
+            contexts = [c["name"] for c in merged["contexts"]]
+            if context is None and merged.get("current-context"):
+                context = str(merged["current-context"])
+                loading = f"context {context}"
+        except SourceError:
+            contexts = []
     app = make_app(
         source,
         namespaces[0] if namespaces else None,
         all_namespaces=bool(getattr(args, "all_namespaces", False)),
-        loading_text=loading_text(args),
-        context=getattr(args, "context", None),
+        loading_text=loading,
+        context=context,
         switch_context=switch_context if live else None,
+        contexts=contexts,
     )
     result = app.run()
     return int(result or 0)
