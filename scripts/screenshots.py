@@ -1,7 +1,7 @@
 """Export SVG screenshots of the explorer's main states into screenshots/, by driving the real app on the
 bundled demo with real keys (the same factory the CLI uses).
 
-    python scripts/screenshots.py            # 80x24 and 120x40
+    python scripts/screenshots.py            # NAME.svg at 120x40, NAME-80x24.svg at 80x24
     python scripts/screenshots.py --out DIR
 
 States: the overview, a verdict allowed, a verdict blocked with its explanation entered, the deciding
@@ -43,7 +43,8 @@ async def shoot(name: str, keys: list[str], size: tuple[int, int], out: Path) ->
         for key in keys:
             await pilot.press(key)
         await pilot.pause()
-        path = out / f"{name}-{size[0]}x{size[1]}.svg"
+        suffix = "" if size == SIZES[-1] else f"-{size[0]}x{size[1]}"
+        path = out / f"{name}{suffix}.svg"
         path.write_text(app.export_screenshot(title=f"kubenet-tui --demo -n shop ({name})"), encoding="utf-8")
         return path
 
