@@ -154,10 +154,18 @@ def admin_peer_check(
     return Check(index, False, desc, "empty peer matches nothing")
 
 
-def admin_port_check(port: AdminPort, index: int, query: PortQuery, destination: Pod | None) -> Check:
+def admin_port_check(
+    port: AdminPort, index: int, query: PortQuery, destination: Pod | None, denies: bool = False
+) -> Check:
+    """Does one port entry cover the connection? Asked about every port (no port given), an entry
+    that names some ports cannot answer "all allowed"; in a rule that denies, it answers "not all
+    allowed", so the rule matches: some port is denied."""
     desc = port.describe()
+    some_denied = f"denies {desc}, so not every port is allowed"
     if port.named_port is not None:
         if query.port is None:
+            if denies:
+                return Check(index, True, desc, some_denied)
             return Check(index, False, desc, f"only {desc}; the question is about every port")
         if destination is None:
             return Check(index, False, desc, f"named port {port.named_port!r} never matches an outside endpoint")
@@ -168,6 +176,8 @@ def admin_port_check(port: AdminPort, index: int, query: PortQuery, destination:
     if port.port is None:
         return Check(index, True, desc, f"every {port.protocol.value} port")
     if query.port is None:
+        if denies:
+            return Check(index, True, desc, some_denied)
         return Check(index, False, desc, f"only {desc}; the question is about every port")
     high = port.end_port if port.end_port is not None else port.port
     if port.port <= query.port <= high:
@@ -199,28 +209,29 @@ def admin_rule_explanation(
     if rule.ports is None:
         ports: tuple[Check, ...] = (Check(None, True, "every port", "the rule lists no ports: every port and protocol"),)
     else:
-        ports = tuple(admin_port_check(p, i, query, destination) for i, p in enumerate(rule.ports))
+        denies = _effective_action(rule) is AdminAction.DENY
+        ports = tuple(admin_port_check(p, i, query, destination, denies) for i, p in enumerate(rule.ports))
     unknown = next((p.unknown for p in rule.peers if p.unknown is not None), None)
     if unknown is not None:
         if rule.action is AdminAction.ALLOW:
             reason = f"fail closed: peer form {unknown!r} is not understood, so this {rule.action_text} rule matches nothing"
-            return RuleExplanation(index, False, peers, ports, reason, rule.action_text, rule.name)
+            return RuleExplanation(index, False, peers, ports, reason, rule.action_text, rule.name or None)
         reason = (f"fail closed: peer form {unknown!r} is not understood, so this {rule.action_text} rule "
                   "denies all traffic")
         action = rule.action_text if rule.action is AdminAction.DENY else f"Deny (fail closed, written {rule.action_text})"
-        return RuleExplanation(index, True, peers, ports, reason, action, rule.name)
+        return RuleExplanation(index, True, peers, ports, reason, action, rule.name or None)
     peer_ok = any(c.matched for c in peers)
     port_ok = any(c.matched for c in ports)
     if not peer_ok and port_ok and any(c.unknown for c in peers):
         return RuleExplanation(index, False, peers, ports, "might match: a peer depends on data that could not be read",
-                               rule.action_text, rule.name, unknown=True)
+                               rule.action_text, rule.name or None, unknown=True)
     if peer_ok and port_ok:
         reason = f"matches: {rule.action_text}"
     elif not peer_ok:
         reason = f"no peer matches {other.name}"
     else:
         reason = "the peer matches but no port does"
-    return RuleExplanation(index, peer_ok and port_ok, peers, ports, reason, rule.action_text, rule.name)
+    return RuleExplanation(index, peer_ok and port_ok, peers, ports, reason, rule.action_text, rule.name or None)
 
 
 def _first_match(
@@ -256,8 +267,14 @@ def evaluate_admin_tier(
     ns_gap = cluster.namespace_labels_unreadable(pod.namespace)
     explanations: list[PolicyExplanation] = []
     selecting: list[AdminPolicy] = []
+
+    def selects(policy: AdminPolicy) -> str | bool | None:
+        return subject_mismatch(policy.subject, pod, ns_labels, ns_gap.reason if ns_gap else None)
+
+    # One pass in precedence order: a policy that may or may not apply matters only if no policy
+    # before it has decided.
     for policy in policies:
-        why_not = subject_mismatch(policy.subject, pod, ns_labels, ns_gap.reason if ns_gap else None)
+        why_not = selects(policy)
         if why_not is True:
             if not policy.rules(direction.policy_type):
                 continue
@@ -274,7 +291,6 @@ def evaluate_admin_tier(
             )
             continue
         selecting.append(policy)
-    for policy in selecting:
         rules, decided = _first_match(policy, direction, other, query, destination, cluster)
         explanations.append(
             PolicyExplanation(
@@ -291,11 +307,12 @@ def evaluate_admin_tier(
             action = _effective_action(rule)
             ref = RuleRef(
                 policy.kind, None, policy.name, direction, decided.index,
-                decided.matched_peer, decided.matched_port, rule.name, decided.action,
+                decided.matched_peer, decided.matched_port, rule.name or None, decided.action,
             )
             outcome = _OUTCOME[action]
             verb = {Outcome.ALLOW: "allowed", Outcome.DENY: "denied", Outcome.PASS: "passed on"}[outcome]
-            caveats = _ambiguity(tier, policy, selecting, pod, direction, other, query, destination, cluster)
+            rivals = [p for p in policies if p is not policy and p.priority == policy.priority and selects(p) is None]
+            caveats = _ambiguity(tier, policy, rivals, pod, direction, other, query, destination, cluster)
             return (
                 TierResult(tier, outcome, f"{verb} by {ref.label()} ({decided.action})", (ref,), tuple(explanations)),
                 caveats,
@@ -310,7 +327,7 @@ def evaluate_admin_tier(
 def _ambiguity(
     tier: Tier,
     decider: AdminPolicy,
-    selecting: list[AdminPolicy],
+    rivals: list[AdminPolicy],
     pod: Pod,
     direction: Direction,
     other: PeerView,
@@ -319,17 +336,13 @@ def _ambiguity(
     cluster: ClusterIndex,
 ) -> tuple[Caveat, ...]:
     """Equal priorities are ambiguous only when another policy could match this same connection."""
-    rivals = [
-        p.name for p in selecting
-        if p is not decider and p.priority == decider.priority
-        and _first_match(p, direction, other, query, destination, cluster)[1] is not None
-    ]
-    if not rivals:
+    matching = [p.name for p in rivals if _first_match(p, direction, other, query, destination, cluster)[1] is not None]
+    if not matching:
         return ()
     return (
         Caveat(
             "ambiguous-priority",
-            f"{tier.value} policies {decider.name} and {', '.join(rivals)} share priority {decider.priority} and "
+            f"{tier.value} policies {decider.name} and {', '.join(matching)} share priority {decider.priority} and "
             f"all match this {direction.value} connection at {pod.key}: implementations may apply any of them; "
             "this tool applies them in name order",
         ),

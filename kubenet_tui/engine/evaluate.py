@@ -33,6 +33,10 @@ class InputError(ValueError):
     """The question cannot be asked as given (unknown pod, bad port...). One clear line."""
 
 
+class DataMissing(InputError):
+    """The answer needs data that could not be read (RBAC): the verdict is unknown, not an input error."""
+
+
 @dataclass(frozen=True, slots=True)
 class End:
     """One end of a connection: a pod of the cluster, or an address outside it."""
@@ -67,6 +71,9 @@ def resolve_end(index: ClusterIndex, text: str) -> End:
     pod = index.pods_by_key.get(text)
     if pod is None:
         namespace, name = text.split("/")
+        gap = index.unreadable_for("pods", namespace)
+        if gap is not None:
+            raise DataMissing(f"pod {text} is unknown: pods in namespace {namespace} could not be read ({gap.reason})")
         if namespace not in index.pods_by_namespace:
             raise InputError(f"pod {text} not found: no pods loaded in namespace {namespace!r}")
         near = [p.name for p in index.pods_by_namespace[namespace] if name in p.name][:5]
@@ -77,6 +84,8 @@ def resolve_end(index: ClusterIndex, text: str) -> End:
 
 def resolve_port(port_text: str | None, protocol: Protocol, destination: End) -> tuple[int | None, str | None]:
     """A port number, or a container port name resolved on the destination pod."""
+    if port_text is not None:
+        port_text = port_text.strip()
     if port_text is None or port_text == "":
         return None, None
     if port_text.isascii() and port_text.isdigit():
@@ -305,12 +314,23 @@ def _loopback(index: ClusterIndex, pod: Pod, query: PortQuery, port_name: str | 
                                       "not probe it. Admin-tier rules still apply (hairpin)."))
     summary = f"{pod.key} -> itself: NetworkPolicies cannot block a pod's traffic to itself"
     sides: list[DirectionVerdict] = []
+    admin_gap = tier_gap(index, "adminnetworkpolicies")
     for direction in (Direction.EGRESS, Direction.INGRESS):
-        if index.admin_policies and not pod.host_network:
+        if pod.host_network:
+            sides.append(_unevaluated(direction, end, summary))
+            continue
+        if admin_gap is not None:
+            unread = TierResult(Tier.ADMIN, Outcome.UNKNOWN, f"admin-tier policies could not be read ({admin_gap}): "
+                                                             "one of them could deny a pod's traffic to itself")
+            sides.append(DirectionVerdict(direction, pod.key, True, None, unread.summary, False, (), Tier.ADMIN,
+                                          (unread,)))
+            continue
+        if index.admin_policies:
             result, found = evaluate_admin_tier(Tier.ADMIN, index.admin_policies, index, pod, direction, view, query, pod)
             caveats.extend(c for c in found if c not in caveats)
-            if result.outcome is Outcome.DENY:
-                sides.append(DirectionVerdict(direction, pod.key, True, False, result.summary, False, (), Tier.ADMIN,
+            if result.outcome in (Outcome.DENY, Outcome.UNKNOWN):
+                allowed = None if result.outcome is Outcome.UNKNOWN else False
+                sides.append(DirectionVerdict(direction, pod.key, True, allowed, result.summary, False, (), Tier.ADMIN,
                                               (result,)))
                 continue
         sides.append(_unevaluated(direction, end, summary))

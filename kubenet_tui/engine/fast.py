@@ -34,7 +34,7 @@ import numpy.typing as npt
 from kubenet_tui.engine.admin import admin_peer_check, admin_port_check, subject_mismatch
 from kubenet_tui.engine.classes import AddressTable, BoolArray, IntArray, LabelIndex, PodClasses, named_ports
 from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.evaluate import tier_gap
+from kubenet_tui.engine.evaluate import End, evaluate, tier_gap
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
@@ -81,6 +81,7 @@ class ClassEvaluator:
     """Egress and ingress verdict vectors of pod classes, for one (protocol, port)."""
 
     def __init__(self, cluster: Cluster, classes: PodClasses, protocol: Protocol, port: int | None) -> None:
+        self.cluster = cluster
         self.index = cluster.index
         self.classes = classes
         self.query = PortQuery(protocol, port)
@@ -105,6 +106,8 @@ class ClassEvaluator:
             PeerView(r, self.index.namespace_labels(r.namespace), r.ips, self._gap_reason[c]) for c, r in enumerate(reps)
         ]
         self._admin_gap = tier_gap(self.index, "adminnetworkpolicies") is not None
+        # Data the admin tier may depend on could not be read (namespace labels, nodes).
+        self._uncertain = bool(self._ns_gap.any()) or self.index.unreadable_for("nodes", None) is not None
         self._baseline_gap = tier_gap(self.index, "baselineadminnetworkpolicies") is not None
 
         self._ns_cache: dict[str, BoolArray] = {}
@@ -112,8 +115,8 @@ class ClassEvaluator:
         self._np_peer_cache: dict[tuple[NetworkPolicyPeer, str | None], BoolArray] = {}
         self._np_port_cache: dict[NetworkPolicyPort, PortMatch] = {}
         self._admin_peer_cache: dict[tuple[AdminPeer, AdminAction, Direction], tuple[BoolArray, BoolArray]] = {}
-        self._admin_port_cache: dict[AdminPort, PortMatch] = {}
-        self._np_rule_cache: dict[tuple[int, Direction], tuple[BoolArray, PortMatch]] = {}
+        self._admin_port_cache: dict[tuple[AdminPort, bool], PortMatch] = {}
+        self._np_rule_cache: dict[tuple[NetworkPolicyRule, str, Direction], tuple[BoolArray, PortMatch]] = {}
         self._admin_rule_cache: dict[tuple[int, Direction], AdminRuleMatch] = {}
         # Per row signature: the allowed peers, and the admin tier's denials bit-packed (None: none),
         # kept apart because only the denials are still needed once the class matrix is built.
@@ -187,18 +190,18 @@ class ClassEvaluator:
             self._admin_peer_cache[key] = found
         return found
 
-    def _admin_port(self, port: AdminPort) -> PortMatch:
-        found = self._admin_port_cache.get(port)
+    def _admin_port(self, port: AdminPort, denies: bool) -> PortMatch:
+        found = self._admin_port_cache.get((port, denies))
         if found is None:
             query = self.query
             if port.named_port is not None and query.port is not None:
                 found = np.fromiter(
-                    (admin_port_check(port, 0, query, r).matched for r in self.classes.representatives),
+                    (admin_port_check(port, 0, query, r, denies).matched for r in self.classes.representatives),
                     dtype=np.bool_, count=self.size,
                 )
             else:
-                found = admin_port_check(port, 0, query, None).matched
-            self._admin_port_cache[port] = found
+                found = admin_port_check(port, 0, query, None, denies).matched
+            self._admin_port_cache[(port, denies)] = found
         return found
 
     @staticmethod
@@ -218,8 +221,12 @@ class ClassEvaluator:
 
     def _np_rule(self, rule: NetworkPolicyRule, policy: NetworkPolicy, direction: Direction) -> tuple[BoolArray, PortMatch]:
         """Peers matched (over peer classes) and ports matched (over destination classes)."""
-        key = (id(rule), direction)
+        # By value and namespace: equal rules share work, and a podSelector-only peer means the
+        # policy's own namespace.
+        key = (rule, policy.namespace, direction)
         found = self._np_rule_cache.get(key)
+        if found is None and rule.unknown is not None:  # fail closed, as netpol.rule_explanation
+            found = self._np_rule_cache[key] = (self._none, False)
         if found is None:
             if len(rule.peers) == 1:  # the common case: share the peer's vector, no copy
                 peers = self._np_peer(rule.peers[0], policy)
@@ -252,7 +259,10 @@ class ClassEvaluator:
                     peer_matched, peer_unknown = self._admin_peer(peer, rule.action, direction)
                     matched |= peer_matched
                     unknown |= peer_unknown
-                ports: PortMatch = True if rule.ports is None else self._any_port([self._admin_port(p) for p in rule.ports])
+                denies = rule.action is AdminAction.DENY
+                ports: PortMatch = (
+                    True if rule.ports is None else self._any_port([self._admin_port(p, denies) for p in rule.ports])
+                )
                 found = AdminRuleMatch(matched, unknown & ~matched, ports, rule.action)
             self._admin_rule_cache[key] = found
         return found
@@ -281,15 +291,16 @@ class ClassEvaluator:
     def _tier_selection(
         self, policies: tuple[AdminPolicy, ...], cls: int, policy_type: PolicyType
     ) -> tuple[tuple[AdminPolicy, ...], bool]:
-        """The tier's policies selecting the class, and whether one with rules in this direction
-        may select it but cannot be told (then the whole tier is unknown for the class)."""
+        """The tier's policies surely selecting the class, in precedence order up to the first one
+        with rules in this direction that may select it but cannot be told; and whether there is such
+        a policy (peers the earlier policies leave undecided are then unknown)."""
         selecting = []
         for policy in policies:
             subject = self._subject(policy, cls)
             if subject is None:
                 selecting.append(policy)
             elif subject is True and policy.rules(policy_type):
-                return (), True
+                return tuple(selecting), True
         return tuple(selecting), False
 
     def row(self, cls: int, direction: Direction) -> BoolArray:
@@ -341,8 +352,6 @@ class ClassEvaluator:
     ) -> tuple[BoolArray, BoolArray]:
         """(allowed, denied by the admin tier). Unknown outcomes are final and not allowed."""
         allowed = np.zeros(self.size, dtype=np.bool_)
-        if admin_unknown:  # an admin policy may select the class: cannot tell
-            return allowed, self._none
         open_ = np.ones(self.size, dtype=np.bool_)  # peers no tier has decided yet
         # 1. Admin tier: first matching rule wins; Pass hands the peer on to the NetworkPolicy tier;
         #    a rule that might match (unknown) ends the tier as unknown.
@@ -361,6 +370,8 @@ class ClassEvaluator:
                 open_ &= ~taken
                 if match.unknown.any():
                     open_ &= ~self._matched(match.unknown, match.ports, direction, cls)
+        if admin_unknown:  # a later admin policy may select the class: peers still open are unknown
+            open_[:] = False
         open_ |= passed
         if self._admin_gap:  # admin policies could not be read: unknown (their denials still count
             return self._none, denied  # for a pod's own traffic, which evaluate checks without the gap)
@@ -375,7 +386,7 @@ class ClassEvaluator:
             allowed |= open_ & union
             return allowed, denied
         # 3. Baseline tier: Deny is final, Allow and Pass (which ends the tier) both end up allowed.
-        if self._baseline_gap or baseline_unknown:
+        if self._baseline_gap:
             return allowed, denied
         for policy in baseline:
             for rule in policy.rules(policy_type):
@@ -386,6 +397,8 @@ class ClassEvaluator:
                 open_ &= ~taken
                 if match.unknown.any():
                     open_ &= ~self._matched(match.unknown, match.ports, direction, cls)
+        if baseline_unknown:  # a later baseline policy may select the class: the rest is unknown
+            return allowed, denied
         # 4. Default: allowed.
         allowed |= open_
         return allowed, denied
@@ -437,6 +450,13 @@ class ClassEvaluator:
         pods that carry no traffic are never evaluated."""
         if self._self_allowed is None:
             out = np.zeros(self.size, dtype=np.bool_)
+            if self._admin_gap or (self.index.admin_policies and self._uncertain):
+                # Rare (admin policies over unreadable data): ask the explained engine, once per class.
+                for c, rep in enumerate(self.classes.representatives):
+                    end = End(pod=rep)
+                    out[c] = evaluate(self.cluster, end, end, self.query.protocol, self.query.port).allowed is True
+                self._self_allowed = out
+                return out
             for c, rep in enumerate(self.classes.representatives):
                 out[c] = rep.carries_traffic and not (
                     self.index.admin_policies

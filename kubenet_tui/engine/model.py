@@ -241,6 +241,9 @@ class NetworkPolicyRule:
 
     peers: tuple[NetworkPolicyPeer, ...] = ()
     ports: tuple[NetworkPolicyPort, ...] = ()
+    # Fields this engine does not know (a newer API, or a typo): the rule then matches nothing, so
+    # it can only make a verdict stricter, never open traffic it did not understand.
+    unknown: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,6 +186,9 @@ def rule_explanation(
     query: PortQuery,
     destination: Pod | None,
 ) -> RuleExplanation:
+    if rule.unknown is not None:
+        return RuleExplanation(index, False, (), (), f"fail closed: field(s) {rule.unknown} are not understood, so "
+                                                     "this rule matches nothing")
     if rule.peers:
         peers = tuple(peer_check(p, i, policy, other) for i, p in enumerate(rule.peers))
     else:

@@ -9,13 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubenet_tui.engine.cluster import Cluster, ClusterIndex
-from kubenet_tui.engine.evaluate import End, InputError, evaluate
+from kubenet_tui.engine.evaluate import DataMissing, End, InputError, evaluate
 from kubenet_tui.engine.explain import Caveat, EndpointInfo, Status, Verdict
 from kubenet_tui.engine.model import Pod, Protocol, Service, ServicePort
-
-
-class DataMissing(InputError):
-    """The answer needs data that could not be read (RBAC): the verdict is unknown, not an input error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +94,9 @@ def select_service_port(
     """The Service port the user means: a number or a port name; the only port when omitted.
     `backends` lets the error explain a targetPort given by mistake, also a named one."""
     candidates = [sp for sp in service.ports if sp.protocol is protocol]
+    if not candidates:
+        raise InputError(f"service {service.key} has no {protocol.value} ports ({_describe_ports(service)})")
+    port_text = port_text.strip() if port_text is not None else None
     if port_text is None or port_text == "":
         if len(candidates) == 1:
             return candidates[0]

@@ -401,7 +401,9 @@ CASES += [
     Case("port-number-other-protocol", port_policy(num(53, "UDP")), DRACO, HARRY, 53, True, *OPEN_IN),
     Case("port-number-udp", port_policy(num(53, "UDP")), DRACO, HARRY, 53, False, *DENIED_IN, protocol="UDP"),
     Case("port-number-sctp", port_policy(num(9003, "SCTP")), DRACO, HARRY, 9003, False, *DENIED_IN, protocol="SCTP"),
-    Case("port-number-every-port-question-not-covered", port_policy(num(80)), DRACO, HARRY, None, True, *OPEN_IN),
+    # Asked about every port, a Deny that names some ports answers "not every port is allowed".
+    Case("port-number-every-port-question-denied-in-part", port_policy(num(80)), DRACO, HARRY, None, False,
+         *DENIED_IN),
     Case("port-range-start-inclusive", port_policy(rng(5000, 5353, "UDP")), DRACO, HARRY, 5000, False, *DENIED_IN, protocol="UDP"),
     Case("port-range-end-inclusive", port_policy(rng(5000, 5353, "UDP")), DRACO, HARRY, 5353, False, *DENIED_IN, protocol="UDP"),
     Case("port-range-above-end", port_policy(rng(5000, 5353, "UDP")), DRACO, HARRY, 5354, True, *OPEN_IN, protocol="UDP"),

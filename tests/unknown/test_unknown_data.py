@@ -165,3 +165,57 @@ def test_unreadable_services_make_a_missing_service_unknown_not_a_typo() -> None
     cluster = build(BASE, Unreadable("services", "app", "forbidden"))
     with pytest.raises(DataMissing, match="could not be read"):
         resolve_service(cluster.index, "svc/app/api")
+
+
+def test_a_sure_admin_decision_before_an_uncertain_policy_stands() -> None:
+    # GIVEN a priority-1 Deny that surely selects app/api, and a priority-900 policy whose subject
+    # depends on labels of web (unreadable) — irrelevant to app/api's ingress
+    early = {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+             "metadata": {"name": "deny-api"},
+             "spec": {"priority": 1, "subject": {"namespaces": {"matchLabels": {"team": "app"}}},
+                      "ingress": [{"name": "deny", "action": "Deny", "from": [{"namespaces": {}}]}]}}
+    late = {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+            "metadata": {"name": "maybe-web"},
+            "spec": {"priority": 900, "subject": {"namespaces": {"matchLabels": {"team": "web"}}},
+                     "egress": [{"name": "allow", "action": "Allow", "to": [{"namespaces": {}}]}]}}
+    cluster = build([*BASE, early, late], WEB_LABELS_UNREADABLE)
+    verdict = check(cluster, "web/fe", "app/api")
+    # THEN ingress is surely denied, so the connection is BLOCKED although web/fe's egress is unknown
+    assert verdict.ingress.allowed is False and verdict.egress.allowed is None
+    assert verdict.status is Status.BLOCKED
+    from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
+
+    pods = matrix_pods(cluster)
+    grid = connectivity_matrix(cluster, pods, Protocol.TCP, 80)
+    keys = [p.key for p in pods]
+    assert grid.allowed(keys.index("web/fe"), keys.index("app/api")) is False
+
+
+def test_a_pod_in_a_namespace_whose_pods_could_not_be_read_is_unknown_not_a_typo() -> None:
+    from kubenet_tui.engine.evaluate import DataMissing, InputError
+
+    cluster = build(BASE, Unreadable("pods", "secret", "forbidden"))
+    with pytest.raises(DataMissing, match="could not be read"):
+        resolve_end(cluster.index, "secret/x")
+    with pytest.raises(InputError) as typo:  # a namespace that was read: a plain "not found"
+        resolve_end(cluster.index, "app/nope")
+    assert not isinstance(typo.value, DataMissing)
+
+
+@pytest.mark.parametrize("plural", ["adminnetworkpolicies", "clusternetworkpolicies"])
+def test_a_pod_to_itself_is_unknown_when_the_admin_tier_could_not_be_read(plural: str) -> None:
+    cluster = build([*BASE, namespace("web")], Unreadable(plural, None, "forbidden"))
+    api = End(pod=cluster.index.pods_by_key["app/api"])
+    assert evaluate(cluster, api, api, Protocol.TCP, 80).status is Status.UNKNOWN
+
+
+def test_a_pod_to_itself_is_unknown_when_an_admin_subject_cannot_be_told() -> None:
+    cluster = build([*BASE, ADMIN_DENY_WEB], WEB_LABELS_UNREADABLE)
+    fe = End(pod=cluster.index.pods_by_key["web/fe"])
+    assert evaluate(cluster, fe, fe, Protocol.TCP, 80).status is Status.UNKNOWN
+    from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
+
+    pods = matrix_pods(cluster)
+    grid = connectivity_matrix(cluster, pods, Protocol.TCP, 80)
+    i = [p.key for p in pods].index("web/fe")
+    assert grid.allowed(i, i) is False
