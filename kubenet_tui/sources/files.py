@@ -45,6 +45,40 @@ def _split_documents(text: str) -> Iterator[tuple[int, str]]:
         yield start, "".join(chunk)
 
 
+# Aliases in real manifests repeat small anchors a few times; a document whose aliases multiply it
+# past both bounds would exhaust memory when built (a "billion laughs" bomb).
+MIN_BOMB_NODES = 1_000_000
+ALIAS_GROWTH_LIMIT = 50
+MAX_EXPANDED_NODES = 100_000_000
+
+
+def _expanded_size(root: yaml.Node) -> tuple[int, int]:
+    """(nodes once aliases are expanded, distinct nodes), counted without expanding anything
+    (each distinct node's size once); the first stops growing past MAX_EXPANDED_NODES."""
+    sizes: dict[int, int] = {}
+    # Iterative post-order walk: documents may nest deeper than Python's recursion limit.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in sizes and not children_done:
+            continue
+        if isinstance(node, yaml.SequenceNode):
+            children: list[yaml.Node] = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        if not children_done:
+            sizes[key] = 1  # in progress: a recursive alias counts once
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 1) for child in children)
+        sizes[key] = min(total, MAX_EXPANDED_NODES + 1)
+    return sizes[id(root)], len(sizes)
+
+
 def _item_lines(node: yaml.Node) -> list[int]:
     """Line numbers of the entries of a `kind: List`'s items, for precise problem origins."""
     if isinstance(node, yaml.MappingNode):
@@ -61,6 +95,14 @@ def parse_yaml_text(text: str, name: str, collector: ObjectCollector) -> None:
             while loader.check_node():
                 node = loader.get_node()
                 line = offset + node.start_mark.line + 1
+                expanded, distinct = _expanded_size(node)
+                if expanded > max(MIN_BOMB_NODES, ALIAS_GROWTH_LIMIT * distinct):
+                    collector.problems.append(Problem(
+                        "error", f"{name}:{line}",
+                        f"document skipped: its {distinct:,} nodes expand through aliases to "
+                        f"{'more than ' if expanded > MAX_EXPANDED_NODES else ''}{min(expanded, MAX_EXPANDED_NODES):,} "
+                        "(a YAML alias bomb?)"))
+                    continue
                 data = loader.construct_document(node)
                 origins = [f"{name}:{offset + item + 1}" for item in _item_lines(node)]
                 collector.add(data, f"{name}:{line}", origins)
@@ -69,6 +111,8 @@ def parse_yaml_text(text: str, name: str, collector: ObjectCollector) -> None:
             where = f"{name}:{offset + mark.line + 1}" if mark is not None else name
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             collector.problems.append(Problem("error", where, f"YAML syntax error: {problem}"))
+        except RecursionError:
+            collector.problems.append(Problem("error", f"{name}:{offset + 1}", "document nested too deeply to read"))
         finally:
             loader.dispose()
 
@@ -78,6 +122,9 @@ def parse_json_text(text: str, name: str, collector: ObjectCollector) -> None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         collector.problems.append(Problem("error", f"{name}:{exc.lineno}", f"JSON syntax error: {exc.msg} (column {exc.colno})"))
+        return
+    except RecursionError:
+        collector.problems.append(Problem("error", name, "JSON nested too deeply to read"))
         return
     collector.add(data, name)
 
@@ -89,6 +136,9 @@ def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
             data = json.loads(text)
         except json.JSONDecodeError:
             pass
+        except RecursionError:
+            collector.problems.append(Problem("error", name, "JSON nested too deeply to read"))
+            return
         else:
             collector.add(data, name)
             return

@@ -215,11 +215,18 @@ def parse_node(obj: Mapping[str, Any]) -> Node:
     return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses))
 
 
+def _unknown_rule_fields(rule: Mapping[str, Any], where: str, peer_key: str) -> list[str]:
+    """Paths of the fields of a rule, its peers and its ports that this engine does not know."""
+    found = [f"{where}.{k}" for k in sorted(set(rule) - {peer_key, "ports"})]
+    for key, known in ((peer_key, _PEER_FIELDS), ("ports", _PORT_FIELDS)):
+        for j, item in enumerate(list_of(rule.get(key), f"{where}.{key}")):
+            if isinstance(item, Mapping):
+                found.extend(f"{where}.{key}[{j}].{k}" for k in sorted(map(str, set(item) - known)))
+    return found
+
+
 def _parse_peer(raw: Any, where: str) -> NetworkPolicyPeer:
     peer = map_of(raw, where)
-    unknown = set(peer) - _PEER_FIELDS
-    if unknown:
-        raise Invalid(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
     has_ip = peer.get("ipBlock") is not None
     has_sel = peer.get("podSelector") is not None or peer.get("namespaceSelector") is not None
     if has_ip and has_sel:
@@ -250,9 +257,6 @@ def _parse_peer(raw: Any, where: str) -> NetworkPolicyPeer:
 
 def _parse_policy_port(raw: Any, where: str) -> NetworkPolicyPort:
     port = map_of(raw, where)
-    unknown = set(port) - _PORT_FIELDS
-    if unknown:
-        raise Invalid(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
     protocol = protocol_of(port.get("protocol"), where)
     value = port.get("port")
     number: int | str | None = None if value is None else int_or_name(value, f"{where}.port")
@@ -290,8 +294,12 @@ def parse_network_policy(obj: Mapping[str, Any], warn: list[str], origin: str = 
         for i, raw in enumerate(list_of(spec.get(direction), f"spec.{direction}")):
             where = f"spec.{direction}[{i}]"
             rule = map_of(raw, where)
-            for extra in sorted(set(rule) - _RULE_FIELDS[direction]):
-                raise Invalid(f"{where} has unknown field {extra!r} (a {direction} rule has {peer_key} and ports)")
+            strange = _unknown_rule_fields(rule, where, peer_key)
+            if strange:
+                warn.append(f"{where}: unknown field(s) {', '.join(strange)}: this rule is read as matching nothing "
+                            "(fail closed); the policy still isolates the pods it selects")
+                parsed.append(NetworkPolicyRule(unknown=", ".join(strange)))
+                continue
             peers = tuple(
                 _parse_peer(p, f"{where}.{peer_key}[{j}]") for j, p in enumerate(list_of(rule.get(peer_key), f"{where}.{peer_key}"))
             )

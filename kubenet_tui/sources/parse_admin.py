@@ -52,7 +52,8 @@ def _pods(value: Any, where: str) -> NamespacedPods:
 
 
 def _subject(value: Any) -> AdminSubject:
-    subject = map_of(value, "spec.subject")
+    # A field given as null is unset, as in the API (not "{}", which would select everything).
+    subject = {k: v for k, v in map_of(value, "spec.subject").items() if v is not None}
     if "namespaces" in subject and "pods" in subject:
         raise Invalid("spec.subject must set exactly one of namespaces or pods")
     if "namespaces" in subject:
@@ -63,7 +64,7 @@ def _subject(value: Any) -> AdminSubject:
 
 
 def _peer(value: Any, where: str, egress: bool, canonical_cidrs: bool) -> AdminPeer:
-    peer = map_of(value, where)
+    peer = {k: v for k, v in map_of(value, where).items() if v is not None}  # null means unset
     known = [k for k in peer if k in _KNOWN_PEERS]
     unknown = [k for k in peer if k not in _KNOWN_PEERS]
     if len(known) > 1:
@@ -180,7 +181,7 @@ def _rules(
             raise Invalid(f"{where}: named ports cannot be used with networks or nodes peers (they have no named ports)")
         name = rule.get("name")
         rules.append(
-            AdminRule(str(name) if name else f"{direction}[{i}]", actions[action_text], str(action_text), peers, ports or None)
+            AdminRule(str(name) if name else "", actions[action_text], str(action_text), peers, ports or None)
         )
     return tuple(rules)
 

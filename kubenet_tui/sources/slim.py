@@ -34,7 +34,8 @@ def _containers(spec: dict[str, Any], group: str) -> list[dict[str, Any]] | None
     out = []
     for c in containers:
         if isinstance(c, dict):
-            out.append({k: c[k] for k in ("name", "image", "ports") if k in c})
+            # restartPolicy tells a sidecar (whose ports count) from a plain init container.
+            out.append({k: c[k] for k in ("name", "image", "ports", "restartPolicy") if k in c})
     return out
 
 

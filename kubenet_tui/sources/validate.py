@@ -52,9 +52,10 @@ def labels_of(value: Any, what: str) -> dict[str, str]:
             raise Invalid(f"{what} has an invalid key {key!r}")
         if val is None:
             val = ""
-        if isinstance(val, bool) or not isinstance(val, str | int | float):
-            raise Invalid(f"{what}.{key} must be a string, not {type(val).__name__}")
-        out[key] = str(val)
+        if not isinstance(val, str):
+            # The API rejects non-string label values; converting would change them (1.10 -> "1.1").
+            raise Invalid(f"{what}.{key} must be a string (quote it), not {type(val).__name__} {val!r}")
+        out[key] = val
     return out
 
 
@@ -111,7 +112,10 @@ def parse_selector(value: Any, what: str) -> LabelSelector:
             op = Operator(str(op_text))
         except ValueError:
             raise Invalid(f"{where}: unknown operator {op_text!r} (In, NotIn, Exists, DoesNotExist)") from None
-        values = tuple(str(v) for v in list_of(expr.get("values"), f"{where}.values"))
+        raw_values = list_of(expr.get("values"), f"{where}.values")
+        if any(not isinstance(v, str) for v in raw_values):
+            raise Invalid(f"{where}.values must be strings (quote numbers and booleans)")
+        values = tuple(raw_values)
         if op in (Operator.IN, Operator.NOT_IN) and not values:
             raise Invalid(f"{where}: operator {op.value} needs at least one value")
         if op in (Operator.EXISTS, Operator.DOES_NOT_EXIST) and values:

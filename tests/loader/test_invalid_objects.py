@@ -85,8 +85,6 @@ INVALID_SPECS: list[Any] = [
                  id="more-than-two-policy-types"),
     pytest.param({"podSelector": {"matchLabels": {"app": ["web"]}}}, ("app",), id="label-value-not-a-string"),
     pytest.param({"podSelector": {}, "ingress": {"from": []}}, ("ingress",), id="ingress-not-a-list"),
-    pytest.param({"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 80}],
-                                                  "to": []}]}, ("to",), id="unknown-field-in-rule"),
 ]
 
 
@@ -209,3 +207,27 @@ def test_duplicate_objects_warn_and_the_later_copy_wins() -> None:
     )
     assert any("more than once" in w.message for w in warnings_of(collector))
     assert check(collector.cluster(), "y/a", "x/a", 80).allowed is False
+
+
+def test_unknown_field_in_a_rule_fails_closed_and_keeps_the_policy() -> None:
+    # GIVEN an ingress rule with a field NetworkPolicy rules do not have (here `to`, an egress word)
+    from kubenet_tui.engine.evaluate import End, evaluate
+    from kubenet_tui.engine.explain import Status
+    from kubenet_tui.engine.model import Protocol
+    from kubenet_tui.sources.parse import ObjectCollector
+
+    collector = ObjectCollector()
+    for obj in (
+        {"kind": "Pod", "metadata": {"name": "a", "namespace": "x"}, "status": {"podIP": "10.0.0.1"}},
+        {"kind": "Pod", "metadata": {"name": "b", "namespace": "x"}, "status": {"podIP": "10.0.0.2"}},
+        {"kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "x"},
+         "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}], "to": []}]}},
+    ):
+        collector.add(obj, "t")
+    # THEN it is a warning naming the field, the policy still isolates, and the rule allows nothing
+    assert [(p.severity, "spec.ingress[0].to" in p.message) for p in collector.problems] == [("warning", True)]
+    cluster = collector.cluster()
+    pods = cluster.index.pods_by_key
+    verdict = evaluate(cluster, End(pod=pods["x/a"]), End(pod=pods["x/b"]), Protocol.TCP, 80)
+    assert verdict.status is Status.BLOCKED
+    assert "fail closed" in verdict.ingress.policies[0].rules[0].reason
