@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -14,11 +16,10 @@ from typing import Any
 from rich.console import Console
 
 from kubenet_tui import __version__
-from kubenet_tui.engine.evaluate import End, InputError, evaluate, resolve_end, resolve_port
+from kubenet_tui.engine.evaluate import DataMissing, End, InputError, evaluate, resolve_end, resolve_port
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
 from kubenet_tui.engine.model import Protocol
-from kubenet_tui.engine.services import DataMissing
 from kubenet_tui.render.json_out import verdict_json
 from kubenet_tui.render.matrix_text import matrix_text
 from kubenet_tui.render.text import verdict_text
@@ -30,14 +31,36 @@ EXIT_USAGE = 2
 EXIT_UNKNOWN = 3
 
 
+class PipeSafeConsole(Console):
+    """A reader that stops early (`| head`) must not turn the verdict's exit code into rich's
+    SystemExit(1), which would read as "blocked": drop the rest of the output and carry on."""
+
+    def on_broken_pipe(self) -> None:
+        if self.quiet:
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        self.quiet = True
+
+
 class UsageError(Exception):
     """Unusable command-line input: one clear line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse's default exits 2 too; keep its one line
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"kubenet-tui: error: {message}\n")
+    def error(self, message: str) -> Any:
+        # One line, as for every other unusable input (argparse would print the whole usage first).
+        self.exit(EXIT_USAGE, f"kubenet-tui: error: {message} (see {self.prog} --help)\n")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a timeout must be a positive number of seconds")
+    return value
 
 
 def _default(value: object, sub: bool) -> object:
@@ -55,7 +78,7 @@ def _add_source_args(parser: argparse.ArgumentParser, sub: bool = False) -> None
                        help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
     group.add_argument("--context", metavar="NAME", default=_default(None, sub),
                        help="kubeconfig context (default: the current one)")
-    group.add_argument("--request-timeout", type=float, default=_default(10.0, sub), metavar="SECONDS",
+    group.add_argument("--request-timeout", type=_seconds, default=_default(10.0, sub), metavar="SECONDS",
                        help="bound on each API request (default: 10)")
 
 
@@ -250,8 +273,11 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> in
         write("\n]}\n")
         sys.stdout.flush()
     else:
+        # Plain writes: a grid of a million cells through rich's renderer would take minutes.
+        write = sys.stdout.write
         for line in matrix_text(result, args.output):
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
+            write(line + "\n")
+        sys.stdout.flush()
     return EXIT_ALLOWED
 
 
@@ -278,7 +304,7 @@ def run_overview(snapshot: Snapshot, out: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = Console(highlight=False)
+    out = PipeSafeConsole(highlight=False)
     err = Console(stderr=True, highlight=False)
     try:
         source = make_source(args)
@@ -304,4 +330,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        # The JSON matrix writes to stdout directly; a closed pipe there ends the output, not the run.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

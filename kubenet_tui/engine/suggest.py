@@ -31,7 +31,9 @@ def _port_entry(protocol: Protocol, port: int | None) -> dict[str, Any]:
 
 
 def _peer_entry(subject: Pod, peer_pod: Pod | None, peer_ips: tuple[IPAddress, ...]) -> dict[str, Any]:
-    if peer_pod is None:
+    # A pod without labels cannot be picked out by a selector (`{}` would mean every pod): its IP
+    # can, until the pod is replaced.
+    if peer_pod is None or not peer_pod.labels:
         ip = peer_ips[0]
         return {"ipBlock": {"cidr": f"{ip}/{ip.max_prefixlen}"}}
     entry: dict[str, Any] = {"podSelector": {"matchLabels": _identity_selector(peer_pod)}}
@@ -111,5 +113,11 @@ def suggest(
         why = ("a NetworkPolicy selecting the pod takes precedence over the baseline tier; note it isolates "
                "the pod, so other traffic in this direction then needs rules too")
     summary = f"create NetworkPolicy {subject.namespace}/{name} allowing {peer_name} on {port_text} ({why})"
+    if not subject.labels:
+        manifest["spec"]["podSelector"] = {"matchLabels": {"app": subject.name}}
+        summary += (f"; {subject.key} has no labels, so first label it: kubectl label pod -n {subject.namespace} "
+                    f"{subject.name} app={subject.name}")
+    if peer_pod is not None and not peer_pod.labels:
+        summary += f"; {peer_name} has no labels, so it is named by its IP, which changes when the pod is replaced"
     found.append(Suggestion(direction, "new-policy", ("or " if found else "") + summary, None, None, manifest))
     return tuple(found)
