@@ -82,15 +82,14 @@ def _add_source_args(parser: argparse.ArgumentParser, sub: bool = False) -> None
                        help="bound on each API request (default: 10)")
 
 
-def _add_scope_args(parser: argparse.ArgumentParser, repeatable: bool, sub: bool = False) -> None:
-    if repeatable:
-        parser.add_argument("-n", "--namespace", action="append", default=_default([], sub), metavar="NS",
-                            help="only these namespaces (repeatable)")
-    else:
-        parser.add_argument("-n", "--namespace", action="append", default=_default([], sub), metavar="NS",
-                            help="namespace to read / show (default: the context's namespace)")
+def _add_scope_args(parser: argparse.ArgumentParser, help_text: str, sub: bool = False) -> None:
+    parser.add_argument("-n", "--namespace", action="append", default=_default([], sub), metavar="NS", help=help_text)
     parser.add_argument("-A", "--all-namespaces", action="store_true", default=_default(False, sub),
                         help="all namespaces")
+
+
+SHOW_NAMESPACE = "namespace to read / show (default: the context's namespace)"
+ONLY_NAMESPACES = "only these namespaces (repeatable)"
 
 
 def _add_port_args(parser: argparse.ArgumentParser) -> None:
@@ -109,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kubenet-tui {__version__}")
     _add_source_args(parser)
-    _add_scope_args(parser, repeatable=False)
+    _add_scope_args(parser, SHOW_NAMESPACE)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="explain whether one connection is allowed",
@@ -119,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address outside the cluster")
     _add_port_args(check)
     _add_source_args(check, sub=True)
-    _add_scope_args(check, repeatable=False, sub=True)
+    _add_scope_args(check, SHOW_NAMESPACE, sub=True)
     check.add_argument("-o", "--output", choices=("text", "json"), default="text")
     check.add_argument("-q", "--brief", action="store_true", help="text output: only matching rules, no misses")
 
@@ -127,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Connectivity between every pair of pods that can carry traffic.")
     _add_port_args(matrix)
     _add_source_args(matrix, sub=True)
-    _add_scope_args(matrix, repeatable=True, sub=True)
+    _add_scope_args(matrix, ONLY_NAMESPACES, sub=True)
     matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary"), default="text",
                         help="text grid, json, only the blocked pairs, or per-namespace summary")
 
@@ -135,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Write what was read from the live cluster as one YAML file that "
                                           "-f loads back (offline replay, bug reports).")
     _add_source_args(snapshot, sub=True)
-    _add_scope_args(snapshot, repeatable=True, sub=True)
+    _add_scope_args(snapshot, ONLY_NAMESPACES, sub=True)
     snapshot.add_argument("-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)")
     return parser
 

@@ -91,9 +91,6 @@ class ClusterIndex:
         self.policies_by_namespace: Mapping[str, tuple[NetworkPolicy, ...]] = {
             ns: tuple(sorted(nps, key=lambda p: p.name)) for ns, nps in policies_by_ns.items()
         }
-        self.policies_by_key: dict[str, NetworkPolicy] = {
-            np.key: np for np in cluster.network_policies
-        }
         self.services_by_key: dict[str, Service] = {s.key: s for s in cluster.services}
         slices: dict[str, list[EndpointSlice]] = defaultdict(list)
         for eps in cluster.endpoint_slices:

@@ -1,0 +1,1 @@
+"""Renderers of engine results: rich text for people, JSON for machines."""
