@@ -376,7 +376,8 @@ class KubenetApp(App[int]):
         }
         for name in ("namespaces", *VIEWS):
             table = self.table(name)
-            self._show_rows(name, keep=scope or "" if name == "namespaces" else table.cursor_key)
+            keep = (scope or "") if name == "namespaces" else table.cursor_key
+            self._show_rows(name, keep=keep)
         self._update_marks()
         self._update_header()
         self._update_titles()
