@@ -280,11 +280,13 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> in
     return EXIT_ALLOWED
 
 
-def run_overview(snapshot: Snapshot, out: Console) -> int:
-    """Plain overview printed when the explorer cannot run (no terminal)."""
+def run_overview(snapshot: Snapshot, out: Console, namespaces: Sequence[str] = ()) -> int:
+    """Plain overview printed when the explorer cannot run (no terminal); `-n` narrows it."""
     cluster = snapshot.cluster
     out.print(f"[bold]{snapshot.description}[/]: {snapshot.load_summary()}")
     for ns in sorted(cluster.index.namespaces):
+        if namespaces and ns not in namespaces:
+            continue
         pods = cluster.index.pods_by_namespace.get(ns, ())
         policies = cluster.index.policies_by_namespace.get(ns, ())
         out.print(f"\n[bold cyan]{ns}[/]  {len(pods)} pods, {len(policies)} network policies")
@@ -319,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_matrix(args, snapshot, out)
         if args.command == "snapshot":
             return run_snapshot(args, source, snapshot, err)
-        return run_overview(snapshot, out)
+        return run_overview(snapshot, out, args.namespace)
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_UNKNOWN

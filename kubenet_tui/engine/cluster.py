@@ -58,7 +58,10 @@ class ClusterIndex:
     """Lookups the engine needs, built once per snapshot: O(1) by key, policies grouped by namespace."""
 
     def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
+        # No link back to the cluster: Cluster caches its index, and that cycle would keep every
+        # replaced snapshot alive until a full garbage collection (a long pause at 50k pods).
+        self.unreadable: tuple[Unreadable, ...] = cluster.unreadable
+        self.services: tuple[Service, ...] = cluster.services
         self.pods_by_key: dict[str, Pod] = {p.key: p for p in cluster.pods}
         pods_by_ns: dict[str, list[Pod]] = defaultdict(list)
         for pod in cluster.pods:
@@ -135,7 +138,7 @@ class ClusterIndex:
 
     def unreadable_for(self, resource: str, namespace: str | None) -> Unreadable | None:
         """The read failure (if any) that hides `resource` objects of `namespace`."""
-        for gap in self.cluster.unreadable:
+        for gap in self.unreadable:
             if gap.resource == resource and gap.namespace in (None, namespace):
                 return gap
         return None

@@ -62,7 +62,7 @@ def resolve_service(index: ClusterIndex, text: str) -> Service:
         if gap is not None:
             raise DataMissing(f"service {rest} is unknown: Services in namespace {namespace} could not be read "
                               f"({gap.reason})")
-        known = sorted(s.name for s in index.cluster.services if s.namespace == namespace)
+        known = sorted(s.name for s in index.services if s.namespace == namespace)
         hint = f" (services there: {', '.join(known[:8])})" if known else ""
         raise InputError(f"service {rest} not found{hint}")
     return service

@@ -25,7 +25,8 @@ def run_explorer(source: Source, args: argparse.Namespace) -> int:
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         from kubenet_tui.cli import run_overview
 
-        return run_overview(source.load(), Console(file=sys.stdout, highlight=False))
+        return run_overview(source.load(), Console(file=sys.stdout, highlight=False),
+                            () if args.all_namespaces else args.namespace)
 
     from kubenet_tui.ui.app import make_app
 
