@@ -39,14 +39,15 @@ def headline(v: Verdict) -> Text:
     return text
 
 
-def _mark(ok: bool | None) -> tuple[str, str]:
+def mark(ok: bool | None) -> tuple[str, str]:
+    """Symbol and colour for matched / not / unknown: the symbol alone must carry the meaning (NO_COLOR)."""
     if ok is None:
         return "?", "yellow"
     return (OK, "green") if ok else (NO, "red")
 
 
 def _check_line(text: Text, check: Check, kind: str, indent: str) -> None:
-    symbol, style = _mark(check.matched)
+    symbol, style = mark(check.matched)
     label = f"{kind}[{check.index}]" if check.index is not None else kind
     text.append(f"{indent}{symbol} ", style=style)
     text.append(f"{label} {check.description}: ", style="bold" if check.matched else "")
@@ -54,7 +55,7 @@ def _check_line(text: Text, check: Check, kind: str, indent: str) -> None:
 
 
 def _rule_lines(text: Text, rule: RuleExplanation, direction: str, indent: str, verbose: bool) -> None:
-    symbol, style = _mark(rule.matched)
+    symbol, style = mark(rule.matched)
     name = f' "{rule.name}"' if rule.name else ""
     action = f" [{rule.action}]" if rule.action else ""
     text.append(f"{indent}{symbol} {direction}[{rule.index}]{name}{action}: ", style=style)
@@ -75,7 +76,7 @@ def _policy_lines(
         if verbose:
             text.append(f"    {SKIP} {policy.kind} {policy.key}: {policy.selection_reason}\n", style="dim")
         return
-    symbol, style = _mark(policy.matched)
+    symbol, style = mark(policy.matched)
     prio = f" (priority {policy.priority})" if policy.priority is not None and policy.kind != "NetworkPolicy" else ""
     text.append(f"    {symbol} ", style=style)
     text.append(f"{policy.kind} {policy.key}{prio}", style="bold")
@@ -89,7 +90,7 @@ def _policy_lines(
 def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
     text = Text()
     where = "at the source" if d.direction.value == "egress" else "at the destination"
-    symbol, style = _mark(d.allowed)
+    symbol, style = mark(d.allowed)
     word = {True: "allowed", False: "BLOCKED", None: "unknown"}[d.allowed]
     text.append(f"{symbol} {d.direction.value.capitalize()} {where} {d.endpoint}: {word}\n", style=style)
     text.append(f"  {d.summary}\n")

@@ -26,7 +26,7 @@ from kubenet_tui.engine.explain import (
     Verdict,
 )
 from kubenet_tui.engine.services import ServiceVerdict
-from kubenet_tui.render.text import suggestion_yaml
+from kubenet_tui.render.text import mark, suggestion_yaml
 
 OK, NO, SKIP = "✔", "✗", "·"
 
@@ -69,14 +69,8 @@ class ExplainItem:
         return "\n".join(lines)
 
 
-def _mark(ok: bool | None) -> tuple[str, str]:
-    if ok is None:
-        return "?", "yellow"
-    return (OK, "green") if ok else (NO, "red")
-
-
 def _check(parent: ExplainItem, check: Check, word: str, link: PolicyLink) -> None:
-    symbol, style = _mark(check.matched)
+    symbol, style = mark(check.matched)
     label = f"{word}[{check.index}]" if check.index is not None else word
     text = Text.assemble((f"{symbol} ", style), (f"{label} ", "bold" if check.matched else ""), check.description)
     text.append(f": {check.reason}", style="" if check.matched else "dim")
@@ -98,7 +92,7 @@ def _rule(
     deciding: set[tuple[str, str | None, str, int]], open_misses: bool,
 ) -> None:
     is_deciding = (policy.kind, policy.namespace, policy.name, rule.index) in deciding
-    symbol, style = _mark(rule.matched)
+    symbol, style = mark(rule.matched)
     name = f' "{rule.name}"' if rule.name else ""
     action = f" [{rule.action}]" if rule.action else ""
     text = Text.assemble((f"{symbol} ", style), (f"{direction.value}[{rule.index}]{name}{action}", "bold"))
@@ -124,7 +118,7 @@ def _policy(
         parent.add(Text(f"{SKIP} {policy.kind} {policy.key}: {policy.selection_reason}", style="dim"), link)
         return
     has_deciding = any((policy.kind, policy.namespace, policy.name, r.index) in deciding for r in policy.rules)
-    symbol, style = _mark(policy.matched)
+    symbol, style = mark(policy.matched)
     prio = f" (priority {policy.priority})" if policy.priority is not None and policy.kind != "NetworkPolicy" else ""
     text = Text.assemble((f"{symbol} ", style), (f"{policy.kind} {policy.key}{prio}", "bold"))
     text.append(f" {policy.selection_reason}")
@@ -156,7 +150,7 @@ def _tier_label(tier: TierResult) -> str:
 
 def direction_item(d: DirectionVerdict) -> ExplainItem:
     where = "at the source" if d.direction is Direction.EGRESS else "at the destination"
-    symbol, style = _mark(d.allowed)
+    symbol, style = mark(d.allowed)
     word = {True: "allowed", False: "BLOCKED", None: "unknown"}[d.allowed]
     label = Text.assemble((f"{symbol} ", style), (f"{d.direction.value.capitalize()} {where} {d.endpoint}: ", "bold"),
                           (word, f"bold {style}"))
@@ -240,7 +234,7 @@ def service_items(sv: ServiceVerdict) -> list[ExplainItem]:
         if backend.verdict is None:
             items.append(ExplainItem(Text(f"· backend {backend.name}: not evaluated: {backend.note}", style="yellow")))
             continue
-        symbol, style = _mark(backend.allowed)
+        symbol, style = mark(backend.allowed)
         word = {True: "allowed", False: "BLOCKED", None: "unknown"}[backend.allowed]
         label = Text.assemble((f"{symbol} ", style), (f"backend {backend.name} on port {backend.port}: ", "bold"),
                               (word, f"bold {style}"))
@@ -263,7 +257,7 @@ def why_lines(v: Verdict) -> list[Text]:
         return [Text.assemble(("- ", "bold yellow"), v.summary)]
     lines = []
     for d in (v.egress, v.ingress):
-        symbol, style = _mark(d.allowed)
+        symbol, style = mark(d.allowed)
         lines.append(Text.assemble((f"{symbol} {d.direction.value}: ", f"bold {style}"), d.summary))
     return lines
 
@@ -271,7 +265,7 @@ def why_lines(v: Verdict) -> list[Text]:
 def service_why_lines(sv: ServiceVerdict) -> list[Text]:
     evaluated = sv.evaluated
     allowed = sum(1 for b in evaluated if b.allowed is True)
-    symbol, style = _mark(sv.allowed)
+    symbol, style = mark(sv.allowed)
     line = Text.assemble((f"{symbol} {allowed} of {len(evaluated)} backends allowed: ", f"bold {style}"), sv.summary)
     return [line]
 
