@@ -105,7 +105,7 @@ def parse_yaml_text(text: str, name: str, collector: ObjectCollector) -> None:
                     continue
                 data = loader.construct_document(node)
                 origins = [f"{name}:{offset + item + 1}" for item in _item_lines(node)]
-                collector.add(data, f"{name}:{line}", origins)
+                collector.add(data, f"{name}:{line}", origins, consume=True)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             where = f"{name}:{offset + mark.line + 1}" if mark is not None else name
@@ -118,15 +118,33 @@ def parse_yaml_text(text: str, name: str, collector: ObjectCollector) -> None:
 
 
 def parse_json_text(text: str, name: str, collector: ObjectCollector) -> None:
+    _add_json(lambda: json.loads(text), name, collector)
+
+
+def _parse_json_file(file: Path, collector: ObjectCollector) -> None:
+    """Like parse_json_text, but the file's text is gone once decoded: at 50k pods, 75 MB less
+    held while the model is built."""
+
+    def decode() -> Any:
+        with file.open(encoding="utf-8-sig") as handle:  # -sig: a BOM some editors write
+            return json.load(handle)
+
+    _add_json(decode, str(file), collector)
+
+
+def _add_json(decode: Callable[[], Any], name: str, collector: ObjectCollector) -> None:
     try:
-        data = json.loads(text)
+        data = decode()
     except json.JSONDecodeError as exc:
         collector.problems.append(Problem("error", f"{name}:{exc.lineno}", f"JSON syntax error: {exc.msg} (column {exc.colno})"))
         return
     except RecursionError:
         collector.problems.append(Problem("error", name, "JSON nested too deeply to read"))
         return
-    collector.add(data, name)
+    except (OSError, UnicodeDecodeError) as exc:
+        collector.problems.append(Problem("error", name, f"cannot read: {exc}"))
+        return
+    collector.add(data, name, consume=True)
 
 
 def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
@@ -140,7 +158,7 @@ def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
             collector.problems.append(Problem("error", name, "JSON nested too deeply to read"))
             return
         else:
-            collector.add(data, name)
+            collector.add(data, name, consume=True)
             return
     parse_yaml_text(text, name, collector)
 
@@ -187,15 +205,15 @@ def _read_paths(paths: Sequence[str], collector: ObjectCollector, stdin_text: Ca
         if path.is_dir() and not files:
             collector.problems.append(Problem("warning", raw, "directory has no .yaml, .yml or .json files"))
         for file in files:
+            if file.suffix.lower() == ".json":
+                _parse_json_file(file, collector)
+                continue
             try:
                 text = file.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 collector.problems.append(Problem("error", str(file), f"cannot read: {exc}"))
                 continue
-            if file.suffix.lower() == ".json":
-                parse_json_text(text, str(file), collector)
-            else:
-                parse_text(text, str(file), collector)
+            parse_text(text, str(file), collector)
 
 
 class FileSource:

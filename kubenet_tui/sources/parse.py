@@ -358,9 +358,14 @@ class ObjectCollector:
         for obj in objects:
             self.add(obj, origin)
 
-    def add(self, obj: Any, origin: str, item_origins: list[str] | None = None, _nested: bool = False) -> None:
+    def add(
+        self, obj: Any, origin: str, item_origins: list[str] | None = None, _nested: bool = False,
+        consume: bool = False,
+    ) -> None:
         """One decoded document: a single object or a `kind: List` (also `*List` kinds).
-        `item_origins` locate the items of a list more precisely than the list's own origin."""
+        `item_origins` locate the items of a list more precisely than the list's own origin.
+        `consume`: the caller hands the decoded data over; each list item is released once parsed,
+        so the raw objects and the model never both exist in full (peak memory at 50k pods)."""
         if obj is None:
             return
         if not isinstance(obj, Mapping):
@@ -372,7 +377,10 @@ class ObjectCollector:
                 self.problems.append(Problem("error", origin, f"a {kind} inside a List is not a Kubernetes object"))
                 return
             item_kind = kind[: -len("List")] if kind != "List" else None
-            for i, item in enumerate(obj["items"]):
+            items = obj["items"]
+            for i, item in enumerate(items):
+                if consume:
+                    items[i] = None
                 if item_kind and isinstance(item, Mapping) and "kind" not in item:
                     item = {**item, "kind": item_kind}
                 if item_origins and i < len(item_origins):
