@@ -157,12 +157,20 @@ class LiveSource:
         self._lock = threading.Lock()
         self._state: _State | None = None
         self._connection: Connection | None = None
+        self._prepared: Connection | None = None
         self._streams: set[WatchStream] = set()
 
     # -- public -----------------------------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Resolve the kubeconfig and run any credential plugin now, in the caller's thread: the
+        explorer calls this before it takes over the terminal, so an interactive login (a plugin
+        printing a URL and waiting) talks to a normal terminal. The next `load` uses the result."""
+        self._prepared = load_connection(self.options.kubeconfig, self.options.context)
+
     def load(self) -> Snapshot:
-        connection = load_connection(self.options.kubeconfig, self.options.context)
+        connection = self._prepared or load_connection(self.options.kubeconfig, self.options.context)
+        self._prepared = None  # a reload (r) reads the kubeconfig and credentials afresh
         self._connection = connection
         api = KubeApi(connection, self.options.request_timeout)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from rich.console import Console
@@ -53,6 +54,11 @@ def run_explorer(source: Source, args: argparse.Namespace) -> int:
                 loading = f"context {context}"
         except SourceError:
             contexts = []
+        prepare = getattr(source, "prepare", None)
+        if callable(prepare):
+            # A failure here is reported by the explorer's own load, with a retry.
+            with contextlib.suppress(SourceError):
+                prepare()
     app = make_app(
         source,
         namespaces[0] if namespaces else None,
