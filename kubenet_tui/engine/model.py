@@ -297,6 +297,9 @@ class NamespacedPods:
     namespace_selector: LabelSelector
     pod_selector: LabelSelector
 
+    def describe(self) -> str:
+        return f"pods {self.pod_selector.describe()} in namespaces {self.namespace_selector.describe()}"
+
 
 @dataclass(frozen=True, slots=True)
 class AdminSubject:
@@ -307,10 +310,7 @@ class AdminSubject:
         if self.namespaces is not None:
             return f"namespaces {self.namespaces.describe()}"
         if self.pods is not None:
-            return (
-                f"pods {self.pods.pod_selector.describe()} in namespaces "
-                f"{self.pods.namespace_selector.describe()}"
-            )
+            return self.pods.describe()
         return "nothing"
 
 
@@ -329,10 +329,7 @@ class AdminPeer:
         if self.namespaces is not None:
             return f"namespaces {self.namespaces.describe()}"
         if self.pods is not None:
-            return (
-                f"pods {self.pods.pod_selector.describe()} in namespaces "
-                f"{self.pods.namespace_selector.describe()}"
-            )
+            return self.pods.describe()
         if self.networks is not None:
             return "networks " + ", ".join(str(n) for n in self.networks)
         if self.nodes is not None:
