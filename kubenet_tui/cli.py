@@ -16,7 +16,8 @@ from typing import Any
 from rich.console import Console
 
 from kubenet_tui import __version__
-from kubenet_tui.engine.evaluate import DataMissing, End, InputError, evaluate, resolve_end, resolve_port
+from kubenet_tui.engine.errors import DataMissing, InputError, PortError
+from kubenet_tui.engine.evaluate import End, evaluate, resolve_end, resolve_port
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
 from kubenet_tui.engine.model import Protocol
@@ -326,7 +327,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_UNKNOWN
     except (UsageError, InputError, SourceError) as exc:
-        err.print(f"kubenet-tui: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        message = exc.worded("--port") if isinstance(exc, PortError) else str(exc)
+        err.print(f"kubenet-tui: error: {message}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

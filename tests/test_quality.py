@@ -45,7 +45,7 @@ def test_mypy_is_strict_on_the_engine() -> None:
 
 
 def test_engine_modules_were_found() -> None:
-    assert {"kubenet_tui.engine.model", "kubenet_tui.engine.evaluate", "kubenet_tui.engine.netpol",
+    assert {"kubenet_tui.engine.model", "kubenet_tui.engine.evaluate", "kubenet_tui.engine.rules",
             "kubenet_tui.engine.matrix"} <= set(ENGINE_MODULES)
 
 

@@ -1,11 +1,12 @@
-"""Pods in equivalence classes: pods every policy treats alike are evaluated once, then expanded.
+"""Pods in equivalence classes, and the vector primitives the matchers' mask faces are written in.
 
-Two pods are in one class when nothing the engine reads can tell them apart: the same namespace,
-the same labels, the same named container ports, the same host-network flag, whether they carry
-traffic, and the same side of every ipBlock and admin `networks` peer that could apply (and the
-same node, where admin `nodes` peers look pod IPs up as node addresses). A 10,000-pod cluster of
-deployments has a few thousand classes, and the selectors are evaluated over all of them at once
-as boolean vectors (numpy), never pod by pod.
+Two pods are in one class when no matcher of the program can tell them apart: the same namespace,
+labels, named container ports, host-network flag and whether they carry traffic, the same side of
+every CIDR a peer tests, and the same node where a peer looks addresses up as nodes. A 10,000-pod
+cluster of deployments has a few thousand classes; selectors are evaluated over all of them at once
+as boolean vectors (numpy), never pod by pod. Because of how classes are built, a matcher without a
+vectorised face can be asked once per class representative (`ClassSpace.by_representative`) and
+the answer holds for every member.
 """
 
 from __future__ import annotations
@@ -17,16 +18,25 @@ import numpy as np
 import numpy.typing as npt
 
 from kubenet_tui.engine.cluster import ClusterIndex
-from kubenet_tui.engine.model import (
-    IPBlock,
-    IPNetwork,
-    LabelSelector,
-    Operator,
-    Pod,
+from kubenet_tui.engine.explain import Direction
+from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPBlock, IPNetwork, LabelSelector, Pod
+from kubenet_tui.engine.rules import (
+    Action,
+    CompiledPolicy,
+    CompiledRule,
+    NamedPort,
+    PeerMatcher,
+    PeerView,
+    PortQuery,
+    SubjectMatcher,
 )
+from kubenet_tui.engine.selectors import partly_known, selector_keys, selector_mask
+from kubenet_tui.engine.tiers import CompiledTier, Program
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
+Masks = tuple[BoolArray, BoolArray]
+PortMask = bool | BoolArray
 
 _MASK64 = (1 << 64) - 1
 
@@ -37,8 +47,8 @@ def _frozen(array: BoolArray) -> BoolArray:
 
 
 class LabelIndex:
-    """Label selectors evaluated over many label maps at once: an inverted index from `key=value`
-    (and from `key`) to the positions that carry it. Results are cached per selector and read-only."""
+    """Label maps indexed by `key=value` and by `key`, for `selectors.selector_mask`; results are cached
+    per selector and read-only."""
 
     def __init__(self, label_maps: Sequence[Mapping[str, str]]) -> None:
         self.size = len(label_maps)
@@ -62,47 +72,26 @@ class LabelIndex:
         return _frozen(out)
 
     def pair(self, key: str, value: str) -> BoolArray:
-        """Where label `key` has exactly `value`."""
         found = self._pair_cache.get((key, value))
         if found is None:
             found = self._pair_cache[(key, value)] = self._positions(self._by_pair.get((key, value)))
         return found
 
     def has(self, key: str) -> BoolArray:
-        """Where label `key` is present (with any value)."""
         found = self._key_cache.get(key)
         if found is None:
             found = self._key_cache[key] = self._positions(self._by_key.get(key))
         return found
 
-    def _any_value(self, key: str, values: Iterable[str]) -> BoolArray:
-        out = np.zeros(self.size, dtype=np.bool_)
-        for value in set(values):
-            out |= self.pair(key, value)
-        return out
+    def everything(self) -> BoolArray:
+        return self._all
 
     def matches(self, selector: LabelSelector) -> BoolArray:
-        """`selector_matches(selector, labels)` for every label map, as one vector."""
         found = self._cache.get(selector)
-        if found is not None:
-            return found
-        if selector.is_empty:
-            self._cache[selector] = self._all
-            return self._all
-        out = np.ones(self.size, dtype=np.bool_)
-        for key, wanted in selector.match_labels:
-            out &= self.pair(key, wanted)
-        for req in selector.match_expressions:
-            if req.operator is Operator.IN:
-                out &= self._any_value(req.key, req.values)
-            elif req.operator is Operator.NOT_IN:
-                out &= ~self._any_value(req.key, req.values)
-            elif req.operator is Operator.EXISTS:
-                out &= self.has(req.key)
-            else:
-                out &= ~self.has(req.key)
-        self._cache[selector] = _frozen(out)
-        return out
+        if found is None:
+            found = self._all if selector.is_empty else _frozen(np.array(selector_mask(selector, self)))
+            self._cache[selector] = found
+        return found
 
 
 class AddressTable:
@@ -127,8 +116,14 @@ class AddressTable:
         self._high = np.array(high, dtype=np.uint64)
         self._low = np.array(low, dtype=np.uint64)
 
-    def _inside(self, net: IPNetwork) -> BoolArray:
-        """Per address: same IP version as `net` and inside it."""
+    def _inside(self, block: IPBlock) -> BoolArray:
+        """Per address: inside the block's CIDR and outside its excepts."""
+        inside = self._in_network(block.cidr)
+        for hole in block.excepts:
+            inside &= ~self._in_network(hole)
+        return inside
+
+    def _in_network(self, net: IPNetwork) -> BoolArray:
         first = int(net.network_address)
         last = int(net.broadcast_address)
         f_high, f_low = np.uint64(first >> 64), np.uint64(first & _MASK64)
@@ -139,47 +134,32 @@ class AddressTable:
         result: BoolArray = (self._version == net.version) & above & below
         return result
 
-    def _per_pod(self, per_address: BoolArray) -> BoolArray:
+    def in_blocks(self, blocks: Iterable[IPBlock]) -> BoolArray:
+        """Per pod: some address inside some block (its CIDR, outside its excepts)."""
+        inside = np.zeros(len(self._owner), dtype=np.bool_)
+        for block in blocks:
+            inside |= self._inside(block)
         out = np.zeros(self.size, dtype=np.bool_)
-        out[self._owner[per_address]] = True
+        out[self._owner[inside]] = True
         return out
 
-    def in_block(self, block: IPBlock) -> BoolArray:
-        """`ip_block_check(block, pod.ips)` per pod: some address inside the cidr and outside every except."""
-        inside = self._inside(block.cidr)
-        for hole in block.excepts:
-            inside &= ~self._inside(hole)
-        return self._per_pod(inside)
 
-    def in_networks(self, networks: Sequence[IPNetwork]) -> BoolArray:
-        """Per pod: some address inside some of `networks` (admin `networks` peers)."""
-        inside = np.zeros(len(self._owner), dtype=np.bool_)
-        for net in networks:
-            inside |= self._inside(net)
-        return self._per_pod(inside)
-
-
-def address_predicates(index: ClusterIndex, namespaces: Iterable[str]) -> tuple[list[IPBlock], list[tuple[IPNetwork, ...]], bool]:
-    """The ipBlocks of the NetworkPolicies of `namespaces` and the admin `networks` peers (the only
-    address tests that can decide a verdict among pods of those namespaces), and whether any admin
-    `nodes` peer exists."""
+def program_reads(program: Program, namespaces: Iterable[str]) -> tuple[list[IPBlock], bool]:
+    """The CIDR tests, and whether node lookups appear, in the peers of the policies that can govern
+    pods of `namespaces`: what those pods must be told apart by besides namespace and labels (only
+    those policies can decide a verdict between two of them)."""
     blocks: dict[IPBlock, None] = {}
-    for ns in namespaces:
-        for policy in index.policies_by_namespace.get(ns, ()):
-            for rule in policy.ingress + policy.egress:
-                for peer in rule.peers:
-                    if peer.ip_block is not None:
-                        blocks.setdefault(peer.ip_block, None)
-    networks: dict[tuple[IPNetwork, ...], None] = {}
     nodes = False
-    for admin in index.admin_policies + index.baseline_policies:
-        for arule in admin.ingress + admin.egress:
-            for apeer in arule.peers:
-                if apeer.networks is not None:
-                    networks.setdefault(apeer.networks, None)
-                if apeer.nodes is not None:
-                    nodes = True
-    return list(blocks), list(networks), nodes
+    namespaces = sorted(set(namespaces))
+    for tier in program.tiers:
+        policies = {id(p): p for ns in namespaces for p in tier.candidates(ns)}
+        for policy in policies.values():
+            for rule in (*policy.ingress, *policy.egress):
+                for peer in rule.peers or ():
+                    for block in peer.address_blocks():
+                        blocks.setdefault(block, None)
+                    nodes = nodes or peer.reads_nodes
+    return list(blocks), nodes
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,14 +184,14 @@ def named_ports(pod: Pod) -> tuple[tuple[str, str, int], ...]:
     return tuple((p.name, p.protocol.value, p.port) for p in pod.ports if p.name)
 
 
-def partition(index: ClusterIndex, pods: Sequence[Pod]) -> PodClasses:
-    """Group `pods` into classes that every policy of `index` treats identically (see module doc)."""
+def partition(program: Program, index: ClusterIndex, pods: Sequence[Pod]) -> PodClasses:
+    """Group `pods` into classes that every matcher of `program` treats identically (see module doc)."""
     pods = tuple(pods)
-    blocks, networks, nodes = address_predicates(index, {p.namespace for p in pods})
+    blocks, nodes = program_reads(program, {p.namespace for p in pods})
     ip_bits: list[bytes] | None = None
-    if blocks or networks:
+    if blocks:
         table = AddressTable(pods)
-        columns = [table.in_block(b) for b in blocks] + [table.in_networks(n) for n in networks]
+        columns = [table.in_blocks((b,)) for b in blocks]
         packed = np.packbits(np.stack(columns, axis=1), axis=1)
         ip_bits = [row.tobytes() for row in packed]
     keys: dict[tuple[object, ...], int] = {}
@@ -238,3 +218,185 @@ def partition(index: ClusterIndex, pods: Sequence[Pod]) -> PodClasses:
         class_of[position] = found
     return PodClasses(pods, class_of, tuple(representatives))
 
+
+class ClassSpace:
+    """The vector primitives over pod classes that matchers' mask faces and the tiers' row faces use,
+    for one (protocol, port) question. Every result is cached and read-only."""
+
+    def __init__(self, program: Program, index: ClusterIndex, classes: PodClasses, query: PortQuery) -> None:
+        self.program = program
+        self.index = index
+        self.classes = classes
+        self.query = query
+        reps = classes.representatives
+        self.size = len(reps)
+        self.everything: BoolArray = _frozen(np.ones(self.size, dtype=np.bool_))
+        self.nothing: BoolArray = _frozen(np.zeros(self.size, dtype=np.bool_))
+        self.host_network: BoolArray = _frozen(np.array([r.host_network for r in reps], dtype=np.bool_))
+        namespaces = sorted({r.namespace for r in reps})
+        self._ns_position = {ns: i for i, ns in enumerate(namespaces)}
+        self._ns_of_class = np.array([self._ns_position[r.namespace] for r in reps], dtype=np.intp)
+        self._ns_labels = LabelIndex([index.namespace_labels(ns) for ns in namespaces])
+        gaps = {ns: index.namespace_labels_unreadable(ns) for ns in namespaces}
+        self._ns_names = namespaces
+        self._ns_gap = np.array([gaps[ns] is not None for ns in namespaces], dtype=np.bool_)
+        self._pod_labels = LabelIndex([r.labels for r in reps])
+        self._addresses = AddressTable(reps)
+        self._views = [PeerView(r, index.namespace_labels(r.namespace), r.ips,
+                                None if (g := gaps[r.namespace]) is None else g.reason) for r in reps]
+        self._ns_cache: dict[str, BoolArray] = {}
+        self._namespaces_cache: dict[LabelSelector, Masks] = {}
+        self._blocks_cache: dict[tuple[IPBlock, ...], BoolArray] = {}
+        self._peer_cache: dict[PeerMatcher, Masks] = {}
+        self._subject_cache: dict[int, Masks] = {}
+        self._rule_cache: dict[int, tuple[BoolArray, BoolArray, PortMask]] = {}
+        self._destination_cache: dict[tuple[NamedPort, bool], BoolArray] = {}
+        self._selection_cache: dict[tuple[int, int, Direction], tuple[tuple[CompiledPolicy, ...], bool]] = {}
+
+    # -- primitives -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def any(vector: BoolArray) -> bool:
+        return bool(vector.any())
+
+    def namespace_of(self, cls: int) -> str:
+        return self.classes.representatives[cls].namespace
+
+    def in_namespace(self, namespace: str) -> BoolArray:
+        found = self._ns_cache.get(namespace)
+        if found is None:
+            position = self._ns_position.get(namespace)
+            found = self.nothing if position is None else _frozen(self._ns_of_class == position)
+            self._ns_cache[namespace] = found
+        return found
+
+    def namespaces(self, selector: LabelSelector) -> Masks:
+        """Classes whose namespace the selector surely picks, and those it may pick (namespaces whose
+        labels could not be read, unless the name label alone decides)."""
+        found = self._namespaces_cache.get(selector)
+        if found is None:
+            by_namespace = self._ns_labels.matches(selector)
+            maybe_ns = np.zeros(len(self._ns_names), dtype=np.bool_)
+            if self._ns_gap.any() and not selector_keys(selector) <= {NAMESPACE_NAME_LABEL}:
+                for position in np.flatnonzero(self._ns_gap).tolist():
+                    decided = partly_known(selector, {NAMESPACE_NAME_LABEL: self._ns_names[position]})
+                    maybe_ns[position] = decided is True
+                by_namespace = by_namespace & ~self._ns_gap
+            found = (_frozen(by_namespace[self._ns_of_class]), _frozen(maybe_ns[self._ns_of_class]))
+            self._namespaces_cache[selector] = found
+        return found
+
+    def pods(self, selector: LabelSelector) -> BoolArray:
+        return self._pod_labels.matches(selector)
+
+    def in_blocks(self, blocks: tuple[IPBlock, ...]) -> BoolArray:
+        found = self._blocks_cache.get(blocks)
+        if found is None:
+            found = self._blocks_cache[blocks] = _frozen(self._addresses.in_blocks(blocks))
+        return found
+
+    def by_representative(self, peer: PeerMatcher) -> Masks:
+        """A peer's mask from its explain face, once per class (exact: see the module doc)."""
+        answers = [peer.explain(view, self.index) for view in self._views]
+        return (_frozen(np.fromiter((a.matched for a in answers), dtype=np.bool_, count=self.size)),
+                _frozen(np.fromiter((a.unknown for a in answers), dtype=np.bool_, count=self.size)))
+
+    def subject_by_representative(self, subject: SubjectMatcher) -> Masks:
+        answers = [subject.explain(rep, self.index).selects for rep in self.classes.representatives]
+        return (_frozen(np.fromiter((a is True for a in answers), dtype=np.bool_, count=self.size)),
+                _frozen(np.fromiter((a is None for a in answers), dtype=np.bool_, count=self.size)))
+
+    def by_destination(self, port: NamedPort, query: PortQuery, denies: bool) -> BoolArray:
+        """A named port's answer per destination class (each resolves the name on its own pods)."""
+        found = self._destination_cache.get((port, denies))
+        if found is None:
+            found = _frozen(np.fromiter((port.explain(query, r, denies).matched for r in self.classes.representatives),
+                                        dtype=np.bool_, count=self.size))
+            self._destination_cache[(port, denies)] = found
+        return found
+
+    # -- rules and tiers --------------------------------------------------------------------------------
+
+    def peer_masks(self, peer: PeerMatcher) -> Masks:
+        found = self._peer_cache.get(peer)
+        if found is None:
+            found = self._peer_cache[peer] = peer.mask(self)
+        return found
+
+    def subject_masks(self, policy: CompiledPolicy) -> Masks:
+        """Which classes the policy's subject selects; for a namespaced policy, valid for the classes of
+        its namespace only (the only ones it is ever offered)."""
+        found = self._subject_cache.get(id(policy))
+        if found is None:
+            found = self._subject_cache[id(policy)] = policy.subject.mask_in_namespace(self)
+        return found
+
+    def rule_masks(self, rule: CompiledRule) -> tuple[BoolArray, BoolArray, PortMask]:
+        """(peers surely matched, peers that might match, ports matched) of one rule. A rule that
+        fails closed denies everything (a deny) or matches nothing (an allow)."""
+        found = self._rule_cache.get(id(rule))
+        if found is not None:
+            return found
+        if rule.fail_closed is not None:
+            found = (self.everything, self.nothing, True) if rule.action is Action.DENY else (
+                self.nothing, self.nothing, False)
+        else:
+            if rule.peers is None:
+                sure, maybe = self.everything, self.nothing
+            elif len(rule.peers) == 1:  # the common case: share the peer's vectors, no copy
+                sure, maybe = self.peer_masks(rule.peers[0])
+            else:
+                sure, maybe = self.nothing, self.nothing
+                for peer in rule.peers:
+                    peer_sure, peer_maybe = self.peer_masks(peer)
+                    sure, maybe = sure | peer_sure, maybe | peer_maybe
+            if self.any(maybe):
+                maybe = maybe & ~sure
+            denies = rule.action is Action.DENY
+            ports: PortMask = True if rule.ports is None else self._any_port(
+                [p.mask(self, self.query, denies) for p in rule.ports])
+            found = (sure, maybe, ports)
+        self._rule_cache[id(rule)] = found
+        return found
+
+    @staticmethod
+    def _any_port(matches: Sequence[PortMask]) -> PortMask:
+        out: PortMask = False
+        for match in matches:
+            if isinstance(match, bool):
+                if match:
+                    return True
+            elif isinstance(out, bool):
+                out = match
+            else:
+                out = out | match
+        return out
+
+    def matched(self, peers: BoolArray, ports: PortMask, direction: Direction, cls: int) -> BoolArray:
+        """The peers a rule matches, seen from class `cls`: for egress the ports are judged at each
+        destination (the peer), for ingress at `cls` itself."""
+        if isinstance(ports, bool):
+            return peers if ports else self.nothing
+        if direction is Direction.EGRESS:
+            return peers & ports
+        return peers if ports[cls] else self.nothing
+
+    def selection(self, tier: CompiledTier, cls: int, direction: Direction) -> tuple[tuple[CompiledPolicy, ...], bool]:
+        """The tier's policies surely governing class `cls` in `direction`, in precedence order, up to the
+        first with rules there that may select it but cannot be told; and whether there is such a one."""
+        key = (id(tier), cls, direction)
+        found = self._selection_cache.get(key)
+        if found is None:
+            selected: list[CompiledPolicy] = []
+            cut = False
+            for policy in tier.candidates(self.namespace_of(cls)):
+                if direction not in policy.directions:
+                    continue
+                sure, maybe = self.subject_masks(policy)
+                if sure[cls]:
+                    selected.append(policy)
+                elif maybe[cls] and policy.rules(direction):
+                    cut = True
+                    break
+            found = self._selection_cache[key] = (tuple(selected), cut)
+        return found

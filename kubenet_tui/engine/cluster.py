@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
+from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
     AdminPolicy,
     AdminTier,
     EndpointSlice,
     IPAddress,
+    IPNetwork,
     Namespace,
     NetworkPolicy,
     Node,
@@ -22,18 +27,28 @@ from kubenet_tui.engine.model import (
     Service,
 )
 
+if TYPE_CHECKING:
+    from kubenet_tui.engine.tiers import Program
+
+__all__ = ["Cluster", "ClusterIndex", "Enforcement", "NetworkPlugin", "Unreadable"]
+
+
+class Enforcement(StrEnum):
+    """Whether the network plugin enforces policies at all."""
+
+    ENFORCED = "enforced"
+    NOT_ENFORCED = "not-enforced"  # e.g. Flannel alone: policies exist, nothing applies them
+    DEPENDS = "depends"  # on the plugin's configuration (AWS VPC CNI's policy agent, old kindnet)
+    UNIDENTIFIED = "unidentified"  # no known plugin was found among the pods read
+
 
 @dataclass(frozen=True, slots=True)
-class Unreadable:
-    """Data that could not be read (RBAC, API error). Verdicts that depend on it are unknown."""
+class NetworkPlugin:
+    """What is known of the cluster's network plugin, for every verdict to state."""
 
-    resource: str  # e.g. "networkpolicies"
-    namespace: str | None  # None: cluster-wide
-    reason: str
-
-    def describe(self) -> str:
-        where = f"in namespace {self.namespace}" if self.namespace else "cluster-wide"
-        return f"{self.resource} {where}: {self.reason}"
+    names: tuple[str, ...]
+    enforcement: Enforcement
+    note: str = ""  # why, in words (which plugin, what to check)
 
 
 @dataclass(frozen=True)
@@ -45,13 +60,25 @@ class Cluster:
     network_policies: tuple[NetworkPolicy, ...] = ()
     admin_policies: tuple[AdminPolicy, ...] = ()
     nodes: tuple[Node, ...] = ()
+    # networking.k8s.io ServiceCIDR objects: where this cluster's Services get their ClusterIPs.
+    service_cidrs: tuple[IPNetwork, ...] = ()
     unreadable: tuple[Unreadable, ...] = ()
-    # Cluster-wide facts every verdict must mention (e.g. the CNI does not enforce NetworkPolicy).
+    # Policy objects that were read but are not evaluated: verdicts they could touch are unknown.
+    unevaluated: tuple[UnevaluatedPolicy, ...] = ()
+    # Cluster-wide facts every verdict must mention.
     notices: tuple[str, ...] = ()
+    plugin: NetworkPlugin | None = None
 
     @cached_property
     def index(self) -> ClusterIndex:
         return ClusterIndex(self)
+
+    @cached_property
+    def program(self) -> Program:
+        """Every policy compiled into the rule model, as the tiers a direction walks."""
+        from kubenet_tui.engine.compile import compile_program  # compile imports this module
+
+        return compile_program(self)
 
 
 class ClusterIndex:
@@ -78,15 +105,20 @@ class ClusterIndex:
         self.loaded_namespaces: frozenset[str] = frozenset(ns.name for ns in cluster.namespaces)
         namespaces = {ns.name: ns for ns in cluster.namespaces}
         # Objects may name namespaces that were not loaded (a single manifest file): they still
-        # exist, with at least the label the API server always sets.
-        for name in {p.namespace for p in cluster.pods} | {
-            np.namespace for np in cluster.network_policies
-        }:
+        # exist, with at least the label the API server always sets; the other labels are unknown.
+        for name in referenced_namespaces(cluster):
             if name not in namespaces:
                 namespaces[name] = Namespace(
                     name, MappingProxyType({NAMESPACE_NAME_LABEL: name})
                 )
         self.namespaces: Mapping[str, Namespace] = namespaces
+        self._gaps: dict[Resource, list[Unreadable]] = defaultdict(list)
+        for gap in cluster.unreadable:
+            self._gaps[gap.resource].append(gap)
+        self.has_namespace_gaps = any(name not in self.loaded_namespaces for name in namespaces)
+        self.service_by_ip: dict[IPAddress, Service] = {
+            ip: svc for svc in cluster.services for ip in svc.cluster_ips
+        }
 
         policies_by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
         for np in cluster.network_policies:
@@ -114,6 +146,8 @@ class ClusterIndex:
                 key=lambda p: (p.priority, p.name),
             )
         )
+        self.nodes: tuple[Node, ...] = cluster.nodes
+        self.service_cidrs: tuple[IPNetwork, ...] = cluster.service_cidrs
         self.node_by_ip: dict[IPAddress, Node] = {
             ip: node for node in cluster.nodes for ip in node.addresses
         }
@@ -130,15 +164,55 @@ class ClusterIndex:
                 yield np
 
     def namespace_labels_unreadable(self, name: str) -> Unreadable | None:
-        """Why the labels of namespace `name` are unknown (None: they are known, or only the name
-        label exists because the input never had Namespace objects)."""
+        """Why the labels of namespace `name` are unknown (None: they were read). A namespace that
+        was not loaded has only its name label for certain."""
         if name in self.loaded_namespaces:
             return None
-        return self.unreadable_for("namespaces", name)
+        return self.unreadable_for(Resource.NAMESPACES, name) or Unreadable(
+            Resource.NAMESPACES, name, NOT_LOADED_NAMESPACE, GapKind.NOT_LOADED)
 
-    def unreadable_for(self, resource: str, namespace: str | None) -> Unreadable | None:
+    def unreadable_for(self, resource: Resource, namespace: str | None) -> Unreadable | None:
         """The read failure (if any) that hides `resource` objects of `namespace`."""
-        for gap in self.unreadable:
-            if gap.resource == resource and gap.namespace in (None, namespace):
+        for gap in self._gaps.get(Resource(resource), ()):
+            if gap.namespace in (None, namespace):
                 return gap
         return None
+
+    @cached_property
+    def address_ranges(self) -> tuple[tuple[IPNetwork, str], ...]:
+        """Where this cluster hands out pod and Service addresses, and what each range is: Node
+        podCIDRs and ServiceCIDR objects when loaded. Else the /24 (IPv6: /64) around the addresses
+        its pods have (per-node pod blocks are /24 or smaller with most IPAMs; wider would swallow the
+        VPC neighbours of VPC-native plugins), and the /16 around its ClusterIPs (a range of their own)."""
+        found: dict[IPNetwork, str] = {}
+        for node in self.nodes:
+            for net in node.pod_cidrs:
+                found.setdefault(net, f"the pod range of node {node.name}")
+        for net in self.service_cidrs:
+            found.setdefault(net, "the cluster's Service range (ServiceCIDR)")
+        if not any(n.pod_cidrs for n in self.nodes):
+            for ip in self.pod_by_ip:
+                found.setdefault(_around(ip, 24), "where this cluster's pods have their addresses")
+        if not self.service_cidrs:
+            for ip in self.service_by_ip:
+                found.setdefault(_around(ip, 16), "where this cluster's Services have their ClusterIPs")
+        return tuple(found.items())
+
+    def nodes_gap(self) -> str | None:
+        """Why Nodes could not be read (None: they were, or nothing needed them)."""
+        gap = self.unreadable_for(Resource.NODES, None)
+        return gap.reason if gap is not None else None
+
+
+def _around(ip: IPAddress, bits: int) -> IPNetwork:
+    return ipaddress.ip_network(f"{ip}/{bits if ip.version == 4 else 64}", strict=False)
+
+
+NOT_LOADED_NAMESPACE = ("its Namespace object is not in the input; include namespaces, e.g. "
+                        "`kubectl get ns,pods,netpol -A -o yaml`")
+
+
+def referenced_namespaces(cluster: Cluster) -> set[str]:
+    """Namespaces that the loaded objects live in."""
+    return ({p.namespace for p in cluster.pods} | {np.namespace for np in cluster.network_policies}
+            | {s.namespace for s in cluster.services})

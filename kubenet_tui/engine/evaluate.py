@@ -1,115 +1,39 @@
 """One connection in, one explained verdict out: both directions, every tier, the caveats.
 
 The steps follow SEMANTICS.md section 1 (a connection is allowed iff egress at the source and
-ingress at the destination allow it) and section 5 (per direction: Admin tier, NetworkPolicy tier,
-Baseline tier, default allow; the first tier that decides wins).
+ingress at the destination allow it); each direction is the fold over the compiled tiers
+(`tiers.explain_direction`, SEMANTICS.md 5). Then what the network plugin does with it: a plugin
+that enforces nothing lets everything through, whatever the policies say.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from dataclasses import dataclass
+from dataclasses import replace
 
-from kubenet_tui.engine.admin import evaluate_admin_tier
-from kubenet_tui.engine.cluster import Cluster, ClusterIndex
+from kubenet_tui.engine import caveats
+from kubenet_tui.engine.caveats import Caveat, CaveatCode
+from kubenet_tui.engine.cluster import Cluster, ClusterIndex, Enforcement
+from kubenet_tui.engine.ends import End, resolve_end, resolve_port
+from kubenet_tui.engine.errors import DataMissing, InputError
 from kubenet_tui.engine.explain import (
-    Caveat,
     Direction,
     DirectionVerdict,
-    EndpointInfo,
-    Outcome,
+    Form,
     Status,
     Suggestion,
-    Tier,
-    TierResult,
     Verdict,
 )
-from kubenet_tui.engine.model import IPAddress, Pod, Protocol
-from kubenet_tui.engine.netpol import PeerView, PortQuery, evaluate_network_policies
+from kubenet_tui.engine.gaps import Resource
+from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.rules import PeerView, PortQuery
 from kubenet_tui.engine.suggest import suggest
+from kubenet_tui.engine.tiers import CompiledTier, Program, Side, explain_direction
+
+# Re-exported: the question's parts, as callers have always imported them from here.
+__all__ = ["DataMissing", "End", "InputError", "evaluate", "resolve_end", "resolve_port"]
 
 
-class InputError(ValueError):
-    """The question cannot be asked as given (unknown pod, bad port...). One clear line."""
-
-
-class DataMissing(InputError):
-    """The answer needs data that could not be read (RBAC): the verdict is unknown, not an input error."""
-
-
-@dataclass(frozen=True, slots=True)
-class End:
-    """One end of a connection: a pod of the cluster, or an address outside it."""
-
-    pod: Pod | None = None
-    ip: IPAddress | None = None
-
-    @property
-    def name(self) -> str:
-        if self.pod is not None:
-            return self.pod.key
-        return str(self.ip)
-
-    def info(self) -> EndpointInfo:
-        if self.pod is not None:
-            return EndpointInfo("pod", self.pod.key, tuple(str(ip) for ip in self.pod.ips))
-        return EndpointInfo("ip", str(self.ip), (str(self.ip),))
-
-
-def resolve_end(index: ClusterIndex, text: str) -> End:
-    """`NAMESPACE/POD` or an IP address. An IP that is a pod's IP stands for that pod."""
-    text = text.strip()
-    try:
-        ip = ipaddress.ip_address(text)
-    except ValueError:
-        pass
-    else:
-        pod = index.pod_by_ip.get(ip)
-        return End(pod=pod) if pod is not None else End(ip=ip)
-    if text.count("/") != 1 or not all(text.split("/")):
-        raise InputError(f"{text!r} is neither NAMESPACE/POD nor an IP address")
-    pod = index.pods_by_key.get(text)
-    if pod is None:
-        namespace, name = text.split("/")
-        gap = index.unreadable_for("pods", namespace)
-        if gap is not None:
-            raise DataMissing(f"pod {text} is unknown: pods in namespace {namespace} could not be read ({gap.reason})")
-        if namespace not in index.pods_by_namespace:
-            raise InputError(f"pod {text} not found: no pods loaded in namespace {namespace!r}")
-        near = [p.name for p in index.pods_by_namespace[namespace] if name in p.name][:5]
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise InputError(f"pod {text} not found in namespace {namespace}{hint}")
-    return End(pod=pod)
-
-
-def resolve_port(port_text: str | None, protocol: Protocol, destination: End) -> tuple[int | None, str | None]:
-    """A port number, or a container port name resolved on the destination pod."""
-    if port_text is not None:
-        port_text = port_text.strip()
-    if port_text is None or port_text == "":
-        return None, None
-    if port_text.isascii() and port_text.isdigit():
-        number = int(port_text)
-        if not 1 <= number <= 65535:
-            raise InputError(f"port {number} is out of range (1-65535)")
-        name = None
-        if destination.pod is not None:
-            name = next(
-                (c.name for c in destination.pod.ports if c.port == number and c.protocol is protocol and c.name),
-                None,
-            )
-        return number, name
-    if destination.pod is None:
-        raise InputError(f"named port {port_text!r} cannot be resolved on {destination.name}, which is not a pod")
-    cport = destination.pod.named_port(port_text, protocol)
-    if cport is None:
-        names = sorted({f"{c.name}/{c.protocol.value}" for c in destination.pod.ports if c.name})
-        known = f"; it has {', '.join(names)}" if names else "; it declares no named ports"
-        raise InputError(f"pod {destination.name} has no {protocol.value} port named {port_text!r}{known}")
-    return cport.port, port_text
-
-
-def _peer_view(index: ClusterIndex, end: End) -> PeerView:
+def peer_view(index: ClusterIndex, end: End) -> PeerView:
     if end.pod is not None:
         gap = index.namespace_labels_unreadable(end.pod.namespace)
         return PeerView(end.pod, index.namespace_labels(end.pod.namespace), end.pod.ips,
@@ -118,115 +42,21 @@ def _peer_view(index: ClusterIndex, end: End) -> PeerView:
     return PeerView(None, None, (end.ip,))
 
 
-def evaluate_direction(
-    index: ClusterIndex,
-    pod: Pod,
-    direction: Direction,
-    other: End,
-    query: PortQuery,
-    destination: Pod | None,
-) -> tuple[DirectionVerdict, tuple[Caveat, ...]]:
-    """The tier chain at `pod` for `direction`. Pass in the admin tier skips to NetworkPolicy."""
-    view = _peer_view(index, other)
-    tiers: list[TierResult] = []
-    caveats: list[Caveat] = []
-
-    def finish(tier: Tier, allowed: bool | None, summary: str) -> tuple[DirectionVerdict, tuple[Caveat, ...]]:
-        netpol = next((t for t in tiers if t.tier is Tier.NETWORK_POLICY), None)
-        isolating = tuple(p.key for p in netpol.policies if p.selects) if netpol else ()
-        return (
-            DirectionVerdict(
-                direction, pod.key, True, allowed, summary, bool(isolating), isolating, tier, tuple(tiers)
-            ),
-            tuple(caveats),
-        )
-
-    # 1. Admin tier.
-    admin_gap = tier_gap(index, "adminnetworkpolicies")
-    if admin_gap is not None:
-        tiers.append(TierResult(Tier.ADMIN, Outcome.UNKNOWN, f"admin-tier policies could not be read ({admin_gap}): "
-                                                            "one of them could decide this"))
-        return finish(Tier.ADMIN, None, tiers[-1].summary)
-    if index.admin_policies:
-        result, found = evaluate_admin_tier(
-            Tier.ADMIN, index.admin_policies, index, pod, direction, view, query, destination
-        )
-        tiers.append(result)
-        caveats.extend(found)
-        if result.outcome in (Outcome.ALLOW, Outcome.DENY):
-            return finish(Tier.ADMIN, result.outcome is Outcome.ALLOW, result.summary)
-        if result.outcome is Outcome.UNKNOWN:
-            return finish(Tier.ADMIN, None, result.summary)
-
-    # 2. NetworkPolicy tier: decides when the pod is isolated in this direction.
-    netpol_gap = index.unreadable_for("networkpolicies", pod.namespace)
-    if netpol_gap is not None:
-        tiers.append(
-            TierResult(
-                Tier.NETWORK_POLICY,
-                Outcome.UNKNOWN,
-                f"NetworkPolicies of namespace {pod.namespace} could not be read ({netpol_gap.reason}): "
-                "whether they isolate the pod is unknown",
-            )
-        )
-        return finish(Tier.NETWORK_POLICY, None, tiers[-1].summary)
-    result = evaluate_network_policies(index, pod, direction, view, query, destination)
-    tiers.append(result)
-    if result.outcome in (Outcome.ALLOW, Outcome.DENY):
-        return finish(Tier.NETWORK_POLICY, result.outcome is Outcome.ALLOW, result.summary)
-    if result.outcome is Outcome.UNKNOWN:
-        return finish(Tier.NETWORK_POLICY, None, result.summary)
-
-    # 3. Baseline tier, only for pods the NetworkPolicy tier left alone.
-    baseline_gap = tier_gap(index, "baselineadminnetworkpolicies")
-    if baseline_gap is not None:
-        tiers.append(TierResult(Tier.BASELINE, Outcome.UNKNOWN, f"baseline-tier policies could not be read ({baseline_gap}): "
-                                                               "one of them could decide this"))
-        return finish(Tier.BASELINE, None, tiers[-1].summary)
-    if index.baseline_policies:
-        result, found = evaluate_admin_tier(
-            Tier.BASELINE, index.baseline_policies, index, pod, direction, view, query, destination
-        )
-        tiers.append(result)
-        caveats.extend(found)
-        if result.outcome in (Outcome.ALLOW, Outcome.DENY):
-            return finish(Tier.BASELINE, result.outcome is Outcome.ALLOW, result.summary)
-        if result.outcome is Outcome.UNKNOWN:
-            return finish(Tier.BASELINE, None, result.summary)
-
-    # 4. Default: allowed.
-    summary = f"no policy restricts {direction.value} at {pod.key}: allowed by default"
-    tiers.append(TierResult(Tier.DEFAULT, Outcome.ALLOW, summary))
-    return finish(Tier.DEFAULT, True, summary)
-
-
-def tier_gap(index: ClusterIndex, kind_plural: str) -> str | None:
-    """Why a cluster-scoped tier could not be read: its own kind, or ClusterNetworkPolicies (which
-    hold both tiers), refused to this user."""
-    for plural in (kind_plural, "clusternetworkpolicies"):
-        gap = index.unreadable_for(plural, None)
-        if gap is not None and gap.namespace is None and not gap.reason.startswith("not served"):
-            return gap.reason
-    return None
-
-
 def _unevaluated(direction: Direction, end: End, summary: str) -> DirectionVerdict:
     return DirectionVerdict(direction, end.name, False, True, summary)
 
 
-def _side(
-    index: ClusterIndex, end: End, direction: Direction, other: End, query: PortQuery, destination: Pod | None
-) -> tuple[DirectionVerdict, tuple[Caveat, ...]]:
+def _side(program: Program, index: ClusterIndex, end: End, direction: Direction, other: End, query: PortQuery,
+          destination: Pod | None) -> tuple[DirectionVerdict, list[Caveat]]:
     if end.pod is None:
         word = "source" if direction is Direction.EGRESS else "destination"
-        return _unevaluated(direction, end, f"the {word} {end.name} is outside the cluster: it has no policies of its own"), ()
+        return _unevaluated(direction, end, f"the {word} {end.name} is outside the cluster: it has no policies of "
+                                            "its own"), []
     if end.pod.host_network:
-        return (
-            _unevaluated(direction, end, f"{end.pod.key} uses the host network: pod policies do not govern it"),
-            (Caveat("host-network", f"not enforceable: host network ({end.pod.key}); most CNIs do not apply "
-                                    "pod policies to host-network pods"),),
-        )
-    return evaluate_direction(index, end.pod, direction, other, query, destination)
+        return (_unevaluated(direction, end, f"{end.pod.key} uses the host network: pod policies do not govern it"),
+                [caveats.host_network(end.pod.key)])
+    side = Side(end.pod, direction, peer_view(index, other), query, destination, index)
+    return explain_direction(program, side)
 
 
 def _combine(egress: DirectionVerdict, ingress: DirectionVerdict) -> Status:
@@ -237,19 +67,33 @@ def _combine(egress: DirectionVerdict, ingress: DirectionVerdict) -> Status:
     return Status.ALLOWED
 
 
-def _summary(status: Status, source: End, destination: End, query: PortQuery, egress: DirectionVerdict, ingress: DirectionVerdict) -> str:
+def _head(source: End, destination: End, query: PortQuery) -> str:
     port = "every port" if query.port is None else f"{query.port}/{query.protocol.value}"
-    head = f"{source.name} -> {destination.name} on {port}"
+    return f"{source.name} -> {destination.name} on {port}"
+
+
+def _summary(status: Status, head: str, egress: DirectionVerdict, ingress: DirectionVerdict) -> str:
     if status is Status.ALLOWED:
         return f"{head} is ALLOWED"
     if status is Status.UNKNOWN:
-        return f"{head} is UNKNOWN: some data that decides it could not be read"
+        return f"{head} is UNKNOWN: some data that decides it could not be read or evaluated"
     blocked = [d for d in (egress, ingress) if d.allowed is False]
     where = " and ".join(
         f"{d.direction.value} at {'the source' if d.direction is Direction.EGRESS else 'the destination'}"
         for d in blocked
     )
     return f"{head} is BLOCKED by {where}"
+
+
+def _cluster_caveats(cluster: Cluster) -> list[Caveat]:
+    found = [Caveat(CaveatCode.CLUSTER, notice) for notice in cluster.notices]
+    plugin = cluster.plugin
+    if plugin is not None:
+        code = {Enforcement.NOT_ENFORCED: CaveatCode.NOT_ENFORCED, Enforcement.DEPENDS: CaveatCode.ENFORCEMENT_UNKNOWN,
+                Enforcement.UNIDENTIFIED: CaveatCode.PLUGIN_UNIDENTIFIED}.get(plugin.enforcement)
+        if code is not None:
+            found.append(Caveat(code, plugin.note))
+    return found
 
 
 def evaluate(
@@ -262,16 +106,19 @@ def evaluate(
 ) -> Verdict:
     """The explained verdict for one connection; never raises for a well-formed End."""
     index = cluster.index
+    program = cluster.program
     query = PortQuery(protocol, port)
-    caveats: list[Caveat] = [Caveat("cluster", notice) for notice in cluster.notices]
+    found = _cluster_caveats(cluster)
     if source.pod is None and destination.pod is None:
         raise InputError("at least one end must be a pod of the cluster (both are outside addresses)")
     for end in (source, destination):
-        if end.ip is not None:
-            hidden = sorted({g.namespace or "cluster-wide" for g in cluster.unreadable if g.resource == "pods"})
+        if end.ip is not None and end.unowned is None:
+            hidden = sorted({g.namespace or "cluster-wide" for g in index.unreadable
+                             if g.resource is Resource.PODS and g.hides_objects})
             if hidden:
-                caveats.append(Caveat("pods-unreadable", f"{end.ip} matched no pod that was read, but pods in "
-                                                         f"{', '.join(hidden)} could not be read: it may be a pod there"))
+                found.append(caveats.pods_unreadable(str(end.ip), ", ".join(hidden)))
+        if end.unowned is not None:
+            found.append(Caveat(CaveatCode.IN_CLUSTER_RANGE, end.unowned))
 
     for end, word in ((source, "source"), (destination, "destination")):
         pod = end.pod
@@ -281,92 +128,108 @@ def evaluate(
             skipped_e = DirectionVerdict(Direction.EGRESS, source.name, False, None, summary)
             skipped_i = DirectionVerdict(Direction.INGRESS, destination.name, False, None, summary)
             return Verdict(source.info(), destination.info(), protocol, port, port_name,
-                           Status.NOT_EVALUATED, summary, skipped_e, skipped_i, tuple(caveats))
+                           Status.NOT_EVALUATED, summary, skipped_e, skipped_i, tuple(found))
 
     if source.pod is not None and source.pod is destination.pod:
-        return _loopback(index, source.pod, query, port_name, caveats)
+        return _enforced(cluster, _loopback(program, index, source.pod, query, port_name, found))
 
-    egress, found_e = _side(index, source, Direction.EGRESS, destination, query, destination.pod)
-    ingress, found_i = _side(index, destination, Direction.INGRESS, source, query, destination.pod)
-    caveats.extend(found_e)
-    caveats.extend(c for c in found_i if c not in found_e)
-    caveats.extend(_rule_caveats(egress, ingress, source, destination, index))
+    egress, found_e = _side(program, index, source, Direction.EGRESS, destination, query, destination.pod)
+    ingress, found_i = _side(program, index, destination, Direction.INGRESS, source, query, destination.pod)
+    for caveat in (*found_e, *found_i, *_rule_caveats(egress, ingress, source, destination, index)):
+        if caveat not in found:
+            found.append(caveat)
     status = _combine(egress, ingress)
+    head = _head(source, destination, query)
+    summary = _summary(status, head, egress, ingress)
+    unowned = next((e.unowned for e in (source, destination) if e.unowned is not None), None)
+    if unowned is not None and status is not Status.UNKNOWN:
+        # Its verdict as an outside address is known, but it may be a pod or a Service's address.
+        said = status.value.upper()
+        status = Status.UNKNOWN
+        summary = f"{head} is UNKNOWN: {unowned} (as an address outside the cluster it would be {said})"
     suggestions: list[Suggestion] = []
     if source.pod is not None:
-        suggestions.extend(suggest(egress, source.pod, destination.pod, _peer_view(index, destination).ips, protocol, port))
+        suggestions.extend(suggest(egress, source.pod, destination.pod, peer_view(index, destination).ips,
+                                   protocol, port))
     if destination.pod is not None:
-        suggestions.extend(suggest(ingress, destination.pod, source.pod, _peer_view(index, source).ips, protocol, port))
-    return Verdict(
-        source.info(), destination.info(), protocol, port, port_name, status,
-        _summary(status, source, destination, query, egress, ingress), egress, ingress, tuple(caveats),
-        tuple(suggestions),
-    )
+        suggestions.extend(suggest(ingress, destination.pod, source.pod, peer_view(index, source).ips, protocol,
+                                   port))
+    verdict = Verdict(source.info(), destination.info(), protocol, port, port_name, status, summary, egress, ingress,
+                      tuple(found), tuple(suggestions))
+    return _enforced(cluster, verdict)
 
 
-def _loopback(index: ClusterIndex, pod: Pod, query: PortQuery, port_name: str | None, caveats: list[Caveat]) -> Verdict:
+def _enforced(cluster: Cluster, verdict: Verdict) -> Verdict:
+    """On the wire: a plugin that enforces nothing lets the connection through; say so first."""
+    plugin = cluster.plugin
+    if plugin is None or verdict.status is Status.NOT_EVALUATED:
+        return verdict
+    if plugin.enforcement is Enforcement.DEPENDS:
+        return replace(verdict, enforced=None)
+    if plugin.enforcement is not Enforcement.NOT_ENFORCED:
+        return verdict
+    if verdict.status is Status.ALLOWED:
+        return replace(verdict, enforced=False)
+    said = "BLOCK" if verdict.status is Status.BLOCKED else "decide"
+    summary = (f"ALLOWED: not enforced ({', '.join(plugin.names)} does not enforce NetworkPolicy); the policies "
+               f"would {said} it: {verdict.summary}")
+    return replace(verdict, status=Status.ALLOWED, policy_status=verdict.status, enforced=False, summary=summary)
+
+
+def _loopback(program: Program, index: ClusterIndex, pod: Pod, query: PortQuery, port_name: str | None,
+              found: list[Caveat]) -> Verdict:
     """A pod to itself (also hairpin through its own Service). NetworkPolicies cannot block it, per
-    the Kubernetes docs; the admin tier can (upstream conformance: CNPAdminTierHairpin)."""
+    the Kubernetes docs; tiers that govern loopback (the admin tier) can (upstream conformance:
+    CNPAdminTierHairpin)."""
     end = End(pod=pod)
-    view = _peer_view(index, end)
-    caveats.append(Caveat("loopback", "the Kubernetes docs state a pod cannot block access to itself with "
-                                      "NetworkPolicies; CNIs differ, which is why the upstream e2e suite does "
-                                      "not probe it. Admin-tier rules still apply (hairpin)."))
+    found.append(caveats.loopback())
     summary = f"{pod.key} -> itself: NetworkPolicies cannot block a pod's traffic to itself"
     sides: list[DirectionVerdict] = []
-    admin_gap = tier_gap(index, "adminnetworkpolicies")
+
+    def governs(tier: CompiledTier) -> bool:
+        return tier.governs_loopback
+
     for direction in (Direction.EGRESS, Direction.INGRESS):
-        if pod.host_network:
+        if pod.host_network or not any(governs(t) for t in program.tiers):
             sides.append(_unevaluated(direction, end, summary))
             continue
-        if admin_gap is not None:
-            unread = TierResult(Tier.ADMIN, Outcome.UNKNOWN, f"admin-tier policies could not be read ({admin_gap}): "
-                                                             "one of them could deny a pod's traffic to itself")
-            sides.append(DirectionVerdict(direction, pod.key, True, None, unread.summary, False, (), Tier.ADMIN,
-                                          (unread,)))
-            continue
-        if index.admin_policies:
-            result, found = evaluate_admin_tier(Tier.ADMIN, index.admin_policies, index, pod, direction, view, query, pod)
-            caveats.extend(c for c in found if c not in caveats)
-            if result.outcome in (Outcome.DENY, Outcome.UNKNOWN):
-                allowed = None if result.outcome is Outcome.UNKNOWN else False
-                sides.append(DirectionVerdict(direction, pod.key, True, allowed, result.summary, False, (), Tier.ADMIN,
-                                              (result,)))
-                continue
-        sides.append(_unevaluated(direction, end, summary))
+        side = Side(pod, direction, peer_view(index, end), query, pod, index)
+        verdict, tier_caveats = explain_direction(program, side, governs)
+        found.extend(c for c in tier_caveats if c not in found)
+        if verdict.allowed is False or verdict.allowed is None:
+            sides.append(verdict)
+        else:
+            sides.append(_unevaluated(direction, end, summary))
     egress, ingress = sides
     status = _combine(egress, ingress)
     if status is Status.BLOCKED:
         summary = f"{pod.key} -> itself on {query.port or 'every port'} is BLOCKED by the admin tier"
+    elif status is Status.UNKNOWN:
+        summary = f"{pod.key} -> itself on {query.port or 'every port'} is UNKNOWN: " + next(
+            d.summary for d in sides if d.allowed is None)
     return Verdict(end.info(), end.info(), query.protocol, query.port, port_name, status, summary,
-                   egress, ingress, tuple(caveats))
+                   egress, ingress, tuple(found))
 
 
-def _rule_caveats(
-    egress: DirectionVerdict, ingress: DirectionVerdict, source: End, destination: End, index: ClusterIndex
-) -> list[Caveat]:
+def _rule_caveats(egress: DirectionVerdict, ingress: DirectionVerdict, source: End, destination: End,
+                  index: ClusterIndex) -> list[Caveat]:
     found: list[Caveat] = []
     for verdict, other in ((egress, destination), (ingress, source)):
         if other.pod is None:
             continue
         for policy in verdict.policies:
+            if policy.kind != "NetworkPolicy":
+                continue
             for rule in policy.rules:
-                if any(c.matched and c.description.startswith("ipBlock") for c in rule.peers):
-                    found.append(Caveat(
-                        "ipblock-pod-ip",
-                        f"{policy.key} {verdict.direction.value}[{rule.index}] matched the pod {other.name} by its IP "
-                        "through an ipBlock: upstream e2e tests expect this, but CNIs differ (some apply ipBlock "
-                        "only to traffic from outside the cluster)",
-                    ))
+                if any(c.matched and c.form is Form.IP_BLOCK for c in rule.peers):
+                    found.append(caveats.ipblock_pod_ip(f"{policy.key} {verdict.direction.value}[{rule.index}]",
+                                                        other.name))
         if other.pod.host_network:
-            found.append(Caveat("host-network-peer", f"{other.name} uses the host network: its traffic carries the "
-                                                     "node's IP, which pod selectors usually do not match"))
+            found.append(caveats.host_network_peer(other.name))
         if other.pod.namespace not in index.loaded_namespaces:
-            found.append(Caveat("namespace-not-loaded", f"namespace {other.pod.namespace} was not loaded: only its "
-                                                        f"name label is known to namespaceSelectors"))
+            found.append(caveats.namespace_not_loaded(other.pod.namespace))
     if source.pod is None:
-        found.append(Caveat("node-traffic", "if this address is a node's, note that traffic from the node itself "
-                                            "(kubelet probes) is generally allowed by CNIs regardless of policy"))
+        found.append(caveats.node_traffic())
     unique: list[Caveat] = []
     for c in found:
         if c not in unique:

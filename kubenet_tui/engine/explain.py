@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# Re-exported: verdicts carry caveats from the one catalogue (caveats.py).
+from kubenet_tui.engine.caveats import Caveat as Caveat
 from kubenet_tui.engine.model import PolicyType, Protocol
 
 
@@ -20,8 +22,11 @@ class Direction(StrEnum):
 
 
 class Tier(StrEnum):
-    """Evaluation order of the tiers for one direction; the first that decides wins."""
+    """Evaluation order of the tiers for one direction; the first that decides wins. PLUGIN holds the
+    network plugin's own policies, which act before everything else (or, while this engine cannot
+    evaluate them, make the verdicts they could touch unknown)."""
 
+    PLUGIN = "Plugin"
     ADMIN = "Admin"
     NETWORK_POLICY = "NetworkPolicy"
     BASELINE = "Baseline"
@@ -77,6 +82,23 @@ class RuleRef:
         return ("spec", self.direction.value, self.rule)
 
 
+class Form(StrEnum):
+    """What kind of peer or port a check tested: renderers and caveats read this, never the wording."""
+
+    EVERY_PEER = "every-peer"  # a rule that lists no peers
+    PODS = "pods"  # pods by selector (in the policy's namespace, or in selected namespaces)
+    NAMESPACES = "namespaces"  # every pod of the selected namespaces
+    IP_BLOCK = "ipBlock"
+    NETWORKS = "networks"
+    NODES = "nodes"
+    UNKNOWN_PEER = "unknown-peer"  # a peer form this engine does not know: the rule fails closed
+    EVERY_PORT = "every-port"  # a rule that lists no ports
+    PROTOCOL = "protocol"  # every port of one protocol
+    PORT = "port"
+    PORT_RANGE = "port-range"
+    NAMED_PORT = "named-port"
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     """One peer or port of a rule, tested against the connection."""
@@ -86,6 +108,7 @@ class Check:
     description: str  # the peer or port as written, e.g. "podSelector role=frontend"
     reason: str  # why it matched or not, in words
     unknown: bool = False  # the data needed to decide could not be read (then matched is False)
+    form: Form | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +157,10 @@ class TierResult:
     summary: str
     deciding: tuple[RuleRef, ...] = ()
     policies: tuple[PolicyExplanation, ...] = ()
+    # An UNKNOWN outcome: what the tier concludes if what could not be read or evaluated does not
+    # apply (absent policies, rules that do not match, subjects that do not select the pod).
+    assumed: Outcome | None = None
+    assumed_deciding: tuple[RuleRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +172,15 @@ class DirectionVerdict:
     evaluated: bool  # False: an outside endpoint or a host-network pod; no pod policy applies
     allowed: bool | None
     summary: str
-    isolated: bool = False
+    isolated: bool | None = False  # None: whether NetworkPolicies isolate the pod is unknown
     isolating_policies: tuple[str, ...] = ()
     decided_by: Tier | None = None
     tiers: tuple[TierResult, ...] = ()
+    # When `allowed` is None: the answer if what could not be read or evaluated does not apply (the
+    # readable policies alone), the reason, and the tiers that were evaluated to reach it.
+    assumed_allowed: bool | None = None
+    assumed_summary: str = ""
+    assumed_tiers: tuple[TierResult, ...] = ()
 
     @property
     def deciding_rules(self) -> tuple[RuleRef, ...]:
@@ -160,12 +192,6 @@ class DirectionVerdict:
     @property
     def policies(self) -> tuple[PolicyExplanation, ...]:
         return tuple(p for tier in self.tiers for p in tier.policies)
-
-
-@dataclass(frozen=True, slots=True)
-class Caveat:
-    code: str  # stable identifier, e.g. "ipblock-pod-ip", "loopback", "host-network"
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +226,32 @@ class Verdict:
     ingress: DirectionVerdict
     caveats: tuple[Caveat, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
+    # `status` is what happens on the wire. When the network plugin does not enforce policies
+    # (`enforced` False) that is ALLOWED whatever they say, and `policy_status` is what they say.
+    policy_status: Status | None = None
+    enforced: bool | None = True  # None: enforcement depends on the plugin's configuration
 
     @property
     def allowed(self) -> bool | None:
         return self.status.allowed
+
+    @property
+    def policies_say(self) -> Status:
+        """What the policies decide, enforced or not."""
+        return self.policy_status if self.policy_status is not None else self.status
+
+    @property
+    def assumed_status(self) -> Status | None:
+        """For an UNKNOWN verdict: the answer of the readable policies alone (what could not be read or
+        evaluated assumed not to apply); None when the verdict is known."""
+        if self.policies_say is not Status.UNKNOWN:
+            return None
+        sides = [d.allowed if d.allowed is not None else d.assumed_allowed for d in (self.egress, self.ingress)]
+        if False in sides:
+            return Status.BLOCKED
+        if None in sides:
+            return None
+        return Status.ALLOWED
 
     @property
     def deciding_rules(self) -> tuple[RuleRef, ...]:

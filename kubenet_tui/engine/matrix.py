@@ -128,7 +128,7 @@ class MatrixResult:
 def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, port: int | None) -> MatrixResult:
     """Verdicts for every ordered pair of `pods`, identical to `evaluate(...).status is ALLOWED`."""
     pods = tuple(pods)
-    classes = partition(cluster.index, pods)
+    classes = partition(cluster.program, cluster.index, pods)
     evaluator = ClassEvaluator(cluster, classes, protocol, port)
     class_allowed = evaluator.class_matrix()
     self_allowed: BoolArray = evaluator.self_allowed()[classes.class_of]

@@ -258,6 +258,8 @@ class NetworkPolicy:
     # highlighting; JSON because dumping YAML for thousands of policies at load time is too slow.
     manifest: str = field(default="", compare=False)
     origin: str = field(default="", compare=False)  # file:line or "api" — where it was read from
+    # policyTypes was not written, and defaulting supplied it (Ingress, plus Egress with egress rules).
+    policy_types_defaulted: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -272,6 +274,7 @@ class Node:
     name: str
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_LABELS, hash=False)
     addresses: tuple[IPAddress, ...] = ()
+    pod_cidrs: tuple[IPNetwork, ...] = ()  # spec.podCIDRs: where this node's pods get addresses
 
 
 # --- Cluster-scoped tiers (policy.networking.k8s.io) -------------------------------------------

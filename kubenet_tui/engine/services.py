@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubenet_tui.engine.caveats import Caveat, CaveatCode
 from kubenet_tui.engine.cluster import Cluster, ClusterIndex
-from kubenet_tui.engine.evaluate import DataMissing, End, InputError, evaluate
-from kubenet_tui.engine.explain import Caveat, EndpointInfo, Status, Verdict
+from kubenet_tui.engine.ends import End, ServiceTarget, resolve_target
+from kubenet_tui.engine.errors import InputError, PortError
+from kubenet_tui.engine.evaluate import evaluate
+from kubenet_tui.engine.explain import EndpointInfo, Status, Verdict
+from kubenet_tui.engine.gaps import Resource
 from kubenet_tui.engine.model import Pod, Protocol, Service, ServicePort
+from kubenet_tui.engine.selectors import from_map, selector_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,21 +56,11 @@ class ServiceVerdict:
 
 
 def resolve_service(index: ClusterIndex, text: str) -> Service:
-    """`svc/NAMESPACE/NAME` (also `service/...`) to the loaded Service."""
-    _, _, rest = text.partition("/")
-    if rest.count("/") != 1 or not all(rest.split("/")):
-        raise InputError(f"{text!r}: a Service is written svc/NAMESPACE/NAME")
-    service = index.services_by_key.get(rest)
-    if service is None:
-        namespace = rest.split("/")[0]
-        gap = index.unreadable_for("services", namespace)
-        if gap is not None:
-            raise DataMissing(f"service {rest} is unknown: Services in namespace {namespace} could not be read "
-                              f"({gap.reason})")
-        known = sorted(s.name for s in index.services if s.namespace == namespace)
-        hint = f" (services there: {', '.join(known[:8])})" if known else ""
-        raise InputError(f"service {rest} not found{hint}")
-    return service
+    """`svc/NAMESPACE/NAME` (also `service/...`, a ClusterIP, a DNS name) to the loaded Service."""
+    target = resolve_target(index, text)
+    if not isinstance(target, ServiceTarget):
+        raise InputError(f"{text!r} is not a Service: a Service is written svc/NAMESPACE/NAME")
+    return target.service
 
 
 def _describe_ports(service: Service) -> str:
@@ -95,14 +90,14 @@ def select_service_port(
     `backends` lets the error explain a targetPort given by mistake, also a named one."""
     candidates = [sp for sp in service.ports if sp.protocol is protocol]
     if not candidates:
-        raise InputError(f"service {service.key} has no {protocol.value} ports ({_describe_ports(service)})")
+        raise PortError(f"service {service.key} has no {protocol.value} ports ({_describe_ports(service)})")
     port_text = port_text.strip() if port_text is not None else None
     if port_text is None or port_text == "":
         if len(candidates) == 1:
             return candidates[0]
-        raise InputError(
-            f"service {service.key} has {len(candidates)} {protocol.value} ports ({_describe_ports(service)}): "
-            "choose one with --port"
+        raise PortError(
+            f"service {service.key} has {len(candidates)} {protocol.value} ports ({_describe_ports(service)})",
+            choose=True,
         )
     if port_text.isascii() and port_text.isdigit():
         number = int(port_text)
@@ -112,17 +107,18 @@ def select_service_port(
         trap = next((sp for sp in candidates if number in _target_numbers(sp, backends)), None)
         if trap is not None:
             label = trap.name or str(trap.port)
-            raise InputError(
+            raise PortError(
                 f"service {service.key} does not expose {number}/{protocol.value}: {number} is the targetPort of "
-                f"Service port {trap.port} ({label}). --port takes the Service port; use --port {trap.port}"
+                f"Service port {trap.port} ({label}), and a Service is asked about on its own port",
+                suggestion=str(trap.port),
             )
     else:
         for sp in candidates:
             if sp.name == port_text:
                 return sp
-    raise InputError(
+    raise PortError(
         f"service {service.key} does not expose {port_text}/{protocol.value}; its ports: {_describe_ports(service)}. "
-        "--port takes the Service port (number or name), not the pod's targetPort"
+        "A Service is asked about on its own port (number or name), not the pod's targetPort"
     )
 
 
@@ -180,10 +176,9 @@ def evaluate_service(
     index = cluster.index
     selected: tuple[Pod, ...] = ()
     if service.selector is not None:
-        selected = tuple(
-            p for p in index.pods_by_namespace.get(service.namespace, ())
-            if all(p.labels.get(k) == v for k, v in service.selector.items())
-        )
+        selector = from_map(service.selector)
+        selected = tuple(p for p in index.pods_by_namespace.get(service.namespace, ())
+                         if selector_matches(selector, p.labels))
     service_port = select_service_port(service, port_text, protocol, selected)
     caveats: list[Caveat] = []
     backends: list[Backend] = []
@@ -213,7 +208,7 @@ def evaluate_service(
             backends.append(
                 Backend(pod.key, port, True, evaluate(cluster, source, End(pod=pod), protocol, port, target_name))
             )
-    slices_gap = index.unreadable_for("endpointslices", service.namespace)
+    slices_gap = index.unreadable_for(Resource.ENDPOINT_SLICES, service.namespace)
     if slices_gap is not None and not index.slices_by_service.get(service.key):
         if service.selector is None:
             return ServiceVerdict(
@@ -221,19 +216,19 @@ def evaluate_service(
                 f"{source.name} -> svc/{service.key}: UNKNOWN, the Service has no selector and its EndpointSlices "
                 f"could not be read ({slices_gap.reason})", (), "EndpointSlices", tuple(caveats),
             )
-        caveats.append(Caveat("endpointslices-unreadable",
+        caveats.append(Caveat(CaveatCode.ENDPOINTSLICES_UNREADABLE,
                               f"EndpointSlices of namespace {service.namespace} could not be read "
                               f"({slices_gap.reason}): backends are the pods matching the selector, readiness unknown"))
     if service.type in ("NodePort", "LoadBalancer"):
         local = service.external_traffic_policy == "Local"
         caveats.append(Caveat(
-            "service-external-source",
+            CaveatCode.SERVICE_EXTERNAL_SOURCE,
             f"service {service.key} is a {service.type}: traffic entering through a node "
             + ("keeps its client IP (externalTrafficPolicy: Local)" if local else
                "may reach the pods with a node IP as source (SNAT), unless externalTrafficPolicy is Local"),
         ))
     if source.pod is None and service.type == "ClusterIP":
-        caveats.append(Caveat("cluster-ip-from-outside",
+        caveats.append(Caveat(CaveatCode.CLUSTER_IP_FROM_OUTSIDE,
                               f"service {service.key} is ClusterIP: outside clients normally cannot reach it at all"))
     status, summary = _aggregate(source, service, service_port, backends, origin)
     return ServiceVerdict(source.info(), service.key, service_port, protocol, status, summary,
@@ -249,7 +244,16 @@ def _aggregate(
         if not backends and service.selector is None and origin == "selector":
             return Status.UNKNOWN, (f"{head}: UNKNOWN, the Service has no selector and no EndpointSlices were "
                                     "loaded, so its backends are unknown")
-        return Status.BLOCKED, f"{head}: BLOCKED, no ready backend can receive it ({len(backends)} endpoints)"
+        # Nothing would receive it: no policy is involved, and "blocked" would send the reader to them.
+        if not backends and origin == "selector":
+            selector = ",".join(f"{k}={v}" for k, v in sorted((service.selector or {}).items()))
+            why = f"its selector {selector} matches no pod in namespace {service.namespace}"
+        elif not backends:
+            why = "its EndpointSlices list no endpoint"
+        else:
+            notes = sorted({b.note for b in backends if b.note})
+            why = f"none of its {len(backends)} endpoints can receive it ({'; '.join(notes)})"
+        return Status.NOT_EVALUATED, f"{head}: NO BACKEND carries this traffic: {why}"
     allowed = [b for b in evaluated if b.allowed is True]
     blocked = [b for b in evaluated if b.allowed is False]
     unknown = [b for b in evaluated if b.allowed is None]

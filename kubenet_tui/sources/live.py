@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubenet_tui.engine.cluster import Unreadable
+from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.kubeapi import PAGE_SIZE, ApiStatusError, KubeApi, TransportError, WatchStream
@@ -300,7 +300,7 @@ class LiveSource:
                 try:
                     obj = api.get_json(NAMESPACES.path() + f"/{name}")
                 except ApiStatusError as exc:
-                    state.unreadable.append(Unreadable("namespaces", name, _reason(exc)))
+                    state.unreadable.append(Unreadable(Resource.NAMESPACES, name, _reason(exc), _gap_kind(exc)))
                     continue
                 except TransportError as exc:
                     raise self._fatal(connection, exc, "read a namespace") from None
@@ -329,7 +329,7 @@ class LiveSource:
                     self._absent(state, kind, refused)
                     break
                 if refused is not None:
-                    state.unreadable.append(Unreadable(kind.plural, name, _reason(refused)))
+                    state.unreadable.append(Unreadable(Resource(kind.plural), name, _reason(refused)))
                     state.problems.append(Problem("error", "api", f"{kind.plural} in namespace {name} cannot be "
                                                   f"read: {_reason(refused)}; verdicts that depend on them are unknown"))
 
@@ -351,16 +351,10 @@ class LiveSource:
                 continue
             refused = attempt(Kind(kind_name, plural, POLICY_GROUP, version, False), None, f"list {plural}")
             if refused is not None and refused.code == 403:
-                reason = _reason(refused)
-                state.unreadable.append(Unreadable(plural, None, reason))
-                state.notices.append(f"{kind_name.removesuffix('Policy')}Policies could not be read ({reason}): a cluster-wide admin policy "
-                                     "could override this verdict")
+                state.unreadable.append(Unreadable(Resource(plural), None, _reason(refused)))
 
         if node_refusal is not None and self._admin_uses_nodes(state):
-            reason = _reason(node_refusal)
-            state.unreadable.append(Unreadable("nodes", None, reason))
-            state.notices.append(f"Nodes could not be read ({reason}): admin policy rules with `nodes` peers "
-                                 "cannot be matched")
+            state.unreadable.append(Unreadable(Resource.NODES, None, _reason(node_refusal), _gap_kind(node_refusal)))
 
         # The network plugin runs in system namespaces; read them if the scope did not.
         read_everywhere = any(u.kind is PODS and u.namespace is None for u in state.units)
@@ -385,7 +379,8 @@ class LiveSource:
 
     @staticmethod
     def _absent(state: _State, kind: Kind, exc: ApiStatusError) -> None:
-        state.unreadable.append(Unreadable(kind.plural, None, f"not served by this cluster ({kind.api_version})"))
+        state.unreadable.append(Unreadable(Resource(kind.plural), None, f"not served by this cluster ({kind.api_version})",
+                                           GapKind.NOT_SERVED))
         state.problems.append(Problem("warning", "api", f"{kind.plural} ({kind.api_version}) are not served by this "
                                       f"cluster: {exc.message or exc.reason}"))
 
@@ -453,8 +448,8 @@ class LiveSource:
                 continue
             done = read_in.get(plural, set()) | {g.namespace for g in state.unreadable if g.resource == plural}
             for name in sorted(known - {n for n in done if n}):
-                collector.unreadable.append(Unreadable(plural, name, f"not read: listing {plural} cluster-wide "
-                                                                     f"is forbidden ({reason})"))
+                collector.unreadable.append(Unreadable(Resource(plural), name, f"not read: listing {plural} cluster-wide "
+                                                                               f"is forbidden ({reason})", GapKind.NOT_READ))
         for unit, _, error in units:
             if error:
                 collector.problems.append(Problem("warning", "api", f"watch of {unit.describe()} is down: {error}; "
@@ -561,6 +556,10 @@ class LiveSource:
             with self._lock:
                 self._streams.discard(stream)
             stream.close()
+
+
+def _gap_kind(exc: ApiStatusError) -> GapKind:
+    return GapKind.FORBIDDEN if exc.code == 403 else GapKind.ERROR
 
 
 def _reason(exc: ApiStatusError) -> str:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.evaluate import InputError, evaluate, resolve_end, resolve_port
+from kubenet_tui.engine.errors import InputError, PortError
+from kubenet_tui.engine.evaluate import evaluate, resolve_end, resolve_port
 from kubenet_tui.engine.explain import Status, Verdict
 from kubenet_tui.engine.model import Protocol
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service, resolve_service
@@ -155,8 +156,7 @@ def evaluate_connection(cluster: Cluster, connection: Connection) -> Evaluation:
         number, name = resolve_port(port.text, port.protocol, destination_end)
         verdict = evaluate(cluster, source_end, destination_end, port.protocol, number, name)
     except InputError as exc:
-        # The engine words some errors for the command line; here the port is set with p.
-        message = str(exc).replace("choose one with --port", "choose one with p").replace("--port", "the port (p)")
+        message = exc.worded("p →") if isinstance(exc, PortError) else str(exc)
         return Evaluation(connection, error=message, elapsed_ms=_ms(started))
     return Evaluation(connection, verdict=verdict, elapsed_ms=_ms(started))
 

@@ -1,7 +1,7 @@
 """What the explorer's panes list, computed from a Snapshot without Textual: scoped lists, counts, filters.
 
-Everything policy-related is asked of the engine (`pod_is_isolated`, `selector_matches`,
-`subject_mismatch`); this module only groups, counts and caches. Built in a worker thread (it touches
+Everything policy-related is asked of the engine (the compiled policies' subjects, `isolation`,
+`selector_matches`); this module only groups, counts and caches. Built in a worker thread (it touches
 `cluster.index`, which builds the index once); per-row facts are computed lazily and cached, so a
 50,000-pod cluster costs only the rows that are actually drawn.
 """
@@ -13,11 +13,10 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from kubenet_tui.engine.admin import subject_mismatch
 from kubenet_tui.engine.explain import Direction
-from kubenet_tui.engine.model import AdminPolicy, LabelSelector, NetworkPolicy, Pod, Service
-from kubenet_tui.engine.netpol import pod_is_isolated
-from kubenet_tui.engine.selectors import selector_matches
+from kubenet_tui.engine.model import AdminPolicy, NetworkPolicy, Pod, Service
+from kubenet_tui.engine.selectors import from_map, selector_matches
+from kubenet_tui.engine.tiers import isolation
 from kubenet_tui.sources.base import Snapshot
 
 KIND_SHORT = {
@@ -259,14 +258,11 @@ class ExplorerModel:
         cache_key = (pod.namespace, tuple(sorted(pod.labels.items())))
         found = self._pod_policies.get(cache_key)
         if found is None:
-            ns_labels = self.index.namespace_labels(pod.namespace)
-            admin = tuple(
-                p.key for p in self.cluster_policies
-                if p.admin is not None and subject_mismatch(p.admin.subject, pod, ns_labels) is None
-            ) if not pod.host_network else ()
+            admin = tuple(p.key for p in self.cluster_policies if self._selects(p, pod))
+            program = self.snapshot.cluster.program
             found = PodPolicies(
-                pod_is_isolated(self.index, pod, Direction.INGRESS),
-                pod_is_isolated(self.index, pod, Direction.EGRESS),
+                isolation(program, pod, Direction.INGRESS, self.index)[1],
+                isolation(program, pod, Direction.EGRESS, self.index)[1],
                 admin,
             )
             if not pod.host_network:
@@ -286,12 +282,14 @@ class ExplorerModel:
         else:
             admin = item.admin
             assert admin is not None
-            found = tuple(
-                p for p in self.pods(None)
-                if subject_mismatch(admin.subject, p, self.index.namespace_labels(p.namespace)) is None
-            )
+            found = tuple(p for p in self.pods(None) if self._selects(item, p))
         self._selected[item.key] = found
         return found
+
+    def _selects(self, item: PolicyItem, pod: Pod) -> bool:
+        """Whether the cluster-scoped policy surely selects `pod` (the engine's compiled subject)."""
+        compiled = self.snapshot.cluster.program.policy(item.kind, None, item.name)
+        return compiled is not None and compiled.subject.explain(pod, self.index).selects is True
 
     def selected_count(self, item: PolicyItem) -> int | None:
         """How many pods the policy selects, if already known (None: still being computed)."""
@@ -314,12 +312,12 @@ class ExplorerModel:
         """Pods the Service's selector picks (the backends' candidates when there are no EndpointSlices)."""
         if service.selector is None:
             return ()
-        selector = LabelSelector(tuple(sorted(service.selector.items())))
+        selector = from_map(service.selector)
         return tuple(p for p in self.pods(service.namespace) if selector_matches(selector, p.labels))
 
     def services_of(self, pod: Pod) -> tuple[Service, ...]:
         """Services whose selector picks `pod`."""
         return tuple(
             s for s in self._services.get(pod.namespace, ())
-            if s.selector and selector_matches(LabelSelector(tuple(sorted(s.selector.items()))), pod.labels)
+            if s.selector and selector_matches(from_map(s.selector), pod.labels)
         )

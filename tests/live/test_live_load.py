@@ -200,7 +200,13 @@ def test_forbidden_admin_policies_are_said_on_every_verdict(server: FakeApiServe
     server.rbac["alice"] = Rbac(denied={("adminnetworkpolicies", None)})
     snapshot = live(kubeconfig).load()
     assert ("adminnetworkpolicies", None) in {(g.resource, g.namespace) for g in snapshot.cluster.unreadable}
-    assert any("AdminNetworkPolicies could not be read" in n for n in snapshot.cluster.notices)
+    # Every verdict is unknown and says why, and what the readable policies alone would say.
+    index = snapshot.cluster.index
+    verdict = evaluate(snapshot.cluster, resolve_end(index, "shop/frontend"), resolve_end(index, "shop/db"),
+                       port=6379)
+    assert verdict.status is Status.UNKNOWN
+    assert "admin-tier policies could not be read" in verdict.ingress.summary
+    assert verdict.assumed_status is Status.ALLOWED
 
 
 def test_forbidden_nodes_are_silent_unless_an_admin_policy_needs_them(server: FakeApiServer,
@@ -216,7 +222,13 @@ def test_forbidden_nodes_are_silent_unless_an_admin_policy_needs_them(server: Fa
                                      "to": [{"nodes": {"matchLabels": {"kubernetes.io/hostname": "node-1"}}}]}]}})
     snapshot = live(kubeconfig).load()
     assert ("nodes", None) in {(g.resource, g.namespace) for g in snapshot.cluster.unreadable}
-    assert any("Nodes could not be read" in n for n in snapshot.cluster.notices)
+    # A verdict the nodes peer could decide says so: is 203.0.113.9 a node? It cannot be told.
+    index = snapshot.cluster.index
+    verdict = evaluate(snapshot.cluster, resolve_end(index, "shop/frontend"), resolve_end(index, "203.0.113.9"),
+                       port=443)
+    assert verdict.status is Status.UNKNOWN
+    (admin,) = [p for p in verdict.egress.policies if p.name == "egress-to-nodes"]
+    assert "Nodes could not be read" in admin.rules[0].peers[0].reason
 
 
 def test_namespace_scope_reads_only_those_namespaces(server: FakeApiServer, kubeconfig: Path) -> None:

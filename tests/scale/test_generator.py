@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kubenet_tui.engine.model import Operator, Protocol
-from kubenet_tui.engine.netpol import ip_block_check
+from kubenet_tui.engine.rules import ip_block_check
 from kubenet_tui.sources.files import parse_json_text, parse_yaml_text
 from kubenet_tui.sources.parse import ObjectCollector
 from scale.genkit import generator, load
@@ -61,7 +61,7 @@ def test_the_policy_mix_covers_what_the_benchmark_claims() -> None:
     ports = [port for r in rules for port in r.ports]
     blocks = [peer.ip_block for peer in peers if peer.ip_block is not None]
     assert any(b.excepts for b in blocks)
-    assert any(ip_block_check(b, p.ips)[0] for b in blocks for p in pods if p.ips and not p.host_network)
+    assert any(ip_block_check(b, p.ips).matched for b in blocks for p in pods if p.ips and not p.host_network)
     assert any(peer.namespace_selector is not None and peer.pod_selector is not None for peer in peers)
     assert any(peer.namespace_selector is None and peer.pod_selector is not None for peer in peers)
     operators = {req.operator for np in cluster.network_policies for req in np.pod_selector.match_expressions}

@@ -8,6 +8,7 @@ import pytest
 from tiers.kit import STYLES as ADMIN_STYLES
 from tiers.kit import Style, load, namespace, netpol, pod, rule
 
+from kubenet_tui.engine.errors import PortError
 from kubenet_tui.engine.evaluate import InputError
 from kubenet_tui.engine.explain import Direction, Status, Tier
 
@@ -228,7 +229,8 @@ def test_several_ports_and_no_port_is_an_input_error() -> None:
     with pytest.raises(InputError) as err:
         svc_check(shop(MULTI), FRONTEND, "svc/payments/multi")
     message = str(err.value)
-    assert "--port" in message
+    assert isinstance(err.value, PortError) and err.value.choose
+    assert "choose one with --port" in err.value.worded("--port")
     assert "443" in message and "9100" in message
 
 
@@ -238,14 +240,15 @@ def test_named_target_port_given_by_mistake_explains_the_trap(target: str) -> No
         svc_check(shop(), FRONTEND, "svc/payments/api", target)
     message = str(err.value)
     assert "targetPort" in message
-    assert "--port 443" in message
+    assert isinstance(err.value, PortError) and err.value.suggestion == "443"
+    assert "--port 443" in err.value.worded("--port")
 
 
 def test_numeric_target_port_given_by_mistake_explains_the_trap() -> None:
     with pytest.raises(InputError) as err:
         svc_check(shop(*legacy_objects()), FRONTEND, "svc/payments/legacy", "8443")
-    message = str(err.value)
-    assert "targetPort" in message and "--port 443" in message
+    assert isinstance(err.value, PortError)
+    assert "targetPort" in str(err.value) and "--port 443" in err.value.worded("--port")
 
 
 @pytest.mark.parametrize("port", ["444", "grpc"])

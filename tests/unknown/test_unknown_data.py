@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from kubenet_tui.engine.cluster import Cluster, Unreadable
+from kubenet_tui.engine.errors import DataMissing
 from kubenet_tui.engine.evaluate import End, evaluate, resolve_end
 from kubenet_tui.engine.explain import Status, Tier
+from kubenet_tui.engine.gaps import GapKind
 from kubenet_tui.engine.model import Protocol
-from kubenet_tui.engine.services import DataMissing, evaluate_service, resolve_service
+from kubenet_tui.engine.services import evaluate_service, resolve_service
 from kubenet_tui.sources.parse import ObjectCollector
 
 
@@ -130,7 +132,7 @@ def test_unreadable_baseline_matters_only_for_pods_no_networkpolicy_isolates() -
 
 
 def test_a_crd_that_is_not_served_is_not_a_gap() -> None:
-    cluster = build([*BASE, namespace("web")], Unreadable("adminnetworkpolicies", None, "not served by this cluster"))
+    cluster = build([*BASE, namespace("web")], Unreadable("adminnetworkpolicies", None, "not served by this cluster", GapKind.NOT_SERVED))
     assert check(cluster, "web/fe", "app/api").status is Status.ALLOWED
 
 

@@ -1,0 +1,409 @@
+"""Tiers as data, and the one fold over them that every verdict and every matrix row runs.
+
+A direction is evaluated at the pod whose side it is by walking the program's tiers in order; the
+first tier that allows or denies decides, Pass and "no decision" go on, and after the last tier the
+default allows. How a tier combines its policies' rules is its *mode*:
+
+- FIRST_MATCH (admin and baseline tiers): the policies selecting the pod in precedence order, rules
+  in written order; the first rule whose peers and ports match decides (Allow, Deny, or Pass on).
+- ISOLATION_UNION (NetworkPolicy): if a policy selects the pod for this direction it is isolated, and
+  the union of those policies' rules decides; otherwise no decision.
+
+Each mode has two faces side by side: `explain` (one connection, every reason kept) and `row` (one
+pod class against every peer class, as vectors over `ClassSpace`). What cannot be known (a tier's
+policies could not be read, a policy was not evaluated, a subject or rule depends on labels that
+could not be read) makes a tier UNKNOWN, and the fold then also works out what the readable
+policies alone say (`assumed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from kubenet_tui.engine import caveats
+from kubenet_tui.engine.caveats import Caveat
+from kubenet_tui.engine.explain import (
+    Direction,
+    DirectionVerdict,
+    Outcome,
+    PolicyExplanation,
+    RuleExplanation,
+    RuleRef,
+    Tier,
+    TierResult,
+)
+from kubenet_tui.engine.gaps import UnevaluatedPolicy
+from kubenet_tui.engine.model import Pod
+from kubenet_tui.engine.rules import Action, CompiledPolicy, PeerView, PortQuery
+
+if TYPE_CHECKING:
+    from kubenet_tui.engine.classes import BoolArray, ClassSpace
+    from kubenet_tui.engine.cluster import ClusterIndex
+
+
+class Mode(StrEnum):
+    FIRST_MATCH = "first-match"
+    ISOLATION_UNION = "isolation-union"
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledTier:
+    tier: Tier
+    mode: Mode
+    policies: tuple[CompiledPolicy, ...]  # in precedence order
+    by_namespace: Mapping[str, tuple[CompiledPolicy, ...]]  # policies confined to one namespace
+    cluster_wide: tuple[CompiledPolicy, ...]  # policies that may select pods of any namespace
+    unreadable: Mapping[str | None, str]  # namespace (None: all) -> why its policies could not be read
+    unevaluated: tuple[UnevaluatedPolicy, ...] = ()
+    governs_loopback: bool = False  # its denials also apply to a pod's traffic to itself
+    _candidates: dict[str, tuple[CompiledPolicy, ...]] = field(default_factory=dict, repr=False)
+
+    def candidates(self, namespace: str) -> tuple[CompiledPolicy, ...]:
+        """The policies that may select a pod of `namespace`, in precedence order."""
+        found = self._candidates.get(namespace)
+        if found is None:
+            local = self.by_namespace.get(namespace, ())
+            if not self.cluster_wide:
+                found = local
+            elif not local:
+                found = self.cluster_wide
+            else:
+                found = tuple(sorted((*local, *self.cluster_wide), key=lambda p: p.order))
+            self._candidates[namespace] = found
+        return found
+
+    def unreadable_for(self, namespace: str) -> str | None:
+        return self.unreadable.get(None) or self.unreadable.get(namespace)
+
+    def unevaluated_for(self, namespace: str) -> tuple[UnevaluatedPolicy, ...]:
+        return tuple(u for u in self.unevaluated if u.namespace in (None, namespace))
+
+
+@dataclass(frozen=True, eq=False)
+class Program:
+    """Every dialect's policies compiled, as the tiers a direction walks in order."""
+
+    tiers: tuple[CompiledTier, ...]
+    _by_name: dict[tuple[str, str | None, str], CompiledPolicy] = field(default_factory=dict, repr=False)
+
+    def tier(self, which: Tier) -> CompiledTier | None:
+        return next((t for t in self.tiers if t.tier is which), None)
+
+    def policy(self, kind: str, namespace: str | None, name: str) -> CompiledPolicy | None:
+        """A compiled policy by what names it (kind, namespace or None, name)."""
+        if not self._by_name:
+            self._by_name.update({(p.kind, p.namespace, p.name): p for t in self.tiers for p in t.policies})
+        return self._by_name.get((kind, namespace, name))
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """What the fold needs to explain one direction at one pod."""
+
+    pod: Pod
+    direction: Direction
+    other: PeerView
+    query: PortQuery
+    destination: Pod | None  # whose named ports apply: the pod itself for ingress, the peer for egress
+    index: ClusterIndex
+
+
+def _unevaluated_summary(found: Sequence[UnevaluatedPolicy], pod: Pod) -> str:
+    first = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    return f"{first.describe()}{more}: it could decide this at {pod.key}"
+
+
+# -- FIRST_MATCH ---------------------------------------------------------------------------------------
+
+
+def _first_match(policy: CompiledPolicy, side: Side) -> tuple[list[RuleExplanation], RuleExplanation | None]:
+    """Rules in written order up to the first that surely matches (the rest are never reached).
+    Rules that might match on the way are kept (marked unknown)."""
+    rules: list[RuleExplanation] = []
+    for rule in policy.rules(side.direction):
+        explanation = rule.explain(side.other, side.query, side.destination, side.index)
+        rules.append(explanation)
+        if explanation.matched:
+            return rules, explanation
+    return rules, None
+
+
+_VERB = {Outcome.ALLOW: "allowed", Outcome.DENY: "denied", Outcome.PASS: "passed on"}
+_OUTCOME = {Action.ALLOW: Outcome.ALLOW, Action.DENY: Outcome.DENY, Action.PASS: Outcome.PASS}
+
+
+class FirstMatch:
+    @staticmethod
+    def explain(tier: CompiledTier, side: Side) -> tuple[TierResult, tuple[Caveat, ...]]:
+        pod, direction = side.pod, side.direction
+        gap = tier.unreadable_for(pod.namespace)
+        if gap is not None:
+            return TierResult(tier.tier, Outcome.UNKNOWN, f"{tier.tier.value.lower()}-tier policies could not be "
+                              f"read ({gap}): one of them could decide this", assumed=Outcome.NO_DECISION), ()
+        unevaluated = tier.unevaluated_for(pod.namespace)
+        # The first thing met that could have decided but cannot be told: the tier is then unknown,
+        # and the walk goes on as if it did not apply, for what the readable policies alone say.
+        unknown = _unevaluated_summary(unevaluated, pod) if unevaluated else None
+        explanations: list[PolicyExplanation] = []
+        candidates = tier.candidates(pod.namespace)
+        selected: list[CompiledPolicy] = []
+        for policy in candidates:
+            selection = policy.subject.explain(pod, side.index)
+            if selection.selects is None:
+                if not policy.rules(direction):
+                    continue
+                explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, False,
+                                                      selection.reason, (), policy.priority))
+                unknown = unknown or (f"{tier.tier.value} policy {policy.name} may apply to {pod.key}, but the labels "
+                                      f"of namespace {pod.namespace} could not be read")
+                continue
+            if not selection.selects:
+                explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, False,
+                                                      selection.reason, (), policy.priority))
+                continue
+            selected.append(policy)
+            rules, decided = _first_match(policy, side)
+            explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, True, selection.reason,
+                                                  tuple(rules), policy.priority))
+            maybe = next((r for r in rules if r.unknown), None)
+            if maybe is not None:
+                unknown = unknown or (f"{policy.name} {direction.value}[{maybe.index}] might match, depending on data "
+                                      "that could not be read")
+            if decided is None:
+                continue
+            rule = policy.rules(direction)[decided.index]
+            ref = RuleRef(policy.kind, policy.namespace, policy.name, direction, decided.index, decided.matched_peer,
+                          decided.matched_port, rule.name, decided.action)
+            outcome = _OUTCOME[rule.action]
+            if unknown is not None:
+                return TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), outcome, (ref,)), ()
+            rivals = [p for p in candidates if p is not policy and p.priority == policy.priority
+                      and p.subject.explain(pod, side.index).selects is True]
+            summary = f"{_VERB[outcome]} by {ref.label()} ({decided.action})"
+            return (TierResult(tier.tier, outcome, summary, (ref,), tuple(explanations)),
+                    _ambiguity(tier, policy, rivals, side))
+        if unknown is not None:
+            return TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), Outcome.NO_DECISION), ()
+        if not selected:
+            summary = f"no {tier.tier.value} policy selects {pod.key}"
+        else:
+            summary = f"no {direction.value} rule of the {tier.tier.value} policies selecting {pod.key} matches"
+        return TierResult(tier.tier, Outcome.NO_DECISION, summary, (), tuple(explanations)), ()
+
+    @staticmethod
+    def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
+        namespace = space.namespace_of(cls)
+        if tier.unreadable_for(namespace) is not None or tier.unevaluated_for(namespace):
+            state.open = space.nothing  # unknown for every peer still undecided
+            return
+        selected, cut = space.selection(tier, cls, direction)
+        passed = space.nothing
+        for policy in selected:
+            for rule in policy.rules(direction):
+                sure, maybe, ports = space.rule_masks(rule)
+                taken = space.matched(sure, ports, direction, cls) & state.open
+                if rule.action is Action.ALLOW:
+                    state.allowed = state.allowed | taken
+                elif rule.action is Action.PASS:
+                    passed = passed | taken
+                elif tier.governs_loopback:
+                    state.denied = state.denied | taken
+                state.open = state.open & ~taken
+                if space.any(maybe):
+                    state.open = state.open & ~space.matched(maybe, ports, direction, cls)
+        if cut:  # a later policy may select the class: what is still open is unknown
+            state.open = space.nothing
+        state.open = state.open | passed
+
+
+def _ambiguity(tier: CompiledTier, decider: CompiledPolicy, rivals: list[CompiledPolicy],
+               side: Side) -> tuple[Caveat, ...]:
+    """Equal priorities are ambiguous only when another policy could match this same connection."""
+    matching = [p.name for p in rivals if _first_match(p, side)[1] is not None]
+    if not matching or decider.priority is None:
+        return ()
+    return (caveats.ambiguous_priority(tier.tier.value, decider.name, ", ".join(matching), decider.priority,
+                                       side.direction.value, side.pod.key),)
+
+
+# -- ISOLATION_UNION ------------------------------------------------------------------------------------
+
+
+class IsolationUnion:
+    @staticmethod
+    def explain(tier: CompiledTier, side: Side) -> tuple[TierResult, tuple[Caveat, ...]]:
+        """SEMANTICS.md 3: is the pod isolated in this direction, and if so does some rule allow the peer?"""
+        pod, direction = side.pod, side.direction
+        gap = tier.unreadable_for(pod.namespace)
+        if gap is not None:
+            return TierResult(tier.tier, Outcome.UNKNOWN, f"NetworkPolicies of namespace {pod.namespace} could not be "
+                              f"read ({gap}): whether they isolate the pod is unknown",
+                              assumed=Outcome.NO_DECISION), ()
+        explanations: list[PolicyExplanation] = []
+        deciding: list[RuleRef] = []
+        isolating: list[CompiledPolicy] = []
+        for policy in tier.candidates(pod.namespace):
+            if direction not in policy.directions:
+                continue
+            selection = policy.subject.explain(pod, side.index)
+            if not selection.selects:
+                explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, False,
+                                                      selection.reason))
+                continue
+            isolating.append(policy)
+            rules = tuple(r.explain(side.other, side.query, side.destination, side.index)
+                          for r in policy.rules(direction))
+            deciding.extend(RuleRef(policy.kind, policy.namespace, policy.name, direction, r.index, r.matched_peer,
+                                    r.matched_port) for r in rules if r.matched)
+            reason = selection.reason
+            if not rules:
+                reason += f"; it has no {direction.value} rules, so it allows nothing"
+            explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, True, reason, rules))
+        policies = tuple(explanations)
+        if deciding:
+            names = ", ".join(ref.label() for ref in deciding)
+            return TierResult(tier.tier, Outcome.ALLOW, f"allowed by {names}", tuple(deciding), policies), ()
+        unevaluated = tier.unevaluated_for(pod.namespace)
+        assumed = Outcome.DENY if isolating else Outcome.NO_DECISION
+        if unevaluated:
+            return TierResult(tier.tier, Outcome.UNKNOWN, _unevaluated_summary(unevaluated, pod), (), policies,
+                              assumed), ()
+        if not isolating:
+            return TierResult(tier.tier, Outcome.NO_DECISION, f"{pod.key} is not isolated for {direction.value}: no "
+                              f"NetworkPolicy with {direction.policy_type.value} in its policyTypes selects it",
+                              (), policies), ()
+        undecided = [f"{p.key} {direction.value}[{r.index}]" for p in explanations if p.selects
+                     for r in p.rules if r.unknown]
+        if undecided:
+            return TierResult(tier.tier, Outcome.UNKNOWN, f"{pod.key} is isolated for {direction.value}; no rule "
+                              f"surely matches, and {', '.join(undecided)} might, depending on data that could not be "
+                              "read", (), policies, Outcome.DENY), ()
+        keys = ", ".join(p.key for p in isolating)
+        summary = (f"{pod.key} is isolated for {direction.value} by {keys}, and no {direction.value} rule of "
+                   f"{'it' if len(isolating) == 1 else 'them'} matches {side.other.name} on this port")
+        found: tuple[Caveat, ...] = ()
+        if direction is Direction.INGRESS:
+            found = tuple(caveats.policy_types_defaulted(p.key) for p in isolating if p.ingress_by_default)
+        return TierResult(tier.tier, Outcome.DENY, summary, (), policies), found
+
+    @staticmethod
+    def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
+        namespace = space.namespace_of(cls)
+        if tier.unreadable_for(namespace) is not None:
+            state.open = space.nothing
+            return
+        isolating, _ = space.selection(tier, cls, direction)
+        if not isolating and not tier.unevaluated_for(namespace):
+            return
+        union = space.nothing
+        for policy in isolating:
+            for rule in policy.rules(direction):
+                sure, _, ports = space.rule_masks(rule)
+                union = union | space.matched(sure, ports, direction, cls)
+        # Isolated: the union allows, the rest is denied (or unknown, with a policy not evaluated).
+        state.allowed = state.allowed | (state.open & union)
+        state.open = space.nothing
+
+
+MODES: dict[Mode, type[FirstMatch] | type[IsolationUnion]] = {
+    Mode.FIRST_MATCH: FirstMatch,
+    Mode.ISOLATION_UNION: IsolationUnion,
+}
+
+
+# -- the fold, explained ------------------------------------------------------------------------------
+
+
+def isolation(program: Program, pod: Pod, direction: Direction, index: ClusterIndex) -> tuple[bool | None, tuple[str, ...]]:
+    """Whether NetworkPolicies isolate `pod` in `direction` (None: cannot tell) and which do."""
+    tier = program.tier(Tier.NETWORK_POLICY)
+    if tier is None:
+        return False, ()
+    if tier.unreadable_for(pod.namespace) is not None:
+        return None, ()
+    keys = tuple(p.key for p in tier.candidates(pod.namespace)
+                 if direction in p.directions and p.subject.explain(pod, index).selects)
+    if not keys and tier.unevaluated_for(pod.namespace):
+        return None, ()
+    return bool(keys), keys
+
+
+def explain_direction(program: Program, side: Side,
+                      tiers: Callable[[CompiledTier], bool] = lambda t: True) -> tuple[DirectionVerdict, list[Caveat]]:
+    """Walk the tiers at `side.pod`; the first that allows or denies decides, else the default allows.
+    `tiers` limits the walk (a pod's traffic to itself only meets the tiers that govern loopback)."""
+    pod, direction = side.pod, side.direction
+    walked: list[TierResult] = []
+    assumed_walk: list[TierResult] = []
+    found: list[Caveat] = []
+    unknown: TierResult | None = None
+    isolated, isolating = isolation(program, pod, direction, side.index)
+
+    def verdict(allowed: bool | None, summary: str, decided_by: Tier | None, assumed: bool | None = None,
+                assumed_summary: str = "") -> tuple[DirectionVerdict, list[Caveat]]:
+        return DirectionVerdict(direction, pod.key, True, allowed, summary, isolated, isolating, decided_by,
+                                tuple(walked), assumed, assumed_summary, tuple(assumed_walk)), found
+
+    for tier in program.tiers:
+        if not tiers(tier):
+            continue
+        result, tier_caveats = MODES[tier.mode].explain(tier, side)
+        if unknown is None:
+            walked.append(result)
+            found.extend(tier_caveats)
+            if result.outcome in (Outcome.ALLOW, Outcome.DENY):
+                return verdict(result.outcome is Outcome.ALLOW, result.summary, tier.tier)
+            if result.outcome is not Outcome.UNKNOWN:
+                continue
+            unknown = result
+            outcome, summary = result.assumed, _assumed_summary(result)
+        else:
+            assumed_walk.append(result)
+            outcome = result.outcome if result.outcome is not Outcome.UNKNOWN else result.assumed
+            summary = result.summary if result.outcome is not Outcome.UNKNOWN else _assumed_summary(result)
+        if outcome in (Outcome.ALLOW, Outcome.DENY):
+            return verdict(None, unknown.summary, unknown.tier, outcome is Outcome.ALLOW, summary)
+    default = f"no policy restricts {direction.value} at {pod.key}: allowed by default"
+    if unknown is None:
+        walked.append(TierResult(Tier.DEFAULT, Outcome.ALLOW, default))
+        return verdict(True, default, Tier.DEFAULT)
+    assumed_walk.append(TierResult(Tier.DEFAULT, Outcome.ALLOW, default))
+    return verdict(None, unknown.summary, unknown.tier, True, f"no readable policy restricts {direction.value} at "
+                                                             f"{pod.key}: allowed by default")
+
+
+def _assumed_summary(result: TierResult) -> str:
+    if result.assumed_deciding:
+        verb = _VERB.get(result.assumed or Outcome.NO_DECISION, "decided")
+        return f"{verb} by {', '.join(ref.label() for ref in result.assumed_deciding)}"
+    if result.assumed is Outcome.DENY and result.tier is Tier.NETWORK_POLICY:
+        return f"{result.tier.value} tier: isolated, and no readable rule matches"
+    return f"{result.tier.value} tier: no decision from the readable policies"
+
+
+# -- the fold, as vectors ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class RowState:
+    """One class's row while the tiers are walked: peers not yet decided, allowed, and denied by a
+    tier that also governs a pod's traffic to itself (the diagonal needs those)."""
+
+    open: BoolArray
+    allowed: BoolArray
+    denied: BoolArray
+
+
+def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction) -> RowState:
+    """`explain_direction(...).allowed is True` for class `cls` against every peer class at once."""
+    state = RowState(space.everything, space.nothing, space.nothing)
+    for tier in program.tiers:
+        MODES[tier.mode].row(tier, state, space, cls, direction)
+        if not space.any(state.open):
+            return state
+    state.allowed = state.allowed | state.open  # the default: allowed
+    return state
