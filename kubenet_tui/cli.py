@@ -16,14 +16,14 @@ from typing import Any
 from rich.console import Console
 
 from kubenet_tui import __version__
+from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
-from kubenet_tui.engine.evaluate import End, evaluate, resolve_end, resolve_port
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
 from kubenet_tui.engine.model import Protocol
-from kubenet_tui.render.json_out import verdict_json
+from kubenet_tui.engine.query import Question, ask
+from kubenet_tui.render.answer import answer_json, answer_text
 from kubenet_tui.render.matrix_text import matrix_text
-from kubenet_tui.render.text import verdict_text
 from kubenet_tui.sources.base import Snapshot, Source, SourceError
 
 EXIT_ALLOWED = 0
@@ -97,7 +97,8 @@ def _add_port_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", metavar="PORT",
                         help="destination port number, or a container port name of the destination pod "
                              "(default: the question is about every port)")
-    parser.add_argument("--protocol", default="TCP", metavar="TCP|UDP|SCTP", help="default: TCP")
+    parser.add_argument("--protocol", default=None, metavar="TCP|UDP|SCTP",
+                        help="default: TCP for a port; every protocol when no port is given (or write 53/udp)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,10 +171,8 @@ def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
     or when cluster-wide reads are forbidden."""
     names = []
     for text in (getattr(args, "source", None), getattr(args, "destination", None)):
-        if isinstance(text, str):
-            parts = text.removeprefix("svc/").split("/")
-            if len(parts) == 2 and parts[0]:
-                names.append(parts[0])
+        if isinstance(text, str) and (found := named_namespace(text)) is not None:
+            names.append(found)
     return tuple(names)
 
 
@@ -215,38 +214,18 @@ def _protocol(text: str) -> Protocol:
 
 
 def run_check(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int:
-    protocol = _protocol(args.protocol)
-    index = snapshot.cluster.index
-    if args.source.startswith(("svc/", "service/")):
-        raise UsageError(f"{args.source}: a Service cannot be a source (traffic comes from its pods; "
-                         "give one of them as NAMESPACE/POD)")
-    source = resolve_end(index, args.source)
-    if args.destination.startswith(("svc/", "service/")):
-        from kubenet_tui.engine.services import evaluate_service, resolve_service
-
-        service = resolve_service(index, args.destination)
-        result = evaluate_service(snapshot.cluster, source, service, protocol, args.port)
-        if args.output == "json":
-            from kubenet_tui.render.services_out import service_verdict_json
-
-            out.print_json(json.dumps(service_verdict_json(result)))
-        else:
-            from kubenet_tui.render.services_out import service_verdict_text
-
-            out.print(service_verdict_text(result, verbose=not args.brief), soft_wrap=True)
-        return {Status.ALLOWED: EXIT_ALLOWED, Status.BLOCKED: EXIT_BLOCKED}.get(result.status, EXIT_UNKNOWN)
-    destination: End = resolve_end(index, args.destination)
-    port, port_name = resolve_port(args.port, protocol, destination)
-    verdict = evaluate(snapshot.cluster, source, destination, protocol, port, port_name)
+    protocol = _protocol(args.protocol) if args.protocol else None
+    namespace = args.namespace[0] if args.namespace else None
+    answer = ask(snapshot.cluster, Question(args.source, args.destination, parse_port(args.port, protocol), namespace))
     if args.output == "json":
-        out.print_json(json.dumps(verdict_json(verdict)))
+        out.print_json(json.dumps(answer_json(answer)))
     else:
-        out.print(verdict_text(verdict, verbose=not args.brief), soft_wrap=True)
-    return {Status.ALLOWED: EXIT_ALLOWED, Status.BLOCKED: EXIT_BLOCKED}.get(verdict.status, EXIT_UNKNOWN)
+        out.print(answer_text(answer, verbose=not args.brief), soft_wrap=True)
+    return {Status.ALLOWED: EXIT_ALLOWED, Status.BLOCKED: EXIT_BLOCKED}.get(answer.status, EXIT_UNKNOWN)
 
 
 def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int:
-    protocol = _protocol(args.protocol)
+    protocol = _protocol(args.protocol or "TCP")
     port: int | None = None
     if args.port is not None:
         if not (args.port.isascii() and args.port.isdigit()):

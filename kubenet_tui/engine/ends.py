@@ -193,6 +193,24 @@ def resolve_target(index: ClusterIndex, text: str, namespace: str | None = None,
     return _bare(index, text, namespace)
 
 
+def named_namespace(text: str) -> str | None:
+    """The namespace an end names by its syntax alone (before anything is loaded), if any: a live
+    source reads it even outside its scope."""
+    text = text.strip()
+    head, _, rest = text.partition("/")
+    if head in (*_SERVICE_HEADS, "pod", "pods", "po") and rest:
+        text = rest
+    if text.count("/") == 1 and all(text.split("/")):
+        return text.split("/")[0]
+    parts = text.split(".")
+    if "/" not in text and len(parts) >= 2 and (len(parts) == 2 or parts[2] == "svc") and all(parts[:2]):
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            return parts[1]
+    return None
+
+
 def resolve_end(index: ClusterIndex, text: str, namespace: str | None = None) -> End:
     """A pod or an address (not a Service: use `resolve_target` where a Service may be meant)."""
     target = resolve_target(index, text, namespace)
@@ -207,16 +225,26 @@ def resolve_end(index: ClusterIndex, text: str, namespace: str | None = None) ->
 
 @dataclass(frozen=True, slots=True)
 class PortSpec:
-    """A port as typed: `text` None asks about every port of `protocol`; otherwise a number or a name."""
+    """A port as typed: a number or a name (`text`), or None for "which ports?". `protocol` None:
+    not given (TCP for a port; every protocol for "which ports?")."""
 
     text: str | None = None
-    protocol: Protocol = Protocol.TCP
+    protocol: Protocol | None = None
+
+    @property
+    def proto(self) -> Protocol:
+        return self.protocol or Protocol.TCP
+
+    @property
+    def protocols(self) -> tuple[Protocol, ...]:
+        """The protocols a "which ports?" question covers."""
+        return (self.protocol,) if self.protocol is not None else tuple(Protocol)
 
     @property
     def label(self) -> str:
         if self.text is None:
-            return f"any {self.protocol.value} port"
-        return f"{self.text}/{self.protocol.value}"
+            return f"any {self.protocol.value} port" if self.protocol else "any port"
+        return f"{self.text}/{self.proto.value}"
 
 
 def parse_port(text: str | None, protocol: Protocol | None = None) -> PortSpec:
@@ -233,7 +261,7 @@ def parse_port(text: str | None, protocol: Protocol | None = None) -> PortSpec:
         raise PortError(str(exc)) from None
     if written is not None and protocol is not None and written is not protocol:
         raise PortError(f"the port says {written.value} but the protocol given is {protocol.value}")
-    chosen = written or protocol or Protocol.TCP
+    chosen = written or protocol
     if port.lower() in ("", "any", "*"):
         return PortSpec(None, chosen)
     if port.isascii() and port.isdigit():

@@ -140,6 +140,9 @@ class PolicyExplanation:
     selection_reason: str
     rules: tuple[RuleExplanation, ...] = ()
     priority: int | None = None
+    # A NetworkPolicy that isolates ingress only because policyTypes was left out while it has egress
+    # rules (the API then defaults to [Ingress, Egress]).
+    ingress_by_default: bool = False
 
     @property
     def key(self) -> str:

@@ -51,7 +51,7 @@ class ClassEvaluator:
         for tier in self.program.tiers:
             selected, cut = self.space.selection(tier, cls, direction)
             parts.append((tuple(map(id, selected)), cut, tier.unreadable_for(namespace) is not None,
-                          bool(tier.unevaluated_for(namespace))))
+                          bool(tier.unevaluated_for(namespace, direction))))
         if direction is Direction.INGRESS:
             parts.append(named_ports(self.classes.representatives[cls]))
         return tuple(parts)

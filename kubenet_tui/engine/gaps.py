@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kubenet_tui.engine.explain import Tier
+from kubenet_tui.engine.explain import Direction, Tier
 
 
 class Resource(StrEnum):
@@ -73,6 +73,8 @@ class UnevaluatedPolicy:
     name: str
     reason: str
     tier: Tier
+    # The directions it can act in, when that much of it could be read (rules or policyTypes).
+    directions: frozenset[Direction] = frozenset(Direction)
 
     @property
     def key(self) -> str:

@@ -488,7 +488,9 @@ class SelectedNamespacePods(SubjectMatcher):
             if why_not is not None:
                 return Selection(False, f"subject does not select {pod.key}: pod {pod.key}: {why_not}")
         if decided is True:
-            return Selection(None, f"may select {pod.key}: the labels of namespace {pod.namespace} could not be read")
+            assert gap is not None
+            return Selection(None, f"may select {pod.key}: the labels of namespace {pod.namespace} could not be read "
+                                   f"({gap.reason})")
         return Selection(True, f"subject {self.description} selects {pod.key}")
 
     def mask(self, space: ClassSpace) -> Masks:

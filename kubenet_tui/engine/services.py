@@ -45,6 +45,7 @@ class ServiceVerdict:
     backends: tuple[Backend, ...]
     backends_from: str  # "EndpointSlices" or "selector"
     caveats: tuple[Caveat, ...] = ()
+    via: str = ""  # how the Service was named, when not as svc/NS/NAME ("ClusterIP 10.96.0.10")
 
     @property
     def allowed(self) -> bool | None:
@@ -171,6 +172,7 @@ def evaluate_service(
     service: Service,
     protocol: Protocol = Protocol.TCP,
     port_text: str | None = None,
+    via: str = "",
 ) -> ServiceVerdict:
     """Per-backend verdicts and their aggregate for `source` -> `service` on a Service port."""
     index = cluster.index
@@ -232,7 +234,7 @@ def evaluate_service(
                               f"service {service.key} is ClusterIP: outside clients normally cannot reach it at all"))
     status, summary = _aggregate(source, service, service_port, backends, origin)
     return ServiceVerdict(source.info(), service.key, service_port, protocol, status, summary,
-                          tuple(backends), origin, tuple(caveats))
+                          tuple(backends), origin, tuple(caveats), via)
 
 
 def _aggregate(

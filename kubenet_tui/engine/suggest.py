@@ -71,24 +71,38 @@ def suggest(
     found: list[Suggestion] = []
     netpol = next((t for t in verdict.tiers if t.tier is Tier.NETWORK_POLICY and t.outcome is Outcome.DENY), None)
     if netpol is not None:
-        for policy in netpol.policies:
-            if not policy.selects:
-                continue
+        isolating = [p for p in netpol.policies if p.selects]
+        if isolating and all(p.ingress_by_default for p in isolating):
+            # The policyTypes trap: the pod is isolated for ingress only by policies meant for egress.
+            names = ", ".join(p.key for p in isolating)
+            found.append(Suggestion(
+                direction, "policy-types",
+                f"set `policyTypes: [Egress]` on {names}: {'it has' if len(isolating) == 1 else 'they have'} egress "
+                "rules only, but without policyTypes the API defaults to [Ingress, Egress], which also isolates "
+                f"{subject.key} for ingress and lets nothing in",
+                isolating[0].key, None, {"spec": {"policyTypes": ["Egress"]}},
+            ))
+        for policy in isolating:
             for rule in policy.rules:
                 peer_ok = any(c.matched for c in rule.peers)
                 port_ok = any(c.matched for c in rule.ports)
                 if peer_ok and not port_ok:
+                    peers = ", ".join(c.description for c in rule.peers)
                     found.append(Suggestion(
                         direction, "add-port",
                         f"add {port_text} to the ports of {policy.key} {direction.value}[{rule.index}], "
-                        f"which already matches {peer_name}",
+                        f"which already matches {peer_name}; note this opens {port_text} to every peer of that rule "
+                        f"({peers}), not only {peer_name}",
                         policy.key, rule.index, {"ports": [_port_entry(protocol, port)]},
                     ))
                 elif port_ok and not peer_ok:
+                    ports = ", ".join(c.description for c in rule.ports)
+                    widens = f"; note {peer_name} then gets every port of that rule ({ports})" if (
+                        len(rule.ports) > 1 or rule.ports[0].index is None) else ""
                     found.append(Suggestion(
                         direction, "add-peer",
                         f"add {peer_name} to the `{peer_word}` list of {policy.key} {direction.value}[{rule.index}], "
-                        f"which already allows {port_text}",
+                        f"which already allows {port_text}{widens}",
                         policy.key, rule.index, {peer_word: [_peer_entry(subject, peer_pod, peer_ips)]},
                     ))
     rule_body: dict[str, Any] = {peer_word: [_peer_entry(subject, peer_pod, peer_ips)]}

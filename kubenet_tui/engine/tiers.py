@@ -78,8 +78,11 @@ class CompiledTier:
     def unreadable_for(self, namespace: str) -> str | None:
         return self.unreadable.get(None) or self.unreadable.get(namespace)
 
-    def unevaluated_for(self, namespace: str) -> tuple[UnevaluatedPolicy, ...]:
-        return tuple(u for u in self.unevaluated if u.namespace in (None, namespace))
+    def unevaluated_for(self, namespace: str, direction: Direction) -> tuple[UnevaluatedPolicy, ...]:
+        """Policies not evaluated that may act on pods of `namespace` in `direction`."""
+        if not self.unevaluated:
+            return ()
+        return tuple(u for u in self.unevaluated if u.namespace in (None, namespace) and direction in u.directions)
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +147,7 @@ class FirstMatch:
         if gap is not None:
             return TierResult(tier.tier, Outcome.UNKNOWN, f"{tier.tier.value.lower()}-tier policies could not be "
                               f"read ({gap}): one of them could decide this", assumed=Outcome.NO_DECISION), ()
-        unevaluated = tier.unevaluated_for(pod.namespace)
+        unevaluated = tier.unevaluated_for(pod.namespace, direction)
         # The first thing met that could have decided but cannot be told: the tier is then unknown,
         # and the walk goes on as if it did not apply, for what the readable policies alone say.
         unknown = _unevaluated_summary(unevaluated, pod) if unevaluated else None
@@ -158,8 +161,7 @@ class FirstMatch:
                     continue
                 explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, False,
                                                       selection.reason, (), policy.priority))
-                unknown = unknown or (f"{tier.tier.value} policy {policy.name} may apply to {pod.key}, but the labels "
-                                      f"of namespace {pod.namespace} could not be read")
+                unknown = unknown or f"{tier.tier.value} policy {policy.name} {selection.reason}"
                 continue
             if not selection.selects:
                 explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, False,
@@ -197,7 +199,7 @@ class FirstMatch:
     @staticmethod
     def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
         namespace = space.namespace_of(cls)
-        if tier.unreadable_for(namespace) is not None or tier.unevaluated_for(namespace):
+        if tier.unreadable_for(namespace) is not None or tier.unevaluated_for(namespace, direction):
             state.open = space.nothing  # unknown for every peer still undecided
             return
         selected, cut = space.selection(tier, cls, direction)
@@ -262,12 +264,14 @@ class IsolationUnion:
             reason = selection.reason
             if not rules:
                 reason += f"; it has no {direction.value} rules, so it allows nothing"
-            explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, True, reason, rules))
+            explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, True, reason, rules,
+                                                  ingress_by_default=policy.ingress_by_default
+                                                  and direction is Direction.INGRESS))
         policies = tuple(explanations)
         if deciding:
             names = ", ".join(ref.label() for ref in deciding)
             return TierResult(tier.tier, Outcome.ALLOW, f"allowed by {names}", tuple(deciding), policies), ()
-        unevaluated = tier.unevaluated_for(pod.namespace)
+        unevaluated = tier.unevaluated_for(pod.namespace, direction)
         assumed = Outcome.DENY if isolating else Outcome.NO_DECISION
         if unevaluated:
             return TierResult(tier.tier, Outcome.UNKNOWN, _unevaluated_summary(unevaluated, pod), (), policies,
@@ -297,7 +301,7 @@ class IsolationUnion:
             state.open = space.nothing
             return
         isolating, _ = space.selection(tier, cls, direction)
-        if not isolating and not tier.unevaluated_for(namespace):
+        if not isolating and not tier.unevaluated_for(namespace, direction):
             return
         union = space.nothing
         for policy in isolating:
@@ -327,7 +331,7 @@ def isolation(program: Program, pod: Pod, direction: Direction, index: ClusterIn
         return None, ()
     keys = tuple(p.key for p in tier.candidates(pod.namespace)
                  if direction in p.directions and p.subject.explain(pod, index).selects)
-    if not keys and tier.unevaluated_for(pod.namespace):
+    if not keys and tier.unevaluated_for(pod.namespace, direction):
         return None, ()
     return bool(keys), keys
 

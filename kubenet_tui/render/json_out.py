@@ -84,6 +84,8 @@ def direction_json(d: DirectionVerdict) -> dict[str, Any]:
         "allowed": d.allowed,
         "summary": d.summary,
         "isolated": d.isolated,
+        "assumedAllowed": d.assumed_allowed,
+        "assumedSummary": d.assumed_summary or None,
         "isolatingPolicies": list(d.isolating_policies),
         "decidedBy": d.decided_by.value if d.decided_by else None,
         "decidingRules": [rule_ref_json(r) for r in d.deciding_rules],
@@ -97,6 +99,8 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
     return {
         "allowed": v.allowed,
         "status": v.status.value,
+        "policyStatus": v.policies_say.value,
+        "enforced": v.enforced,
         "summary": v.summary,
         "source": {"kind": v.source.kind, "name": v.source.name, "ips": list(v.source.ips)},
         "destination": {"kind": v.destination.kind, "name": v.destination.name, "ips": list(v.destination.ips)},

@@ -6,7 +6,7 @@ assume NetworkPolicy is enforced; when the plugin found does not enforce it (Fla
 case) or nothing can be identified, the notices returned here go on every verdict as caveats.
 
 Use from any source, before `collector.cluster()`:
-    collector.notices.extend(detect_cni(collector.pods.values()).notices())
+    collector.plugin = detect_cni(collector.pods.values()).plugin()
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from kubenet_tui.engine.cluster import Enforcement, NetworkPlugin
 from kubenet_tui.engine.model import Pod
 
 
@@ -95,29 +96,31 @@ class CniDetection:
                  "unknown": "NetworkPolicy enforcement depends on its configuration"}
         return f"network plugin: {names} ({words[self.enforcement]})"
 
-    def notices(self, quiet_without_system_pods: bool = False) -> tuple[str, ...]:
-        """Caveats for every verdict, when enforcement is not established. With
-        `quiet_without_system_pods` (manifest files that are not a cluster dump), say nothing when no
-        system pod was there to look at."""
+    def plugin(self, quiet_without_system_pods: bool = False) -> NetworkPlugin | None:
+        """What every verdict must say about enforcement. With `quiet_without_system_pods` (manifest
+        files that are not a cluster dump), nothing when no system pod was there to look at."""
+        names = tuple(p.name for p in self.plugins)
         state = self.enforcement
         if state == "enforced":
-            return ()
+            return NetworkPlugin(names, Enforcement.ENFORCED)
         if state == "not-enforced":
-            names = ", ".join(p.name for p in self.plugins)
             notes = "; ".join(p.note for p in self.plugins if p.note)
-            return (f"NOT ENFORCED: the network plugin is {names}, which does not enforce NetworkPolicy ({notes}). "
-                    "Policies exist but nothing enforces them, so this traffic is in fact allowed; the verdict "
-                    "shows what the policies say.",)
+            return NetworkPlugin(names, Enforcement.NOT_ENFORCED,
+                                 f"NOT ENFORCED: the network plugin is {', '.join(names)}, which does not enforce "
+                                 f"NetworkPolicy ({notes}). Policies exist but nothing enforces them, so this traffic "
+                                 "is in fact allowed; the explanation shows what the policies say.")
         if state == "unknown":
             notes = "; ".join(f"{p.name}: {p.note}" for p in self.plugins if p.enforces is None and p.note)
-            return (f"network plugin {', '.join(p.name for p in self.plugins)}: whether NetworkPolicy is enforced "
-                    f"depends on its configuration ({notes}); the verdict assumes it is.",)
+            return NetworkPlugin(names, Enforcement.DEPENDS,
+                                 f"network plugin {', '.join(names)}: whether NetworkPolicy is enforced depends on its "
+                                 f"configuration ({notes}); the verdict assumes it is.")
         if quiet_without_system_pods and not self.system_pods_seen and self.unreadable is None:
-            return ()
+            return None
         why = (f"the pods of kube-system could not be read ({self.unreadable})" if self.unreadable
                else "no known network plugin agent was found among the pods read")
-        return (f"network plugin not identified: {why}; the verdict assumes NetworkPolicy is enforced, "
-                "which depends on the plugin.",)
+        return NetworkPlugin((), Enforcement.UNIDENTIFIED,
+                             f"network plugin not identified: {why}; the verdict assumes NetworkPolicy is enforced, "
+                             "which depends on the plugin.")
 
 
 def detect_cni(pods: Iterable[Pod], unreadable: str | None = None) -> CniDetection:

@@ -24,7 +24,7 @@ class DemoSource:
         collector = ObjectCollector()
         for name, text in demo_texts():
             parse_yaml_text(text, f"demo/{name}", collector)
-        collector.notices.extend(detect_cni(collector.pods.values()).notices())  # Calico: none
+        collector.plugin = detect_cni(collector.pods.values()).plugin()
         return Snapshot.from_collector(collector, DataState.DEMO, "bundled demo cluster", context="demo")
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:

@@ -456,7 +456,7 @@ class LiveSource:
                                                   "showing the last data read, retrying"))
         detection = detect_cni([*collector.pods.values(), *detection_pods], state.cni_unreadable)
         collector.notices.extend(state.notices)
-        collector.notices.extend(detection.notices())
+        collector.plugin = detection.plugin()
         if any(error for _, _, error in units):
             data_state = DataState.STALE
         description = f"context {connection.context} at {connection.server}; {detection.summary()}"

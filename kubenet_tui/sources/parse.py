@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubenet_tui.engine.cluster import Cluster, Unreadable
+from kubenet_tui.engine.cluster import Cluster, NetworkPlugin
+from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
     AdminPolicy,
@@ -21,6 +22,7 @@ from kubenet_tui.engine.model import (
     EndpointSlice,
     IPAddress,
     IPBlock,
+    IPNetwork,
     Namespace,
     NetworkPolicy,
     NetworkPolicyPeer,
@@ -34,7 +36,8 @@ from kubenet_tui.engine.model import (
     ServicePort,
     frozen_labels,
 )
-from kubenet_tui.sources.parse_admin import ADMIN_KINDS, parse_admin_policy
+from kubenet_tui.sources.kinds import Identity, Read, acting_directions, acting_tier, identify, is_cluster_scoped
+from kubenet_tui.sources.parse_admin import parse_admin_policy
 from kubenet_tui.sources.validate import (
     Invalid,
     int_or_name,
@@ -205,6 +208,7 @@ def parse_endpoint_slice(obj: Mapping[str, Any]) -> EndpointSlice:
 def parse_node(obj: Mapping[str, Any]) -> Node:
     name, _, meta = metadata_of(obj, namespaced=False)
     status = map_of(obj.get("status"), "status")
+    spec = map_of(obj.get("spec"), "spec")
     addresses = []
     for entry in list_of(status.get("addresses"), "status.addresses"):
         entry = map_of(entry, "status.addresses[]")
@@ -212,7 +216,28 @@ def parse_node(obj: Mapping[str, Any]) -> Node:
             ip = parse_ip(entry.get("address"))
             if ip is not None:
                 addresses.append(ip)
-    return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses))
+    cidrs = list_of(spec.get("podCIDRs"), "spec.podCIDRs") or ([spec["podCIDR"]] if spec.get("podCIDR") else [])
+    pod_cidrs = tuple(parse_cidr(c, f"spec.podCIDRs[{i}]") for i, c in enumerate(cidrs))
+    return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses), pod_cidrs)
+
+
+def parse_service_cidr(obj: Mapping[str, Any]) -> tuple[IPNetwork, ...]:
+    spec = map_of(obj.get("spec"), "spec")
+    return tuple(parse_cidr(c, f"spec.cidrs[{i}]") for i, c in enumerate(list_of(spec.get("cidrs"), "spec.cidrs")))
+
+
+def parse_snapshot_info(obj: Mapping[str, Any]) -> tuple[list[Unreadable], list[str]]:
+    """What a snapshot recorded as not read (and its notices), so a replay is unknown where live was."""
+    gaps = []
+    for i, raw in enumerate(list_of(obj.get("unreadable"), "unreadable")):
+        entry = map_of(raw, f"unreadable[{i}]")
+        try:
+            gaps.append(Unreadable(Resource(str(entry.get("resource"))), entry.get("namespace") or None,
+                                   str(entry.get("reason") or "not read"), GapKind(str(entry.get("kind") or "forbidden"))))
+        except ValueError as exc:
+            raise Invalid(f"unreadable[{i}]: {exc}") from None
+    notices = [str(n) for n in list_of(obj.get("notices"), "notices")]
+    return gaps, notices
 
 
 def _unknown_rule_fields(rule: Mapping[str, Any], where: str, peer_key: str) -> list[str]:
@@ -308,7 +333,8 @@ def parse_network_policy(obj: Mapping[str, Any], warn: list[str], origin: str = 
             )
             parsed.append(NetworkPolicyRule(peers, ports))
         rules[direction] = tuple(parsed)
-    if not types:
+    defaulted = not types
+    if defaulted:
         # API defaulting: Ingress always; Egress when there is at least one egress rule.
         types = {PolicyType.INGRESS}
         if rules["egress"]:
@@ -325,6 +351,7 @@ def parse_network_policy(obj: Mapping[str, Any], warn: list[str], origin: str = 
         rules["egress"],
         manifest_of(obj),
         origin,
+        defaulted,
     )
 
 
@@ -341,10 +368,13 @@ class ObjectCollector:
     network_policies: dict[str, NetworkPolicy] = field(default_factory=dict)
     admin_policies: dict[str, AdminPolicy] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
+    service_cidrs: dict[str, tuple[IPNetwork, ...]] = field(default_factory=dict)
+    unevaluated: dict[str, UnevaluatedPolicy] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     ignored_kinds: Counter[str] = field(default_factory=Counter)
     unreadable: list[Unreadable] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    plugin: NetworkPlugin | None = None
 
     @property
     def loaded(self) -> int:
@@ -398,29 +428,40 @@ class ObjectCollector:
         if not isinstance(kind, str) or not kind:
             self.problems.append(Problem("error", origin, "object has no kind", None, namespace, name))
             return
+        identity = identify(kind, obj.get("apiVersion"))
         warnings: list[str] = []
         try:
-            if kind == "Namespace":
+            read = identity.read
+            if read is Read.NAMESPACE:
                 ns = parse_namespace(obj)
                 self._keep(self.namespaces, ns.name, ns, warnings)
-            elif kind == "Pod":
+            elif read is Read.POD:
                 pod = parse_pod(obj)
                 self._keep(self.pods, pod.key, pod, warnings)
-            elif kind == "Service":
+            elif read is Read.SERVICE:
                 svc = parse_service(obj)
                 self._keep(self.services, svc.key, svc, warnings)
-            elif kind == "EndpointSlice":
+            elif read is Read.ENDPOINT_SLICE:
                 eps = parse_endpoint_slice(obj)
                 self._keep(self.endpoint_slices, f"{eps.namespace}/{eps.name}", eps, warnings)
-            elif kind == "NetworkPolicy":
+            elif read is Read.NETWORK_POLICY:
                 policy = parse_network_policy(obj, warnings, origin)
                 self._keep(self.network_policies, policy.key, policy, warnings)
-            elif kind == "Node":
+            elif read is Read.NODE:
                 node = parse_node(obj)
                 self._keep(self.nodes, node.name, node, warnings)
-            elif kind in ADMIN_KINDS:
+            elif read is Read.SERVICE_CIDR:
+                self._keep(self.service_cidrs, str(name), parse_service_cidr(obj), warnings)
+            elif read is Read.ADMIN_POLICY:
                 admin = parse_admin_policy(obj, warnings, origin)
                 self._keep(self.admin_policies, f"{admin.kind}/{admin.name}", admin, warnings)
+            elif read is Read.SNAPSHOT_INFO:
+                gaps, notices = parse_snapshot_info(obj)
+                self.unreadable.extend(gaps)
+                self.notices.extend(notices)
+            elif read is Read.UNEVALUATED_POLICY:
+                self._unevaluated(obj, identity, identity.reason, origin, warnings)
+                self.ignored_kinds[kind] += 1
             else:
                 # Counted, not kept: Secrets and every other kind the engine does not need.
                 self.ignored_kinds[kind] += 1
@@ -430,11 +471,30 @@ class ObjectCollector:
                 Problem("error", origin, f"invalid, skipped: {exc}", kind,
                         str(namespace) if namespace else None, str(name) if name else None)
             )
+            if identity.read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY):
+                # Skipped, yet it exists in the cluster (or will): what it would decide is unknown.
+                self._unevaluated(obj, identity, f"invalid: {exc}", origin, [])
             return
         for message in warnings:
             self.problems.append(
                 Problem("warning", origin, message, kind, str(namespace) if namespace else None, str(name) if name else None)
             )
+
+    def _unevaluated(self, obj: Mapping[str, Any], identity: Identity, reason: str, origin: str,
+                     warnings: list[str]) -> None:
+        raw_meta = obj.get("metadata")
+        meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
+        name = str(meta.get("name") or "(no name)")
+        namespace = None
+        if not is_cluster_scoped(identity):
+            raw_namespace = meta.get("namespace")
+            namespace = raw_namespace if isinstance(raw_namespace, str) and raw_namespace else "default"
+        spec = obj.get("spec")
+        tier = acting_tier(identity, spec.get("tier") if isinstance(spec, Mapping) else None)
+        directions = acting_directions(identity, spec)
+        policy = UnevaluatedPolicy(identity.kind, identity.api_version, namespace, name, reason, tier, directions)
+        self.unevaluated[f"{identity.group}/{identity.kind}/{policy.key}"] = policy
+        warnings.append(f"not evaluated ({reason}): verdicts it could decide are unknown")
 
     @staticmethod
     def _keep(store: dict[str, Any], key: str, obj: Any, warnings: list[str]) -> None:
@@ -455,7 +515,10 @@ class ObjectCollector:
             network_policies=by_key(self.network_policies),
             admin_policies=by_key(self.admin_policies),
             nodes=by_key(self.nodes),
+            service_cidrs=tuple(dict.fromkeys(c for k in sorted(self.service_cidrs) for c in self.service_cidrs[k])),
             unreadable=tuple(self.unreadable),
+            unevaluated=by_key(self.unevaluated),
             notices=tuple(self.notices),
+            plugin=self.plugin,
         )
 

@@ -31,8 +31,6 @@ from kubenet_tui.sources.validate import (
     protocol_of,
 )
 
-ADMIN_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy")
-
 _ACTIONS = {
     "AdminNetworkPolicy": {"Allow": AdminAction.ALLOW, "Deny": AdminAction.DENY, "Pass": AdminAction.PASS},
     "BaselineAdminNetworkPolicy": {"Allow": AdminAction.ALLOW, "Deny": AdminAction.DENY},
@@ -41,8 +39,30 @@ _ACTIONS = {
 _KNOWN_PEERS = {"namespaces", "pods", "networks", "nodes"}
 
 
-def _pods(value: Any, where: str) -> NamespacedPods:
+# network-policy-api v0.1.x (AdminNetworkPolicy v1alpha1 as first released) wrote namespace peers as
+# `namespaces: {namespaceSelector: ...}` and pod peers as `pods: {namespaces: {...}, podSelector}`.
+_OLD_NAMESPACED_PEER = {"namespaceSelector", "related", "sameLabels", "notSameLabels"}
+
+
+def _old_namespaces(value: Any, where: str, warn: list[str]) -> Any:
+    """A v0.1.x NamespacedPeer as the selector it means, when it is one (`namespaceSelector`);
+    `related`, `sameLabels` and `notSameLabels` select relative to the subject: not evaluated."""
+    if not isinstance(value, Mapping) or not value or not set(value) <= _OLD_NAMESPACED_PEER:
+        return value
+    relative = sorted(set(value) - {"namespaceSelector"})
+    if relative:
+        raise Invalid(f"{where} uses {', '.join(relative)} (network-policy-api v0.1.x), which selects namespaces "
+                      "relative to the subject; this tool does not evaluate that form")
+    warn.append(f"{where} is written in the network-policy-api v0.1.x form {{namespaceSelector: ...}}: read as "
+                "that selector")
+    return value["namespaceSelector"]
+
+
+def _pods(value: Any, where: str, warn: list[str] | None = None) -> NamespacedPods:
     pods = map_of(value, where)
+    if warn is not None and "namespaces" in pods and "namespaceSelector" not in pods:
+        pods = {"namespaceSelector": _old_namespaces(pods["namespaces"], f"{where}.namespaces", warn),
+                **{k: v for k, v in pods.items() if k != "namespaces"}}
     if pods.get("podSelector") is None:
         raise Invalid(f"{where}.podSelector is required (use {{}} for every pod)")
     return NamespacedPods(
@@ -63,7 +83,7 @@ def _subject(value: Any) -> AdminSubject:
     raise Invalid("spec.subject must set namespaces or pods")
 
 
-def _peer(value: Any, where: str, egress: bool, canonical_cidrs: bool) -> AdminPeer:
+def _peer(value: Any, where: str, egress: bool, canonical_cidrs: bool, warn: list[str]) -> AdminPeer:
     peer = {k: v for k, v in map_of(value, where).items() if v is not None}  # null means unset
     known = [k for k in peer if k in _KNOWN_PEERS]
     unknown = [k for k in peer if k not in _KNOWN_PEERS]
@@ -76,9 +96,10 @@ def _peer(value: Any, where: str, egress: bool, canonical_cidrs: bool) -> AdminP
     if form in ("networks", "nodes") and not egress:
         raise Invalid(f"{where}: {form} peers are only valid in egress rules")
     if form == "namespaces":
-        return AdminPeer(namespaces=parse_selector(peer[form], f"{where}.namespaces"))
+        selector = _old_namespaces(peer[form], f"{where}.namespaces", warn)
+        return AdminPeer(namespaces=parse_selector(selector, f"{where}.namespaces"))
     if form == "pods":
-        return AdminPeer(pods=_pods(peer[form], f"{where}.pods"))
+        return AdminPeer(pods=_pods(peer[form], f"{where}.pods", warn))
     if form == "nodes":
         return AdminPeer(nodes=parse_selector(peer[form], f"{where}.nodes"))
     nets = tuple(parse_cidr(n, f"{where}.networks[{i}]") for i, n in enumerate(list_of(peer[form], f"{where}.networks")))
@@ -161,7 +182,7 @@ def _rules(
             hint = f" ({kind} uses {port_key})" if extra in ("ports", "protocols") else ""
             warn.append(f"unknown field {where}.{extra} ignored{hint}: the rule is read without it")
         peers = tuple(
-            _peer(p, f"{where}.{peer_key}[{j}]", egress, canonical_cidrs)
+            _peer(p, f"{where}.{peer_key}[{j}]", egress, canonical_cidrs, warn)
             for j, p in enumerate(list_of(rule.get(peer_key), f"{where}.{peer_key}"))
         )
         if not peers:

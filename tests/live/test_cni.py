@@ -9,6 +9,7 @@ import pytest
 from apiserver import FakeApiServer, namespace, network_policy, pod
 
 from kubenet_tui.cli import main
+from kubenet_tui.engine.cluster import Enforcement, NetworkPlugin
 from kubenet_tui.engine.model import Pod
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.demo import DemoSource
@@ -50,31 +51,35 @@ def test_similar_names_are_not_agents() -> None:
             agent("calico-node-exporter-7f9c6", {}), agent("coredns-7db6d8ff4d-4n2xz", {"k8s-app": "kube-dns"})]
     detection = detect_cni(pods)
     assert detection.enforcement == "unidentified"
-    (notice,) = detection.notices()
-    assert "network plugin not identified" in notice
+    plugin = detection.plugin()
+    assert plugin is not None and plugin.enforcement is Enforcement.UNIDENTIFIED
+    assert "network plugin not identified" in plugin.note
 
 
 def test_flannel_alone_puts_a_prominent_caveat_on_every_verdict() -> None:
-    (notice,) = detect_cni([agent("kube-flannel-ds-8k2lm", {"app": "flannel"})]).notices()
-    assert notice.startswith("NOT ENFORCED")
-    assert "nothing enforces them, so this traffic is in fact allowed" in notice
+    plugin = detect_cni([agent("kube-flannel-ds-8k2lm", {"app": "flannel"})]).plugin()
+    assert plugin is not None and plugin.enforcement is Enforcement.NOT_ENFORCED
+    assert plugin.note.startswith("NOT ENFORCED")
+    assert "nothing enforces them, so this traffic is in fact allowed" in plugin.note
 
 
 def test_manifest_files_without_system_pods_stay_quiet() -> None:
     detection = detect_cni([agent("web-1", {"app": "web"}, "shop")])
-    assert detection.notices(quiet_without_system_pods=True) == ()
-    assert detection.notices() != ()
+    assert detection.plugin(quiet_without_system_pods=True) is None
+    assert detection.plugin() is not None
 
 
 def test_unreadable_system_pods_are_named() -> None:
-    (notice,) = detect_cni([], unreadable="forbidden").notices(quiet_without_system_pods=True)
-    assert "kube-system could not be read (forbidden)" in notice
+    plugin = detect_cni([], unreadable="forbidden").plugin(quiet_without_system_pods=True)
+    assert plugin is not None and "kube-system could not be read (forbidden)" in plugin.note
 
 
 def test_the_demo_cluster_runs_calico() -> None:
     cluster = DemoSource().load().cluster
     detection = detect_cni(cluster.pods)
-    assert [p.name for p in detection.plugins] == ["Calico"] and detection.notices() == ()
+    assert [p.name for p in detection.plugins] == ["Calico"]
+    assert detection.plugin() == NetworkPlugin(("Calico",), Enforcement.ENFORCED)
+    assert cluster.plugin == detection.plugin()
 
 
 def test_live_verdicts_carry_the_flannel_caveat(server: FakeApiServer, kubeconfig: Path,
@@ -87,8 +92,12 @@ def test_live_verdicts_carry_the_flannel_caveat(server: FakeApiServer, kubeconfi
     ])
     code = main(["check", "shop/a", "shop/b", "--port", "80", "--kubeconfig", str(kubeconfig), "-o", "json"])
     data = json.loads(capsys.readouterr().out)
-    assert code == 1  # what the policies say...
-    assert any("NOT ENFORCED" in json.dumps(c) for c in data["caveats"])  # ...and that nothing enforces it
+    # On the wire it is allowed: nothing enforces the policies (issue: Flannel alone said BLOCKED, exit 1)...
+    assert code == 0 and data["status"] == "allowed" and data["enforced"] is False
+    assert data["summary"].startswith("ALLOWED: not enforced")
+    # ...and what the policies would do is still said, with the caveat
+    assert data["policyStatus"] == "blocked"
+    assert any(c["code"] == "not-enforced" and "NOT ENFORCED" in c["message"] for c in data["caveats"])
 
 
 def test_files_with_flannel_pods_carry_the_caveat(tmp_path: Path) -> None:
@@ -101,8 +110,9 @@ def test_files_with_flannel_pods_carry_the_caveat(tmp_path: Path) -> None:
         {"apiVersion": "v1", **pod("kube-flannel", "kube-flannel-ds-8k2lm", {"app": "flannel"}, "192.168.1.1")},
         {"apiVersion": "v1", **pod("shop", "a", {}, "10.0.0.1")},
     ]))
-    assert any(n.startswith("NOT ENFORCED") for n in FileSource([str(dump)]).load().cluster.notices)
+    plugin = FileSource([str(dump)]).load().cluster.plugin
+    assert plugin is not None and plugin.enforcement is Enforcement.NOT_ENFORCED
     # a plain manifest without any system pod says nothing about the plugin
     plain = tmp_path / "plain.yaml"
     plain.write_text(yaml.safe_dump({"apiVersion": "v1", **pod("shop", "a", {}, "10.0.0.1")}))
-    assert FileSource([str(plain)]).load().cluster.notices == ()
+    assert FileSource([str(plain)]).load().cluster.plugin is None

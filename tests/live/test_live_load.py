@@ -147,7 +147,8 @@ def test_namespace_confined_user_falls_back_to_per_namespace_reads(server: FakeA
     assert any("namespaces cannot be listed" in p.message for p in snapshot.problems)
     assert verdict(snapshot.cluster, "shop/frontend", "shop/db", 6379) is Status.ALLOWED
     # the network plugin could not be looked for, and that is said on every verdict
-    assert any("network plugin not identified" in n and "kube-system" in n for n in snapshot.cluster.notices)
+    plugin = snapshot.cluster.plugin
+    assert plugin is not None and "network plugin not identified" in plugin.note and "kube-system" in plugin.note
     per_namespace = {(r.path, r.query.get("limit")) for r in server.requests}
     assert ("/api/v1/namespaces/shop/pods", "500") in per_namespace
     assert ("/api/v1/namespaces/payments/pods", "500") in per_namespace
@@ -268,6 +269,25 @@ def test_snapshot_header_lists_what_could_not_be_read(server: FakeApiServer, kub
     assert main(["snapshot", "--kubeconfig", str(kubeconfig)]) == 0
     text = capsys.readouterr().out
     assert "# NOT READ" in text and "#   - networkpolicies in namespace payments: not read" in text
+
+
+def test_a_snapshot_replay_is_unknown_where_live_was(server: FakeApiServer, kubeconfig: Path,
+                                                      tmp_path: Path) -> None:
+    # GIVEN an RBAC-restricted user who cannot read the NetworkPolicies of payments
+    server.put_many(shop_cluster())
+    server.rbac["alice"] = Rbac(denied={("networkpolicies", None), ("networkpolicies", "payments")})
+    out = tmp_path / "snap.yaml"
+    assert main(["snapshot", "--kubeconfig", str(kubeconfig), "-o", str(out)]) == 0
+    from kubenet_tui.sources.files import FileSource
+
+    # WHEN the snapshot is replayed from the file
+    replay = FileSource([str(out)]).load()
+    original = live(kubeconfig).load()
+    # THEN it carries what was not read as data (the issue: it said ALLOWED where live said UNKNOWN)
+    assert set(replay.cluster.unreadable) == set(original.cluster.unreadable)
+    assert not replay.problems
+    assert verdict(original.cluster, "shop/frontend", "payments/api", 8443) is Status.UNKNOWN
+    assert verdict(replay.cluster, "shop/frontend", "payments/api", 8443) is Status.UNKNOWN
 
 
 def test_snapshot_of_files_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,49 @@
+"""The one entry point for a question as a person types it: source, destination, port. The command
+line and the explorer both ask here, so they resolve ends and ports alike and get the same answers.
+
+The answer is the verdict of a pod or address (`Verdict`), of a Service and its backends
+(`ServiceVerdict`), or, with no port given, which ports are allowed (`PortsVerdict`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.ends import PortSpec, ServiceTarget, resolve_port, resolve_target
+from kubenet_tui.engine.errors import InputError
+from kubenet_tui.engine.evaluate import evaluate
+from kubenet_tui.engine.explain import Verdict
+from kubenet_tui.engine.ports import PortsVerdict, evaluate_ports
+from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
+
+Answer = Verdict | ServiceVerdict | PortsVerdict
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    source: str
+    destination: str
+    port: PortSpec = field(default_factory=PortSpec)
+    namespace: str | None = None  # where a bare pod or Service name is looked up
+
+
+def ask(cluster: Cluster, question: Question) -> Answer:
+    """Resolve the ends and the port, and evaluate. Raises InputError (or DataMissing) when the
+    question cannot be asked as given."""
+    index = cluster.index
+    source = resolve_target(index, question.source, question.namespace, "source")
+    if isinstance(source, ServiceTarget):
+        via = f" ({source.via})" if source.via else ""
+        raise InputError(f"{question.source} is Service {source.service.key}{via}: a Service cannot be a source "
+                         "(traffic comes from its pods; give one of them as NAMESPACE/POD)")
+    destination = resolve_target(index, question.destination, question.namespace)
+    port = question.port
+    if isinstance(destination, ServiceTarget):
+        return evaluate_service(cluster, source, destination.service, port.proto, port.text, destination.via)
+    if port.text is None:
+        if source.pod is not None and source.pod is destination.pod:
+            return evaluate(cluster, source, destination, port.proto, None)
+        return evaluate_ports(cluster, source, destination, port.protocols)
+    number, name = resolve_port(port.text, port.proto, destination)
+    return evaluate(cluster, source, destination, port.proto, number, name)

@@ -1,0 +1,142 @@
+"""Which objects this tool reads, identified by API group, version and kind together.
+
+A kind name alone is ambiguous: Calico's `projectcalico.org/v3` NetworkPolicy is not a Kubernetes
+NetworkPolicy (read as one, its missing podSelector would isolate a whole namespace). Every policy
+object that is seen but not evaluated (a version this tool does not read, or a network plugin's own
+policy kind) is kept as an `UnevaluatedPolicy`, so the verdicts it could touch are unknown, never
+guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from kubenet_tui.engine.explain import Direction, Tier
+
+
+class Read(StrEnum):
+    """What to do with an object of a given group/version/kind."""
+
+    NAMESPACE = "namespace"
+    POD = "pod"
+    SERVICE = "service"
+    ENDPOINT_SLICE = "endpointslice"
+    NODE = "node"
+    SERVICE_CIDR = "servicecidr"
+    NETWORK_POLICY = "networkpolicy"
+    ADMIN_POLICY = "adminpolicy"
+    SNAPSHOT_INFO = "snapshotinfo"
+    UNEVALUATED_POLICY = "unevaluated"  # a policy this tool does not evaluate: verdicts it touches are unknown
+    IGNORED = "ignored"  # not needed for verdicts (Deployments, Secrets, staged policies...)
+
+
+SNAPSHOT_GROUP = "kubenet-tui.dev"
+
+# (group, kind) -> (what it is, the versions read). An empty group is the core API.
+_READ: dict[tuple[str, str], tuple[Read, frozenset[str]]] = {
+    ("", "Namespace"): (Read.NAMESPACE, frozenset({"v1"})),
+    ("", "Pod"): (Read.POD, frozenset({"v1"})),
+    ("", "Service"): (Read.SERVICE, frozenset({"v1"})),
+    ("", "Node"): (Read.NODE, frozenset({"v1"})),
+    ("discovery.k8s.io", "EndpointSlice"): (Read.ENDPOINT_SLICE, frozenset({"v1", "v1beta1"})),
+    ("networking.k8s.io", "ServiceCIDR"): (Read.SERVICE_CIDR, frozenset({"v1", "v1beta1"})),
+    ("networking.k8s.io", "NetworkPolicy"): (Read.NETWORK_POLICY, frozenset({"v1"})),
+    # The pre-1.9 group of NetworkPolicy: the same object.
+    ("extensions", "NetworkPolicy"): (Read.NETWORK_POLICY, frozenset({"v1beta1"})),
+    ("policy.networking.k8s.io", "AdminNetworkPolicy"): (Read.ADMIN_POLICY, frozenset({"v1alpha1"})),
+    ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"): (Read.ADMIN_POLICY, frozenset({"v1alpha1"})),
+    ("policy.networking.k8s.io", "ClusterNetworkPolicy"): (Read.ADMIN_POLICY, frozenset({"v1alpha2", "v1beta1"})),
+    (SNAPSHOT_GROUP, "SnapshotInfo"): (Read.SNAPSHOT_INFO, frozenset({"v1"})),
+}
+
+# Policy kinds of network plugins: they decide traffic too, in their own tiers (which run before the
+# Kubernetes policies, or whose order this tool cannot tell yet).
+PLUGIN_POLICY_KINDS: dict[tuple[str, str], str] = {
+    ("cilium.io", "CiliumNetworkPolicy"): "Cilium",
+    ("cilium.io", "CiliumClusterwideNetworkPolicy"): "Cilium",
+    ("projectcalico.org", "NetworkPolicy"): "Calico",
+    ("projectcalico.org", "GlobalNetworkPolicy"): "Calico",
+    ("crd.projectcalico.org", "NetworkPolicy"): "Calico",
+    ("crd.projectcalico.org", "GlobalNetworkPolicy"): "Calico",
+    ("crd.antrea.io", "NetworkPolicy"): "Antrea",
+    ("crd.antrea.io", "ClusterNetworkPolicy"): "Antrea",
+    ("k8s.ovn.org", "EgressFirewall"): "OVN-Kubernetes",
+    ("k8s.ovn.org", "AdminPolicyBasedExternalRoute"): "OVN-Kubernetes",
+}
+
+_DEFAULT_GROUP = {kind: group for (group, kind) in _READ if group not in ("extensions", SNAPSHOT_GROUP)}
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    read: Read
+    group: str
+    version: str
+    kind: str
+    reason: str = ""  # for UNEVALUATED_POLICY: why it is not evaluated
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+def identify(kind: str, api_version: object) -> Identity:
+    """What an object with this kind and apiVersion is. A missing apiVersion is read as the usual
+    group of the kind (hand-written manifests and test fixtures often leave it out)."""
+    text = api_version if isinstance(api_version, str) else ""
+    group, _, version = text.rpartition("/")
+    if not text:
+        group, version = _DEFAULT_GROUP.get(kind, ""), ""
+    known = _READ.get((group, kind))
+    if known is not None:
+        read, versions = known
+        if not version or version in versions:
+            return Identity(read, group, version, kind)
+        if read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY):
+            return Identity(Read.UNEVALUATED_POLICY, group, version, kind,
+                            f"apiVersion {text} is not one this tool reads ({', '.join(sorted(versions))})")
+        return Identity(Read.IGNORED, group, version, kind)
+    plugin = PLUGIN_POLICY_KINDS.get((group, kind))
+    if plugin is not None:
+        return Identity(Read.UNEVALUATED_POLICY, group, version, kind,
+                        f"a {plugin} policy: this tool does not evaluate {plugin}'s own policies yet, and they can "
+                        "allow or deny this traffic")
+    return Identity(Read.IGNORED, group, version, kind)
+
+
+def acting_tier(identity: Identity, spec_tier: object = None) -> Tier:
+    """Where a policy that is not evaluated would act: its own tier when known, else the earliest
+    (so that nothing after it is taken for granted)."""
+    if identity.kind == "NetworkPolicy" and identity.group in ("networking.k8s.io", "extensions"):
+        return Tier.NETWORK_POLICY
+    if identity.group == "policy.networking.k8s.io":
+        if identity.kind == "BaselineAdminNetworkPolicy" or spec_tier == "Baseline":
+            return Tier.BASELINE
+        return Tier.ADMIN
+    return Tier.PLUGIN
+
+
+def acting_directions(identity: Identity, spec: object) -> frozenset[Direction]:
+    """The directions a policy that is not evaluated can act in, from what of it can be read: a
+    NetworkPolicy's policyTypes (or their defaulting), an admin policy's rule lists. Both otherwise."""
+    both = frozenset(Direction)
+    if not isinstance(spec, Mapping) or identity.group not in ("networking.k8s.io", "extensions",
+                                                               "policy.networking.k8s.io"):
+        return both
+    if identity.kind == "NetworkPolicy":
+        types = spec.get("policyTypes")
+        if isinstance(types, list) and types and all(t in ("Ingress", "Egress") for t in types):
+            return frozenset(Direction(t.lower()) for t in types)
+        if types is None and "egress" not in spec:  # defaulting: [Ingress] without egress rules
+            return frozenset({Direction.INGRESS})
+        return both
+    found = frozenset(d for d in Direction if spec.get(d.value))
+    return found if set(spec) <= {"priority", "subject", "ingress", "egress", "tier"} else both
+
+
+def is_cluster_scoped(identity: Identity) -> bool:
+    return identity.kind in ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy",
+                             "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy") or (
+        identity.group == "crd.antrea.io" and identity.kind == "ClusterNetworkPolicy")
