@@ -91,27 +91,46 @@ class MatrixResult:
 
     def namespace_summary(self) -> list[tuple[str, str, int, int]]:
         """(source namespace, destination namespace, allowed pairs, pairs) for every namespace
-        pair, sorted, computed on classes (a class never spans two namespaces)."""
+        pair, sorted. A class never spans two namespaces, so each class row is summed per
+        destination namespace once: the cost is one pass over the class matrix (plus classes x
+        namespaces), not a product with a classes x namespaces matrix for every row."""
         if not self.pods:
             return []
         names = sorted({p.namespace for p in self.pods})
         position = {ns: k for k, ns in enumerate(names)}
         n_classes = self.class_allowed.shape[0]
         sizes = np.bincount(self.class_of, minlength=n_classes).astype(np.int64)
+        ns_of_pod = np.fromiter((position[p.namespace] for p in self.pods), dtype=np.intp, count=len(self.pods))
         ns_of_class = np.zeros(n_classes, dtype=np.intp)
-        ns_of_class[self.class_of] = [position[p.namespace] for p in self.pods]
-        member = np.zeros((n_classes, len(names)), dtype=np.int64)
-        member[np.arange(n_classes), ns_of_class] = sizes
+        ns_of_class[self.class_of] = ns_of_pod
+        # Destination classes grouped by namespace, so one reduceat sums each namespace's columns;
+        # `matrix_pods` order already groups them, and then no column copy is needed.
+        order: IntArray = np.argsort(ns_of_class, kind="stable")
+        grouped = bool(np.all(order == np.arange(n_classes)))
+        sorted_ns = ns_of_class[order]
+        starts = np.flatnonzero(np.r_[True, sorted_ns[1:] != sorted_ns[:-1]])
+        column_ns = sorted_ns[starts]  # the namespace of each reduceat group (only those with classes)
+        # int32 is enough for a count of destination pods, and halves the largest temporary.
+        column_sizes = sizes[order].astype(np.int32)
         allowed = np.zeros((len(names), len(names)), dtype=np.int64)
-        step = 256
-        for start in range(0, n_classes, step):
-            block = self.class_allowed[start : start + step].astype(np.int64) @ member  # class x ns
-            np.add.at(allowed, ns_of_class[start : start + step], block * sizes[start : start + step, None])
-        for i, pod in enumerate(self.pods):
-            k = position[pod.namespace]
-            for j in (i, *self.twins.get(i, ())):
+        # Bounded temporaries: about a million cells per step (4 MB), whatever the class count.
+        step = max(1, min(n_classes, (1 << 20) // max(n_classes, 1)))
+        for first in range(0, n_classes, step):
+            rows = self.class_allowed[first : first + step]
+            if not grouped:
+                rows = rows[:, order]
+            weighted = rows * column_sizes  # allowed destination pods per class pair
+            per_ns = np.add.reduceat(weighted, starts, axis=1).astype(np.int64)  # rows x namespaces with classes
+            per_ns *= sizes[first : first + step, None]
+            np.add.at(allowed, (ns_of_class[first : first + step, None], column_ns[None, :]), per_ns)
+        # The diagonal (and twins) came from the class matrix; put the pods' own entries instead.
+        own = self.class_allowed[self.class_of, self.class_of]
+        np.add.at(allowed, (ns_of_pod, ns_of_pod), self.self_allowed.astype(np.int64) - own.astype(np.int64))
+        for i, others in self.twins.items():
+            for j in others:
+                k = ns_of_pod[i]
                 allowed[k, k] += int(self.self_allowed[i]) - int(self.class_allowed[self.class_of[i], self.class_of[j]])
-        counts = np.bincount(ns_of_class, weights=sizes, minlength=len(names)).astype(np.int64)
+        counts = np.bincount(ns_of_pod, minlength=len(names)).astype(np.int64)
         return [
             (src, dst, int(allowed[a, b]), int(counts[a] * counts[b]))
             for a, src in enumerate(names)
