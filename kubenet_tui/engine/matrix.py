@@ -44,6 +44,10 @@ class MatrixResult:
     self_allowed: BoolArray  # per pod: its own diagonal entry
     # Positions holding the very same Pod object more than once (a loopback pair off the diagonal).
     twins: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # A named port (`port_name`): the number it stands for on each destination pod, 0 where the pod
+    # declares no such port (its column is then all False: nothing can connect to it on that port).
+    port_name: str | None = None
+    port_numbers: IntArray | None = None
 
     @property
     def pod_keys(self) -> list[str]:
@@ -144,13 +148,7 @@ class MatrixResult:
                 yield i, j
 
 
-def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, port: int | None) -> MatrixResult:
-    """Verdicts for every ordered pair of `pods`, identical to `evaluate(...).status is ALLOWED`."""
-    pods = tuple(pods)
-    classes = partition(cluster.index, pods)
-    evaluator = ClassEvaluator(cluster, classes, protocol, port)
-    class_allowed = evaluator.class_matrix()
-    self_allowed: BoolArray = evaluator.self_allowed()[classes.class_of]
+def _twins(pods: tuple[Pod, ...]) -> dict[int, tuple[int, ...]]:
     twins: dict[int, tuple[int, ...]] = {}
     if len({id(p) for p in pods}) != len(pods):
         seen: dict[int, list[int]] = {}
@@ -161,4 +159,51 @@ def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Proto
                 others = tuple(j for j in positions if j != i)
                 if others:
                     twins[i] = others
-    return MatrixResult(pods, protocol, port, classes.class_of, class_allowed, self_allowed, twins)
+    return twins
+
+
+def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, port: int | None) -> MatrixResult:
+    """Verdicts for every ordered pair of `pods`, identical to `evaluate(...).status is ALLOWED`."""
+    pods = tuple(pods)
+    classes = partition(cluster.index, pods)
+    evaluator = ClassEvaluator(cluster, classes, protocol, port)
+    class_allowed = evaluator.class_matrix()
+    self_allowed: BoolArray = evaluator.self_allowed()[classes.class_of]
+    return MatrixResult(pods, protocol, port, classes.class_of, class_allowed, self_allowed, _twins(pods))
+
+
+def destination_port(pod: Pod, name: str, protocol: Protocol) -> int | None:
+    """The number a port name stands for on `pod`, as a check of one connection resolves it."""
+    found = pod.named_port(name, protocol)
+    return None if found is None else found.port
+
+
+def named_port_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, name: str) -> MatrixResult:
+    """Every ordered pair of `pods` on the port called `name` at each destination: pods that declare it
+    under different numbers are asked about their own number, pods that do not declare it cannot be
+    reached on it. One class matrix per distinct number, each contributing the columns of the classes
+    that use that number, so the result stays a class matrix."""
+    pods = tuple(pods)
+    classes = partition(cluster.index, pods)
+    numbers = np.fromiter((destination_port(p, name, protocol) or 0 for p in pods), dtype=np.intp, count=len(pods))
+    # A class of the result is a class of the partition with one number; pods that share a class
+    # normally share their named ports too, but the split keeps this right even if they did not.
+    distinct = sorted(set(numbers.tolist()) - {0})
+    number_index = np.searchsorted(np.array([0, *distinct], dtype=np.intp), numbers)
+    keys = classes.class_of.astype(np.int64) * (len(distinct) + 1) + number_index
+    unique_keys, class_of = np.unique(keys, return_inverse=True)
+    class_of = class_of.astype(np.intp)
+    base = (unique_keys // (len(distinct) + 1)).astype(np.intp)  # partition class of each result class
+    which = (unique_keys % (len(distinct) + 1)).astype(np.intp)  # 0: no such port, k: distinct[k - 1]
+    class_allowed: BoolArray = np.zeros((len(unique_keys), len(unique_keys)), dtype=np.bool_)
+    self_allowed: BoolArray = np.zeros(len(pods), dtype=np.bool_)
+    for k, number in enumerate(distinct, 1):
+        evaluator = ClassEvaluator(cluster, classes, protocol, number)
+        allowed = evaluator.class_matrix()
+        columns = np.flatnonzero(which == k)
+        class_allowed[:, columns] = allowed[np.ix_(base, base[columns])]
+        del allowed
+        here = number_index == k
+        self_allowed[here] = evaluator.self_allowed()[classes.class_of[here]]
+    return MatrixResult(pods, protocol, None, class_of, class_allowed, self_allowed, _twins(pods),
+                        port_name=name, port_numbers=numbers)
