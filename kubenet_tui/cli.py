@@ -257,17 +257,21 @@ def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(names)
 
 
-def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, err: Console) -> int:
+SNAPSHOT_OF_FILES = "snapshot saves what was read from a live cluster; -f/--demo data are files already"
+
+
+def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, err: Console,
+                 progress: Progress) -> int:
     from kubenet_tui.sources.export import write_snapshot
     from kubenet_tui.sources.live import LiveSource
 
     if not isinstance(source, LiveSource):
-        raise UsageError("snapshot saves what was read from a live cluster; -f/--demo data are files already")
+        raise UsageError(SNAPSHOT_OF_FILES)
     if args.output == "-":
         count = write_snapshot(source.objects(), snapshot, sys.stdout)
     else:
         try:
-            with open(args.output, "w", encoding="utf-8") as out:
+            with open(args.output, "w", encoding="utf-8") as out, progress.phase(f"writing {args.output}"):
                 count = write_snapshot(source.objects(), snapshot, out)
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
@@ -451,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kubenet_tui.ui.launch import run_explorer
 
             return int(run_explorer(source, args))
+        if args.command == "snapshot" and (args.demo or args.file):
+            raise UsageError(SNAPSHOT_OF_FILES)  # before reading them: there is nothing to save
         prepare = getattr(source, "prepare", None)
         if callable(prepare) and progress.enabled:
             # Credentials first (an exec plugin may log in interactively on stderr), then the progress line.
@@ -463,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "matrix":
             return run_matrix(args, snapshot, progress)
         if args.command == "snapshot":
-            return run_snapshot(args, source, snapshot, err)
+            return run_snapshot(args, source, snapshot, err, progress)
         return run_overview(snapshot, out, args.namespace)
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)

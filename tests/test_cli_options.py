@@ -73,8 +73,9 @@ def test_each_command_lists_exactly_its_own_options_once(capsys: pytest.CaptureF
 def test_snapshot_still_refuses_files_with_a_reason(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     manifest = tmp_path / "x.yaml"
     manifest.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
-    code, _, err = run(capsys, "snapshot", "-f", str(manifest))
-    assert code == 2 and "live cluster" in err
+    for argv in (["snapshot", "-f", str(manifest)], ["--demo", "snapshot"], ["snapshot", "-f", "/nonexistent.yaml"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and "live cluster" in err, argv  # the reason, even before a missing file
 
 
 # -- --request-timeout ----------------------------------------------------------------------------
