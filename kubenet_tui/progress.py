@@ -70,17 +70,21 @@ class Progress:
                     return
                 elapsed = time.monotonic() - self.started
                 if self._phase is not None and elapsed >= DELAY:
-                    self._draw(f"kubenet-tui: {self._phase} ... {elapsed:.1f} s")
+                    self._draw(self._phase, f" ... {elapsed:.1f} s")
 
-    def _draw(self, line: str) -> None:
+    def _draw(self, phase: str, suffix: str) -> None:
         try:
             columns = os.get_terminal_size(self.stream.fileno()).columns
         except (AttributeError, OSError, ValueError):
             columns = 0
         # One character short of the width: a line that fills it would wrap, and \r could not erase it.
-        width = (columns or 80) - 1
+        # A long phase (a path) loses its beginning, never the elapsed time.
+        prefix = "kubenet-tui: "
+        room = max((columns or 80) - 1 - len(prefix) - len(suffix), 8)
+        if len(phase) > room:
+            phase = "..." + phase[-(room - 3) :]
         try:
-            self.stream.write("\r\x1b[2K" + line[: max(width, 10)])
+            self.stream.write("\r\x1b[2K" + prefix + phase + suffix)
             self.stream.flush()
             self._drawn = True
         except (OSError, ValueError):  # the terminal went away: progress is a courtesy, stop drawing

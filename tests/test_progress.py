@@ -126,5 +126,24 @@ def test_on_a_real_terminal_the_line_is_drawn_and_erased(tmp_path: Path) -> None
     assert proc.returncode == 0
     assert json.loads(out)["pods"]
     text = seen.decode()
-    assert "kubenet-tui: reading " in text and " s" in text
+    assert re.search(r"\r\x1b\[2Kkubenet-tui: (reading /|\.\.\.).*big\.json \.\.\. \d+\.\d s", text), text
     assert text.endswith("\r\x1b[2K")
+
+
+def test_a_long_phase_keeps_the_elapsed_time_within_the_width(fast: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=None: os.terminal_size((60, 24)))
+
+    class Narrow(Terminal):
+        def fileno(self) -> int:
+            return 2
+
+    stream = Narrow()
+    progress = Progress(stream)
+    with progress.phase("reading /a/very/long/path/" + "x" * 80 + "/cluster.yaml"):
+        time.sleep(0.1)
+    progress.close()
+    drawn = [line for line in stream.getvalue().split("\r\x1b[2K") if line]
+    assert drawn
+    for line in drawn:
+        assert len(line) <= 59
+        assert re.fullmatch(r"kubenet-tui: \.\.\.x*/cluster\.yaml \.\.\. \d+\.\d s", line), line
