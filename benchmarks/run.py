@@ -15,6 +15,8 @@ subprocesses, so peak RSS (`resource.getrusage`) belongs to that size alone:
 - matrix: `connectivity_matrix` for every pod that carries traffic, TCP 8080, plus counting the
   allowed pairs (and, separately, streaming every row as Python lists, as `matrix -o json` does);
   above `--full-matrix-max` pods one matrix per namespace instead, and the table says so;
+- `matrix -A -o summary`: the full class matrix of every pod (no per-namespace split), the totals
+  per namespace pair and their text, in a process of its own;
 - the comparison point: 2,000 pods / 400 policies, full matrix (network-config-analyzer: 114 s),
   and the old per-pair approach extrapolated from a sample;
 - TUI (headless `run_test`, if `kubenet_tui.ui.app.make_app` exists): first paint, data loaded,
@@ -174,6 +176,25 @@ def measure_engine(path: str, samples: int, full_matrix_max: int, repeats: int) 
     return out
 
 
+def measure_summary(path: str) -> dict[str, Any]:
+    """`matrix -A -o summary`: every pod, the full class matrix, totals per namespace pair, and the
+    text lines, in one process of its own (its peak RSS is the command's)."""
+    from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
+    from kubenet_tui.engine.model import Protocol
+    from kubenet_tui.render.matrix_text import matrix_text
+    from kubenet_tui.sources.files import FileSource
+
+    snapshot, load_s = _timed(FileSource([path]).load)
+    cluster = snapshot.cluster
+    pods = matrix_pods(cluster)
+    result, matrix_s = _timed(lambda: connectivity_matrix(cluster, pods, Protocol.TCP, MATRIX_PORT))
+    summary, summary_s = _timed(result.namespace_summary)
+    lines, text_s = _timed(lambda: sum(1 for _ in matrix_text(result, "summary", summary)))
+    return {"pods": len(pods), "classes": int(result.class_allowed.shape[0]), "pairs": len(summary),
+            "load_s": load_s, "matrix_s": matrix_s, "summary_s": summary_s, "text_s": text_s, "lines": lines,
+            "peak_mb": _peak_mb()}
+
+
 def measure_comparison(path: str, sample_pairs: int) -> dict[str, Any]:
     from kubenet_tui.engine.evaluate import End, evaluate
     from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
@@ -270,6 +291,8 @@ def child_main(args: argparse.Namespace) -> int:
         result = measure_engine(args.file, args.samples, args.full_matrix_max, args.repeats)
     elif args.child == "comparison":
         result = measure_comparison(args.file, args.samples)
+    elif args.child == "summary":
+        result = measure_summary(args.file)
     else:
         result = measure_tui(args.file, args.keys)
     print(json.dumps(result))
@@ -335,8 +358,12 @@ def table(sizes: list[int], results: dict[int, dict[str, dict[str, Any]]], compa
     add("matrix, one port (TCP 8080)", "engine", matrix_cell, "≤ 5 s at 10k")
     add("  + stream every row as lists", "engine",
         lambda d: _s(d["matrix"]["rows_s"]) if d["matrix"]["mode"] == "full" else "not run (per namespace)")
+    add("`matrix -A -o summary` (full grid, TCP 8080)", "summary",
+        lambda d: f"{d['load_s'] + d['matrix_s'] + d['summary_s'] + d['text_s']:.2f} s (matrix {d['matrix_s']:.2f} s, "
+                  f"{d['classes']:,} classes; totals {d['summary_s']:.2f} s for {d['pairs']:,} namespace pairs)")
     add("peak RSS: load JSON + index + verdicts", "engine", lambda d: f"{d['peak_mb_verdicts']:.0f} MB", "≤ 500 MB at 50k")
     add("peak RSS: ... + the matrices above", "engine", lambda d: f"{d['peak_mb']:.0f} MB")
+    add("peak RSS (`matrix -A -o summary`)", "summary", lambda d: f"{d['peak_mb']:.0f} MB")
     add("peak RSS (load YAML)", "yaml", lambda d: f"{d['peak_mb']:.0f} MB")
     add("TUI first paint", "tui", lambda d: _s(d["first_paint_s"]), "≤ 0.5 s")
     add("TUI data loaded (load + model, in a worker)", "tui", lambda d: _s(d["data_s"]))
@@ -386,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-matrix-max", type=int, default=20000,
                         help="above this many pods, one matrix per namespace (default 20000)")
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "kubenet-tui-bench"))
-    parser.add_argument("--child", choices=("load", "engine", "comparison", "tui"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("load", "engine", "comparison", "summary", "tui"), help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("--keys", default="paymen", help=argparse.SUPPRESS)
@@ -410,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {_label(size)}: engine ...", file=sys.stderr, flush=True)
         results[size]["engine"] = run_child("engine", json_file, "--samples", str(args.samples), "--repeats", repeats,
                                             "--full-matrix-max", str(args.full_matrix_max))
+        print(f"  {_label(size)}: matrix -A -o summary ...", file=sys.stderr, flush=True)
+        results[size]["summary"] = run_child("summary", json_file)
         if not args.no_yaml:
             print(f"  {_label(size)}: yaml ...", file=sys.stderr, flush=True)
             yaml_file = cluster_file(size, None, args.seed, ".yaml", cache)

@@ -6,9 +6,12 @@ Exit codes (a contract scripts rely on): 0 allowed, 1 blocked, 2 unusable input,
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -19,11 +22,14 @@ from kubenet_tui import __version__
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
-from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
-from kubenet_tui.engine.model import Protocol
+from kubenet_tui.engine.matrix import connectivity_matrix, destination_port, matrix_pods, named_port_matrix
+from kubenet_tui.engine.model import LabelSelector, Protocol
 from kubenet_tui.engine.query import Question, ask
-from kubenet_tui.render.answer import answer_json, answer_text
+from kubenet_tui.engine.selectors import selector_matches
+from kubenet_tui.progress import Progress
+from kubenet_tui.render.answer import answer_brief, answer_json, answer_text
 from kubenet_tui.render.matrix_text import matrix_text
+from kubenet_tui.selector_syntax import SelectorError, parse_label_selector
 from kubenet_tui.sources.base import Snapshot, Source, SourceError
 
 EXIT_ALLOWED = 0
@@ -44,6 +50,48 @@ class PipeSafeConsole(Console):
         self.quiet = True
 
 
+# Stand-ins for the symbols the output uses, on a stream that cannot encode them (PYTHONIOENCODING=latin-1,
+# a C locale without UTF-8 mode); anything else becomes a \u escape rather than an exception.
+ASCII_SYMBOLS = {"✔": "+", "✗": "x", "→": "->", "←": "<-", "·": ".", "…": "...", "─": "-", "—": "-", "–": "-",
+                 "⚠": "!", "≤": "<=", "≥": ">="}
+_ERRORS = "kubenet-tui-ascii"
+
+
+def _ascii_symbols(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = exc.object[exc.start : exc.end]
+    return "".join(ASCII_SYMBOLS.get(ch) or ch.encode("ascii", "backslashreplace").decode() for ch in text), exc.end
+
+
+codecs.register_error(_ERRORS, _ascii_symbols)
+
+
+def _speaks_unicode(stream: object) -> bool:
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        "".join(ASCII_SYMBOLS).encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def fit_streams() -> None:
+    """Make stdout and stderr write ASCII stand-ins for what their encoding cannot carry: a traceback
+    there would also turn the verdict's exit code into 1 ("blocked")."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and not _speaks_unicode(stream):
+            stream.reconfigure(errors=_ERRORS)
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # closed
+        return False
+
+
 class UsageError(Exception):
     """Unusable command-line input: one clear line, exit code 2."""
 
@@ -54,14 +102,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"kubenet-tui: error: {message} (see {self.prog} --help)\n")
 
 
-def _seconds(text: str) -> float:
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def request_timeout(text: str) -> float:
+    """kubectl's --request-timeout: a bare number of seconds, or a Go duration (`5s`, `1m`, `1h30m`,
+    `250ms`); 0 means no bound on the request (returned as 0.0; the live source keeps a connect bound)."""
+    value = text.strip()
+    seconds: float | None = None
+    if re.fullmatch(r"\d+\.?\d*|\.\d+", value):
+        seconds = float(value)
+    elif value and _DURATION_PART.sub("", value) == "":
+        seconds = sum(float(number) * _UNITS[unit] for number, unit in _DURATION_PART.findall(value))
+    if seconds is None or not math.isfinite(seconds):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a timeout: give seconds (5), or a number with a unit (500ms, 5s, 1m, 1h), "
+            "or 0 for no timeout")
+    return seconds
+
+
+def label_selector(text: str) -> LabelSelector:
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: a timeout must be a positive number of seconds")
-    return value
+        return parse_label_selector(text)
+    except SelectorError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _default(value: object, sub: bool) -> object:
@@ -70,35 +135,36 @@ def _default(value: object, sub: bool) -> object:
     return argparse.SUPPRESS if sub else value
 
 
-def _add_source_args(parser: argparse.ArgumentParser, sub: bool = False) -> None:
-    group = parser.add_argument_group("where the cluster comes from (default: the current kubeconfig context)")
+def _add_source_args(parser: argparse.ArgumentParser, sub: bool = False, files: bool = True) -> None:
+    """Where the data comes from. `files=False` (snapshot, which saves a live read) still accepts -f
+    and --demo, to refuse them with a reason, but leaves them out of its help."""
+    title = ("where the cluster comes from (default: the current kubeconfig context)" if files
+             else "which cluster (default: the current kubeconfig context)")
+    group = parser.add_argument_group(title)
     group.add_argument("-f", "--file", action="append", default=_default([], sub), metavar="PATH",
-                       help="manifest file or directory (YAML or JSON, recursive); '-' reads stdin; repeatable")
-    group.add_argument("--demo", action="store_true", default=_default(False, sub), help="use the bundled demo cluster")
+                       help="manifest file or directory (YAML or JSON, recursive); '-' reads stdin; repeatable"
+                       if files else argparse.SUPPRESS)
+    group.add_argument("--demo", action="store_true", default=_default(False, sub),
+                       help="use the bundled demo cluster" if files else argparse.SUPPRESS)
     group.add_argument("--kubeconfig", metavar="PATH", default=_default(None, sub),
                        help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
     group.add_argument("--context", metavar="NAME", default=_default(None, sub),
                        help="kubeconfig context (default: the current one)")
-    group.add_argument("--request-timeout", type=_seconds, default=_default(10.0, sub), metavar="SECONDS",
-                       help="bound on each API request (default: 10)")
+    group.add_argument("--request-timeout", type=request_timeout, default=_default(10.0, sub), metavar="DURATION",
+                       help="bound on each API request, as kubectl: 5s, 1m, a number of seconds, 0 for none "
+                            "(default: 10s)")
 
 
-def _add_scope_args(parser: argparse.ArgumentParser, help_text: str, sub: bool = False) -> None:
-    parser.add_argument("-n", "--namespace", action="append", default=_default([], sub), metavar="NS", help=help_text)
-    parser.add_argument("-A", "--all-namespaces", action="store_true", default=_default(False, sub),
-                        help="all namespaces")
+def _add_scope_args(parser: argparse.ArgumentParser, namespace_help: str, all_help: str, sub: bool = False) -> None:
+    parser.add_argument("-n", "--namespace", action="append", default=_default([], sub), metavar="NS",
+                        help=namespace_help)
+    parser.add_argument("-A", "--all-namespaces", action="store_true", default=_default(False, sub), help=all_help)
 
 
-SHOW_NAMESPACE = "namespace to read / show (default: the context's namespace)"
-ONLY_NAMESPACES = "only these namespaces (repeatable)"
-
-
-def _add_port_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", metavar="PORT",
-                        help="destination port number, or a container port name of the destination pod "
-                             "(default: the question is about every port)")
+def _add_port_args(parser: argparse.ArgumentParser, port_help: str) -> None:
+    parser.add_argument("--port", metavar="PORT", help=port_help)
     parser.add_argument("--protocol", default=None, metavar="TCP|UDP|SCTP",
-                        help="default: TCP for a port; every protocol when no port is given (or write 53/udp)")
+                        help="default: TCP for a port; for check without a port, every protocol (53/udp works too)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,38 +172,49 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kubenet-tui",
         description="Why can A not reach B? Kubernetes NetworkPolicy verdicts, explained.",
         epilog="Run without a command to open the explorer. Exit codes of check: 0 allowed, 1 blocked, "
-               "2 unusable input, 3 unknown.",
+               "2 unusable input, 3 unknown. 'kubenet-tui COMMAND --help' lists the options of a command.",
     )
     parser.add_argument("--version", action="version", version=f"kubenet-tui {__version__}")
     _add_source_args(parser)
-    _add_scope_args(parser, SHOW_NAMESPACE)
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_scope_args(parser, "namespace to show (default: the context's namespace)", "show all namespaces")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     check = sub.add_parser("check", help="explain whether one connection is allowed",
-                           description="Explain whether SOURCE can open a connection to DESTINATION.")
+                           description="Explain whether SOURCE can open a connection to DESTINATION. "
+                                       "Exit code: 0 allowed, 1 blocked, 2 unusable input, 3 unknown.")
     check.add_argument("source", metavar="SOURCE", help="NAMESPACE/POD, or an IP address outside the cluster")
     check.add_argument("destination", metavar="DESTINATION",
                        help="NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address outside the cluster")
-    _add_port_args(check)
+    _add_port_args(check, "destination port number, or a container port name of the destination pod "
+                          "(a Service: its port number or name); default: the question is about every port")
+    check.add_argument("-o", "--output", choices=("text", "json"), default="text", metavar="text|json",
+                       help="text (default) or json")
+    check.add_argument("-q", "--brief", action="store_true",
+                       help="text output in two lines: the verdict, and the rule or policies that decide it")
+    _add_scope_args(check, "live cluster: read only these namespaces, besides those of SOURCE and DESTINATION "
+                           "(repeatable)", "live cluster: read every namespace (the default without -n)", sub=True)
     _add_source_args(check, sub=True)
-    _add_scope_args(check, SHOW_NAMESPACE, sub=True)
-    check.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    check.add_argument("-q", "--brief", action="store_true", help="text output: only matching rules, no misses")
 
     matrix = sub.add_parser("matrix", help="allowed/blocked for every pair of pods",
                             description="Connectivity between every pair of pods that can carry traffic.")
-    _add_port_args(matrix)
-    _add_source_args(matrix, sub=True)
-    _add_scope_args(matrix, ONLY_NAMESPACES, sub=True)
+    _add_port_args(matrix, "destination port number, or a container port name resolved on each destination "
+                           "pod (pods without it cannot be reached on it); default: every port")
+    matrix.add_argument("-l", "--selector", type=label_selector, default=None, metavar="SELECTOR",
+                        help="only pods with these labels, as kubectl: app=web,tier!=db,env in (a,b),!legacy")
     matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary"), default="text",
-                        help="text grid, json, only the blocked pairs, or per-namespace summary")
+                        metavar="text|json|blocked|summary",
+                        help="text grid (default), json, only the blocked pairs, or per-namespace totals")
+    _add_scope_args(matrix, "only pods in these namespaces (repeatable; default: every namespace)",
+                    "every namespace (the default without -n)", sub=True)
+    _add_source_args(matrix, sub=True)
 
     snapshot = sub.add_parser("snapshot", help="save what was read from the cluster as one YAML file",
                               description="Write what was read from the live cluster as one YAML file that "
                                           "-f loads back (offline replay, bug reports).")
-    _add_source_args(snapshot, sub=True)
-    _add_scope_args(snapshot, ONLY_NAMESPACES, sub=True)
     snapshot.add_argument("-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)")
+    _add_scope_args(snapshot, "read only these namespaces (repeatable)",
+                    "read every namespace (the default without -n)", sub=True)
+    _add_source_args(snapshot, sub=True, files=False)
     return parser
 
 
@@ -176,17 +253,21 @@ def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(names)
 
 
-def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, err: Console) -> int:
+SNAPSHOT_OF_FILES = "snapshot saves what was read from a live cluster; -f/--demo data are files already"
+
+
+def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, err: Console,
+                 progress: Progress) -> int:
     from kubenet_tui.sources.export import write_snapshot
     from kubenet_tui.sources.live import LiveSource
 
     if not isinstance(source, LiveSource):
-        raise UsageError("snapshot saves what was read from a live cluster; -f/--demo data are files already")
+        raise UsageError(SNAPSHOT_OF_FILES)
     if args.output == "-":
         count = write_snapshot(source.objects(), snapshot, sys.stdout)
     else:
         try:
-            with open(args.output, "w", encoding="utf-8") as out:
+            with open(args.output, "w", encoding="utf-8") as out, progress.phase(f"writing {args.output}"):
                 count = write_snapshot(source.objects(), snapshot, out)
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
@@ -218,21 +299,35 @@ def run_check(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int
     namespace = args.namespace[0] if args.namespace else None
     answer = ask(snapshot.cluster, Question(args.source, args.destination, parse_port(args.port, protocol), namespace))
     if args.output == "json":
-        out.print_json(json.dumps(answer_json(answer)))
+        _print_json(out, answer_json(answer))
+    elif args.brief:
+        out.print(answer_brief(answer), soft_wrap=True)
     else:
-        out.print(answer_text(answer, verbose=not args.brief), soft_wrap=True)
+        out.print(answer_text(answer), soft_wrap=True)
     return {Status.ALLOWED: EXIT_ALLOWED, Status.BLOCKED: EXIT_BLOCKED}.get(answer.status, EXIT_UNKNOWN)
 
 
-def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int:
-    protocol = _protocol(args.protocol or "TCP")
-    port: int | None = None
-    if args.port is not None:
-        if not (args.port.isascii() and args.port.isdigit()):
-            raise UsageError(f"matrix needs a numeric --port (got {args.port!r}): a port name resolves per pod")
-        port = int(args.port)
+def _print_json(out: Console, data: Any) -> None:
+    # On a stream that cannot carry Unicode, \u escapes keep the JSON exact (symbols would be replaced).
+    out.print_json(json.dumps(data), ensure_ascii=not _speaks_unicode(out.file))
+
+
+def _matrix_port(text: str | None) -> tuple[int | None, str | None]:
+    """A number (checked), a port name (resolved per destination pod later), or None for every port."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    if text.isascii() and text.isdigit():
+        port = int(text)
         if not 1 <= port <= 65535:
             raise UsageError(f"port {port} is out of range (1-65535)")
+        return port, None
+    return None, text
+
+
+def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress) -> int:
+    protocol = _protocol(args.protocol or "TCP")
+    port, port_name = _matrix_port(args.port)
     namespaces = None if args.all_namespaces or not args.namespace else set(args.namespace)
     cluster = snapshot.cluster
     if namespaces:
@@ -240,23 +335,36 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> in
         if missing:
             raise UsageError(f"namespace(s) not found: {', '.join(missing)}")
     pods = matrix_pods(cluster, namespaces)
-    result = connectivity_matrix(cluster, pods, protocol, port)
+    if args.selector is not None:
+        pods = tuple(p for p in pods if selector_matches(args.selector, p.labels))
+    if port_name is not None and pods and not any(destination_port(p, port_name, protocol) for p in pods):
+        raise UsageError(f"none of the {len(pods)} pods declares a {protocol.value} port named {port_name!r}")
+    with progress.phase(f"computing connectivity between {len(pods):,} pods"):
+        if port_name is not None:
+            result = named_port_matrix(cluster, pods, protocol, port_name)
+        else:
+            result = connectivity_matrix(cluster, pods, protocol, port)
+    write = sys.stdout.write
     if args.output == "json":
         # Streamed row by row: a large grid never sits in memory twice.
-        write = sys.stdout.write
-        write(f'{{"protocol": {json.dumps(protocol.value)}, "port": {json.dumps(port)}, "pods": ')
+        write(f'{{"protocol": {json.dumps(protocol.value)}, "port": {json.dumps(port_name or port)}, "pods": ')
         write(json.dumps(result.pod_keys))
+        if result.port_numbers is not None:
+            # What the port name stands for on each destination pod; null: it declares no such port.
+            write(', "ports": ' + json.dumps([int(n) or None for n in result.port_numbers]))
         write(', "matrix": [')
         for i, row in enumerate(result.rows()):
             write(("," if i else "") + "\n  " + json.dumps(row))
         write("\n]}\n")
-        sys.stdout.flush()
     else:
+        summary = None
+        if args.output == "summary" and result.pods:
+            with progress.phase("adding up allowed pairs per namespace"):
+                summary = result.namespace_summary()
         # Plain writes: a grid of a million cells through rich's renderer would take minutes.
-        write = sys.stdout.write
-        for line in matrix_text(result, args.output):
+        for line in matrix_text(result, args.output, summary):
             write(line + "\n")
-        sys.stdout.flush()
+    sys.stdout.flush()
     return EXIT_ALLOWED
 
 
@@ -282,25 +390,43 @@ def run_overview(snapshot: Snapshot, out: Console, namespaces: Sequence[str] = (
     return 0
 
 
+def _loading_phase(args: argparse.Namespace) -> str:
+    if args.demo:
+        return "reading the demo cluster"
+    if args.file:
+        return "reading " + (args.file[0] if len(args.file) == 1 else f"{len(args.file)} paths")
+    return f"reading the cluster (context {args.context})" if args.context else "reading the cluster"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    fit_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = PipeSafeConsole(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    # Through a pipe or into a file, lines stay whole (grep); on a terminal rich wraps them to its width.
+    out = PipeSafeConsole(highlight=False, soft_wrap=not _isatty(sys.stdout))
+    err = Console(stderr=True, highlight=False, soft_wrap=not _isatty(sys.stderr))
+    progress = Progress(sys.stderr)
     try:
         source = make_source(args)
         if args.command is None:
             from kubenet_tui.ui.launch import run_explorer
 
             return int(run_explorer(source, args))
-        snapshot = source.load()
+        if args.command == "snapshot" and (args.demo or args.file):
+            raise UsageError(SNAPSHOT_OF_FILES)  # before reading them: there is nothing to save
+        prepare = getattr(source, "prepare", None)
+        if callable(prepare) and progress.enabled:
+            # Credentials first (an exec plugin may log in interactively on stderr), then the progress line.
+            prepare()
+        with progress.phase(_loading_phase(args)):
+            snapshot = source.load()
         _report_problems(snapshot, err)
         if args.command == "check":
             return run_check(args, snapshot, out)
         if args.command == "matrix":
-            return run_matrix(args, snapshot, out)
+            return run_matrix(args, snapshot, progress)
         if args.command == "snapshot":
-            return run_snapshot(args, source, snapshot, err)
+            return run_snapshot(args, source, snapshot, err, progress)
         return run_overview(snapshot, out, args.namespace)
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)
@@ -315,3 +441,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The JSON matrix writes to stdout directly; a closed pipe there ends the output, not the run.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        progress.close()

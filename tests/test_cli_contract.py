@@ -79,7 +79,7 @@ def test_check_exit_codes(capsys: pytest.CaptureFixture[str], argv: list[str], c
         pytest.param(["check", FRONTEND, DB, "--demo", "-f", "x.yaml"], ("--demo",), id="demo-with-file"),
         pytest.param(["check", "1.1.1.1", "2.2.2.2", "--demo"], (), id="both-ends-outside"),
         pytest.param(["matrix", "--port", "99999", "--demo"], ("99999",), id="matrix-port-99999"),
-        pytest.param(["matrix", "--port", "http", "--demo"], ("http",), id="matrix-port-name"),
+        pytest.param(["matrix", "--port", "nope", "--demo"], ("nope",), id="matrix-port-name-no-pod-declares"),
         pytest.param(["matrix", "--protocol", "ICMP", "--demo"], ("ICMP",), id="matrix-protocol-ICMP"),
         pytest.param(["matrix", "-n", "nope", "--demo"], ("nope",), id="matrix-unknown-namespace"),
         pytest.param(["matrix", "-f", "/nonexistent/dir"], ("/nonexistent/dir",), id="matrix-missing-file"),

@@ -44,6 +44,10 @@ class MatrixResult:
     self_allowed: BoolArray  # per pod: its own diagonal entry
     # Positions holding the very same Pod object more than once (a loopback pair off the diagonal).
     twins: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # A named port (`port_name`): the number it stands for on each destination pod, 0 where the pod
+    # declares no such port (its column is then all False: nothing can connect to it on that port).
+    port_name: str | None = None
+    port_numbers: IntArray | None = None
 
     @property
     def pod_keys(self) -> list[str]:
@@ -91,27 +95,46 @@ class MatrixResult:
 
     def namespace_summary(self) -> list[tuple[str, str, int, int]]:
         """(source namespace, destination namespace, allowed pairs, pairs) for every namespace
-        pair, sorted, computed on classes (a class never spans two namespaces)."""
+        pair, sorted. A class never spans two namespaces, so each class row is summed per
+        destination namespace once: the cost is one pass over the class matrix (plus classes x
+        namespaces), not a product with a classes x namespaces matrix for every row."""
         if not self.pods:
             return []
         names = sorted({p.namespace for p in self.pods})
         position = {ns: k for k, ns in enumerate(names)}
         n_classes = self.class_allowed.shape[0]
         sizes = np.bincount(self.class_of, minlength=n_classes).astype(np.int64)
+        ns_of_pod = np.fromiter((position[p.namespace] for p in self.pods), dtype=np.intp, count=len(self.pods))
         ns_of_class = np.zeros(n_classes, dtype=np.intp)
-        ns_of_class[self.class_of] = [position[p.namespace] for p in self.pods]
-        member = np.zeros((n_classes, len(names)), dtype=np.int64)
-        member[np.arange(n_classes), ns_of_class] = sizes
+        ns_of_class[self.class_of] = ns_of_pod
+        # Destination classes grouped by namespace, so one reduceat sums each namespace's columns;
+        # `matrix_pods` order already groups them, and then no column copy is needed.
+        order: IntArray = np.argsort(ns_of_class, kind="stable")
+        grouped = bool(np.all(order == np.arange(n_classes)))
+        sorted_ns = ns_of_class[order]
+        starts = np.flatnonzero(np.r_[True, sorted_ns[1:] != sorted_ns[:-1]])
+        column_ns = sorted_ns[starts]  # the namespace of each reduceat group (only those with classes)
+        # int32 is enough for a count of destination pods, and halves the largest temporary.
+        column_sizes = sizes[order].astype(np.int32)
         allowed = np.zeros((len(names), len(names)), dtype=np.int64)
-        step = 256
-        for start in range(0, n_classes, step):
-            block = self.class_allowed[start : start + step].astype(np.int64) @ member  # class x ns
-            np.add.at(allowed, ns_of_class[start : start + step], block * sizes[start : start + step, None])
-        for i, pod in enumerate(self.pods):
-            k = position[pod.namespace]
-            for j in (i, *self.twins.get(i, ())):
+        # Bounded temporaries: about a million cells per step (4 MB), whatever the class count.
+        step = max(1, min(n_classes, (1 << 20) // max(n_classes, 1)))
+        for first in range(0, n_classes, step):
+            rows = self.class_allowed[first : first + step]
+            if not grouped:
+                rows = rows[:, order]
+            weighted = rows * column_sizes  # allowed destination pods per class pair
+            per_ns = np.add.reduceat(weighted, starts, axis=1).astype(np.int64)  # rows x namespaces with classes
+            per_ns *= sizes[first : first + step, None]
+            np.add.at(allowed, (ns_of_class[first : first + step, None], column_ns[None, :]), per_ns)
+        # The diagonal (and twins) came from the class matrix; put the pods' own entries instead.
+        own = self.class_allowed[self.class_of, self.class_of]
+        np.add.at(allowed, (ns_of_pod, ns_of_pod), self.self_allowed.astype(np.int64) - own.astype(np.int64))
+        for i, others in self.twins.items():
+            for j in others:
+                k = ns_of_pod[i]
                 allowed[k, k] += int(self.self_allowed[i]) - int(self.class_allowed[self.class_of[i], self.class_of[j]])
-        counts = np.bincount(ns_of_class, weights=sizes, minlength=len(names)).astype(np.int64)
+        counts = np.bincount(ns_of_pod, minlength=len(names)).astype(np.int64)
         return [
             (src, dst, int(allowed[a, b]), int(counts[a] * counts[b]))
             for a, src in enumerate(names)
@@ -125,13 +148,7 @@ class MatrixResult:
                 yield i, j
 
 
-def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, port: int | None) -> MatrixResult:
-    """Verdicts for every ordered pair of `pods`, identical to `evaluate(...).status is ALLOWED`."""
-    pods = tuple(pods)
-    classes = partition(cluster.program, cluster.index, pods)
-    evaluator = ClassEvaluator(cluster, classes, protocol, port)
-    class_allowed = evaluator.class_matrix()
-    self_allowed: BoolArray = evaluator.self_allowed()[classes.class_of]
+def _twins(pods: tuple[Pod, ...]) -> dict[int, tuple[int, ...]]:
     twins: dict[int, tuple[int, ...]] = {}
     if len({id(p) for p in pods}) != len(pods):
         seen: dict[int, list[int]] = {}
@@ -142,4 +159,51 @@ def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Proto
                 others = tuple(j for j in positions if j != i)
                 if others:
                     twins[i] = others
-    return MatrixResult(pods, protocol, port, classes.class_of, class_allowed, self_allowed, twins)
+    return twins
+
+
+def connectivity_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, port: int | None) -> MatrixResult:
+    """Verdicts for every ordered pair of `pods`, identical to `evaluate(...).status is ALLOWED`."""
+    pods = tuple(pods)
+    classes = partition(cluster.program, cluster.index, pods)
+    evaluator = ClassEvaluator(cluster, classes, protocol, port)
+    class_allowed = evaluator.class_matrix()
+    self_allowed: BoolArray = evaluator.self_allowed()[classes.class_of]
+    return MatrixResult(pods, protocol, port, classes.class_of, class_allowed, self_allowed, _twins(pods))
+
+
+def destination_port(pod: Pod, name: str, protocol: Protocol) -> int | None:
+    """The number a port name stands for on `pod`, as a check of one connection resolves it."""
+    found = pod.named_port(name, protocol)
+    return None if found is None else found.port
+
+
+def named_port_matrix(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, name: str) -> MatrixResult:
+    """Every ordered pair of `pods` on the port called `name` at each destination: pods that declare it
+    under different numbers are asked about their own number, pods that do not declare it cannot be
+    reached on it. One class matrix per distinct number, each contributing the columns of the classes
+    that use that number, so the result stays a class matrix."""
+    pods = tuple(pods)
+    classes = partition(cluster.program, cluster.index, pods)
+    numbers = np.fromiter((destination_port(p, name, protocol) or 0 for p in pods), dtype=np.intp, count=len(pods))
+    # A class of the result is a class of the partition with one number; pods that share a class
+    # normally share their named ports too, but the split keeps this right even if they did not.
+    distinct = sorted(set(numbers.tolist()) - {0})
+    number_index = np.searchsorted(np.array([0, *distinct], dtype=np.intp), numbers)
+    keys = classes.class_of.astype(np.int64) * (len(distinct) + 1) + number_index
+    unique_keys, class_of = np.unique(keys, return_inverse=True)
+    class_of = class_of.astype(np.intp)
+    base = (unique_keys // (len(distinct) + 1)).astype(np.intp)  # partition class of each result class
+    which = (unique_keys % (len(distinct) + 1)).astype(np.intp)  # 0: no such port, k: distinct[k - 1]
+    class_allowed: BoolArray = np.zeros((len(unique_keys), len(unique_keys)), dtype=np.bool_)
+    self_allowed: BoolArray = np.zeros(len(pods), dtype=np.bool_)
+    for k, number in enumerate(distinct, 1):
+        evaluator = ClassEvaluator(cluster, classes, protocol, number)
+        allowed = evaluator.class_matrix()
+        columns = np.flatnonzero(which == k)
+        class_allowed[:, columns] = allowed[np.ix_(base, base[columns])]
+        del allowed
+        here = number_index == k
+        self_allowed[here] = evaluator.self_allowed()[classes.class_of[here]]
+    return MatrixResult(pods, protocol, None, class_of, class_allowed, self_allowed, _twins(pods),
+                        port_name=name, port_numbers=numbers)

@@ -11,9 +11,9 @@ from kubenet_tui.engine.ports import PortsVerdict
 from kubenet_tui.engine.query import Answer
 from kubenet_tui.engine.services import ServiceVerdict
 from kubenet_tui.render.json_out import verdict_json
-from kubenet_tui.render.ports_out import ports_verdict_json, ports_verdict_text
-from kubenet_tui.render.services_out import service_verdict_json, service_verdict_text
-from kubenet_tui.render.text import verdict_text
+from kubenet_tui.render.ports_out import ports_brief, ports_verdict_json, ports_verdict_text
+from kubenet_tui.render.services_out import service_brief, service_verdict_json, service_verdict_text
+from kubenet_tui.render.text import brief_text, verdict_text
 
 
 def answer_text(answer: Answer, verbose: bool = True) -> Text:
@@ -30,3 +30,12 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     if isinstance(answer, PortsVerdict):
         return ports_verdict_json(answer)
     return verdict_json(answer)
+
+
+def answer_brief(answer: Answer) -> Text:
+    """Two lines: the verdict, and why."""
+    if isinstance(answer, ServiceVerdict):
+        return service_brief(answer)
+    if isinstance(answer, PortsVerdict):
+        return ports_brief(answer)
+    return brief_text(answer)

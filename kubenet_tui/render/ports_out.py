@@ -10,7 +10,7 @@ from rich.text import Text
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.ports import PortSegment, PortsVerdict
 from kubenet_tui.render.json_out import rule_ref_json
-from kubenet_tui.render.text import STATUS_STYLE, mark
+from kubenet_tui.render.text import STATUS_STYLE, mark, one_line
 
 
 def _why(segment: PortSegment) -> str:
@@ -47,15 +47,32 @@ def ports_verdict_json(pv: PortsVerdict) -> dict[str, Any]:
     }
 
 
-def ports_verdict_text(pv: PortsVerdict, verbose: bool = True) -> Text:
+def ports_headline(pv: PortsVerdict) -> Text:
     word, symbol, style = STATUS_STYLE[pv.status]
-    allowed = pv.allowed_segments()
     text = Text()
-    if pv.status is Status.BLOCKED and allowed:
+    if pv.status is Status.BLOCKED and pv.allowed_segments():
         text.append(f"{symbol} SOME PORTS ALLOWED", style="bold yellow")
     else:
         text.append(f"{symbol} {word}", style=style)
-    text.append(f"  {pv.source.name} → {pv.destination.name}  which ports?\n")
+    text.append(f"  {pv.source.name} → {pv.destination.name}  which ports?")
+    return text
+
+
+def ports_brief(pv: PortsVerdict) -> Text:
+    """-q: the headline, and the allowed ports with what allows them (or why none are)."""
+    text = ports_headline(pv)
+    allowed = pv.allowed_segments()
+    if allowed and pv.status is not Status.ALLOWED:
+        text.append("\nallowed: " + "; ".join(f"{s.label()} ({_why(s)})" for s in allowed)
+                    + "; every other port is not")
+    else:
+        text.append(f"\n{one_line(pv.summary)}")
+    return text
+
+
+def ports_verdict_text(pv: PortsVerdict, verbose: bool = True) -> Text:
+    text = ports_headline(pv)
+    text.append("\n")
     text.append(f"{pv.summary}\n\n")
     for segment in pv.segments:
         if not verbose and not segment.declared and segment.status is not Status.ALLOWED:

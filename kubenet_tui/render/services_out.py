@@ -9,7 +9,7 @@ from rich.text import Text
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.services import ServiceVerdict
 from kubenet_tui.render.json_out import verdict_json
-from kubenet_tui.render.text import STATUS_STYLE, verdict_text
+from kubenet_tui.render.text import STATUS_STYLE, one_line, verdict_text, why_line
 
 
 def service_verdict_json(sv: ServiceVerdict) -> dict[str, Any]:
@@ -71,4 +71,19 @@ def service_verdict_text(sv: ServiceVerdict, verbose: bool = True) -> Text:
         text.append("Caveats:\n", style="bold yellow")
         for caveat in sv.caveats:
             text.append(f"  ! {caveat.message}\n", style="yellow")
+    return text
+
+
+def service_brief(result: ServiceVerdict) -> Text:
+    """-q for a Service: its headline, and why for the backends that decide it (the first, and a count)."""
+    text = service_headline(result)
+    wanted = {Status.ALLOWED: True, Status.BLOCKED: False}.get(result.status)
+    deciding = [b for b in result.evaluated if b.allowed is wanted]
+    if not deciding or deciding[0].verdict is None:
+        text.append(f"\n{one_line(result.summary)}")
+        return text
+    text.append(f"\nbackend {deciding[0].name}: {why_line(deciding[0].verdict)}")
+    if len(deciding) > 1:
+        text.append(f"; and {len(deciding) - 1} more backend{'s' if len(deciding) > 2 else ''} "
+                    f"{result.status.value}")
     return text

@@ -148,3 +148,29 @@ def suggestion_yaml(fragment: Mapping[str, Any]) -> str:
 
 def _indent(block: str, prefix: str) -> str:
     return "".join(prefix + line + "\n" for line in block.splitlines())
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def why_line(v: Verdict) -> str:
+    """The one line that says why: the deciding rule(s) of an allowed flow, the side(s) that block it
+    (which name the isolating policies, or the admin rule that denies), or why it is unknown."""
+    sides = [d for d in (v.egress, v.ingress) if d.evaluated]
+    if v.status is Status.ALLOWED:
+        chosen = [d for d in sides if d.deciding_rules] or sides
+    elif v.status is Status.BLOCKED:
+        chosen = [d for d in sides if d.allowed is False]
+    elif v.status is Status.UNKNOWN:
+        chosen = [d for d in sides if d.allowed is None]
+    else:
+        chosen = []
+    return one_line("; ".join(d.summary for d in chosen) or v.summary)
+
+
+def brief_text(v: Verdict) -> Text:
+    """`check -q`: exactly two lines, the headline and `why_line`."""
+    text = headline(v)
+    text.append(f"\n{why_line(v)}")
+    return text

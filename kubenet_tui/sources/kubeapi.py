@@ -134,12 +134,19 @@ def _status_from_body(code: int, reason: str, data: bytes, path: str) -> ApiStat
     return ApiStatusError(code, reason, message, path)
 
 
+CONNECT_BOUND = 30.0  # seconds to connect when requests themselves are unbounded (--request-timeout 0)
+
+
 class KubeApi:
     """GET-only access: JSON documents, paginated lists, watch streams."""
 
     def __init__(self, connection: Connection, timeout: float) -> None:
         self.connection = connection
-        self.timeout = timeout
+        # `timeout` 0 is kubectl's --request-timeout=0: no bound on waiting for an answer. Connecting
+        # stays bounded (client-go's dialer does the same), and so does a watch, whose silence past
+        # its own timeoutSeconds is how a dead link shows.
+        self.timeout = timeout if timeout > 0 else CONNECT_BOUND
+        self.read_timeout: float | None = timeout if timeout > 0 else None
         self.client = ApiClient(connection.configuration)
         self.client.user_agent = "kubenet-tui (read-only)"
         if not connection.configuration.verify_ssl:
@@ -150,7 +157,7 @@ class KubeApi:
     def close(self) -> None:
         self.client.rest_client.close()
 
-    def _open(self, path: str, query: Sequence[tuple[str, str]], read_timeout: float) -> urllib3.BaseHTTPResponse:
+    def _open(self, path: str, query: Sequence[tuple[str, str]], read_timeout: float | None) -> urllib3.BaseHTTPResponse:
         request = self.client.param_serialize(
             method="GET",
             resource_path=path,
@@ -174,7 +181,7 @@ class KubeApi:
         return raw
 
     def get_json(self, path: str, query: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
-        raw = self._open(path, query, self.timeout)
+        raw = self._open(path, query, self.read_timeout)
         try:
             data = raw.data
         except Exception as exc:
