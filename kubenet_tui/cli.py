@@ -22,13 +22,11 @@ from kubenet_tui import __version__
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
-from kubenet_tui.engine.matrix import connectivity_matrix, destination_port, matrix_pods, named_port_matrix
 from kubenet_tui.engine.model import LabelSelector, Protocol
 from kubenet_tui.engine.query import Question, ask
 from kubenet_tui.engine.selectors import selector_matches
 from kubenet_tui.progress import Progress
 from kubenet_tui.render.answer import answer_brief, answer_json, answer_text
-from kubenet_tui.render.matrix_text import matrix_text
 from kubenet_tui.selector_syntax import SelectorError, parse_label_selector
 from kubenet_tui.sources.base import Snapshot, Source, SourceError
 
@@ -326,6 +324,10 @@ def _matrix_port(text: str | None) -> tuple[int | None, str | None]:
 
 
 def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress) -> int:
+    # Imported here: the matrix needs numpy, which costs `check` (a one-shot command) a third of its start.
+    from kubenet_tui.engine.matrix import connectivity_matrix, destination_port, matrix_pods, named_port_matrix
+    from kubenet_tui.render.matrix_text import matrix_text
+
     protocol = _protocol(args.protocol or "TCP")
     port, port_name = _matrix_port(args.port)
     namespaces = None if args.all_namespaces or not args.namespace else set(args.namespace)
