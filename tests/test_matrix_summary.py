@@ -5,7 +5,6 @@ row took 386 s (`benchmarks/generate.py --pods 50000`), for 12,301 classes in 50
 from __future__ import annotations
 
 import random
-import time
 from collections import Counter
 
 import numpy as np
@@ -57,22 +56,19 @@ def test_demo_with_an_admin_hairpin_deny() -> None:
     assert result.namespace_summary() == from_grid(result)
 
 
-def test_many_classes_in_many_namespaces_is_one_pass_over_the_class_matrix() -> None:
-    """6,000 classes in 3,000 namespaces: 36 million class pairs. The old way multiplied every class
-    row with a 6,000 x 3,000 matrix (10^11 operations: minutes); one pass takes well under a second."""
-    n_classes, per_namespace = 6000, 2
+def test_many_classes_in_many_namespaces_sum_per_namespace_pair() -> None:
+    """Hundreds of namespaces of a few classes each (the shape that once took minutes at 50k pods: its
+    speed is measured by benchmarks/run.py, never timed here)."""
+    n_classes, per_namespace = 600, 2
     pods = tuple(Pod(f"ns{c // per_namespace:05}", f"p{c}") for c in range(n_classes))
     rng = np.random.default_rng(3)
     class_allowed = rng.random((n_classes, n_classes)) < 0.3
     result = MatrixResult(pods, Protocol.TCP, 80, np.arange(n_classes, dtype=np.intp), class_allowed,
                           np.ones(n_classes, dtype=np.bool_))
-    start = time.perf_counter()
     summary = result.namespace_summary()
-    elapsed = time.perf_counter() - start
     assert len(summary) == (n_classes // per_namespace) ** 2
-    assert elapsed < 10, f"{elapsed:.1f} s"
     # spot checks against the definition
-    for a, b in [(0, 0), (5, 17), (2999, 1)]:
+    for a, b in [(0, 0), (5, 17), (299, 1)]:
         src, dst, ok, of = summary[a * (n_classes // per_namespace) + b]
         rows = slice(a * per_namespace, (a + 1) * per_namespace)
         cols = slice(b * per_namespace, (b + 1) * per_namespace)
