@@ -23,12 +23,14 @@ from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.model import LabelSelector, Protocol
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.query import Question, ask
 from kubenet_tui.engine.selectors import selector_matches
 from kubenet_tui.progress import Progress
 from kubenet_tui.render.answer import answer_brief, answer_json, answer_text
 from kubenet_tui.selector_syntax import SelectorError, parse_label_selector
-from kubenet_tui.sources.base import Snapshot, Source, SourceError
+from kubenet_tui.sources.base import ProfiledSource, Snapshot, Source, SourceError
+from kubenet_tui.sources.demo import DEFAULT_DEMO, DEMOS
 
 EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
@@ -142,8 +144,13 @@ def _add_source_args(parser: argparse.ArgumentParser, sub: bool = False, files: 
     group.add_argument("-f", "--file", action="append", default=_default([], sub), metavar="PATH",
                        help="manifest file or directory (YAML or JSON, recursive); '-' reads stdin; repeatable"
                        if files else argparse.SUPPRESS)
-    group.add_argument("--demo", action="store_true", default=_default(False, sub),
-                       help="use the bundled demo cluster" if files else argparse.SUPPRESS)
+    group.add_argument("--demo", nargs="?", const=DEFAULT_DEMO, default=_default(None, sub), metavar="NAME",
+                       choices=tuple(DEMOS),
+                       help=f"use a bundled demo cluster ({', '.join(DEMOS)}; default {DEFAULT_DEMO})"
+                       if files else argparse.SUPPRESS)
+    group.add_argument("--cni", type=_profile, default=_default(None, sub), metavar="|".join(p.value for p in Profile),
+                       help="read the policies as this network plugin does (default: the plugin detected)"
+                       if files else argparse.SUPPRESS)
     group.add_argument("--kubeconfig", metavar="PATH", default=_default(None, sub),
                        help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
     group.add_argument("--context", metavar="NAME", default=_default(None, sub),
@@ -223,22 +230,34 @@ def make_source(args: argparse.Namespace) -> Source:
     if args.demo:
         from kubenet_tui.sources.demo import DemoSource
 
-        return DemoSource()
+        return _profiled(DemoSource(args.demo), args)
     if args.file:
         from kubenet_tui.sources.files import FileSource
 
-        return FileSource(args.file)
+        return _profiled(FileSource(args.file), args)
     from kubenet_tui.sources.live import LiveOptions, LiveSource
 
-    live: Source = LiveSource(LiveOptions(
+    live: Source = _profiled(LiveSource(LiveOptions(
         kubeconfig=args.kubeconfig,
         context=args.context,
         namespaces=tuple(args.namespace),
         all_namespaces=args.all_namespaces,
         request_timeout=args.request_timeout,
         needed_namespaces=_named_namespaces(args),
-    ))
+    )), args)
     return live
+
+
+def _profiled(source: Source, args: argparse.Namespace) -> Source:
+    profile: Profile | None = getattr(args, "cni", None)
+    return source if profile is None else ProfiledSource(source, profile)
+
+
+def _profile(text: str) -> Profile:
+    try:
+        return Profile(text.lower())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown profile {text!r} (use {', '.join(p.value for p in Profile)})") from None
 
 
 def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
@@ -400,10 +419,21 @@ def _loading_phase(args: argparse.Namespace) -> str:
     return f"reading the cluster (context {args.context})" if args.context else "reading the cluster"
 
 
+def _demo_argv(argv: Sequence[str]) -> list[str]:
+    """`--demo` takes an optional NAME; written before a command (`--demo check a b`) the next word is
+    the command, not a name: spell the flag out so the parser cannot take it for one."""
+    out: list[str] = []
+    for i, word in enumerate(argv):
+        if word == "--demo" and (i + 1 == len(argv) or argv[i + 1] not in DEMOS):
+            word = f"--demo={DEFAULT_DEMO}"
+        out.append(word)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     fit_streams()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_demo_argv(sys.argv[1:] if argv is None else argv))
     # Through a pipe or into a file, lines stay whole (grep); on a terminal rich wraps them to its width.
     out = PipeSafeConsole(highlight=False, soft_wrap=not _isatty(sys.stdout))
     err = Console(stderr=True, highlight=False, soft_wrap=not _isatty(sys.stderr))

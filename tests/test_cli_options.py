@@ -41,7 +41,7 @@ def argparse_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 # -- --help ---------------------------------------------------------------------------------------
 
-SOURCES = {"-f", "--demo", "--kubeconfig", "--context", "--request-timeout"}
+SOURCES = {"-f", "--demo", "--cni", "--kubeconfig", "--context", "--request-timeout"}
 SCOPE = {"-n", "-A"}
 HELP = {
     "check": {"-h", "--port", "--protocol", "-o", "-q"} | SCOPE | SOURCES,

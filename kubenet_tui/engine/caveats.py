@@ -25,6 +25,7 @@ class CaveatCode(StrEnum):
     AMBIGUOUS_PRIORITY = "ambiguous-priority"  # admin policies of equal priority both match
     POLICY_TYPES_DEFAULTED = "policy-types-defaulted"  # egress-only rules, yet ingress isolated too
     UNEVALUATED_POLICY = "unevaluated-policy"  # a policy object that was read but not evaluated
+    PROFILE_DIFFERS = "profile-differs"  # the plugin's reading decides otherwise than the upstream one
     # Services.
     ENDPOINTSLICES_UNREADABLE = "endpointslices-unreadable"
     SERVICE_EXTERNAL_SOURCE = "service-external-source"
@@ -92,3 +93,10 @@ def policy_types_defaulted(policy: str) -> Caveat:
 
 def unevaluated_policy(description: str) -> Caveat:
     return Caveat(CaveatCode.UNEVALUATED_POLICY, description)
+
+
+def profile_differs(profile: str, said: str, upstream: str, upstream_rules: str) -> Caveat:
+    by = f" ({upstream_rules})" if upstream_rules else ""
+    return Caveat(CaveatCode.PROFILE_DIFFERS,
+                  f"read as {profile} enforces them, the policies say {said}; the upstream Kubernetes reading would "
+                  f"say {upstream}{by}")

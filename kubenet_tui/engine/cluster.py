@@ -26,11 +26,12 @@ from kubenet_tui.engine.model import (
     PolicyType,
     Service,
 )
+from kubenet_tui.engine.profiles import Profile
 
 if TYPE_CHECKING:
     from kubenet_tui.engine.tiers import Program
 
-__all__ = ["Cluster", "ClusterIndex", "Enforcement", "NetworkPlugin", "Unreadable"]
+__all__ = ["Cluster", "ClusterIndex", "Enforcement", "NetworkPlugin", "Profile", "Unreadable"]
 
 
 class Enforcement(StrEnum):
@@ -49,6 +50,7 @@ class NetworkPlugin:
     names: tuple[str, ...]
     enforcement: Enforcement
     note: str = ""  # why, in words (which plugin, what to check)
+    profile: Profile = Profile.UPSTREAM  # whose reading of the policies its policy engine applies
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,14 @@ class Cluster:
     # Cluster-wide facts every verdict must mention.
     notices: tuple[str, ...] = ()
     plugin: NetworkPlugin | None = None
+    # Set when the user chose the profile (--cni); otherwise the detected plugin's.
+    profile_override: Profile | None = None
+
+    @property
+    def profile(self) -> Profile:
+        if self.profile_override is not None:
+            return self.profile_override
+        return self.plugin.profile if self.plugin is not None else Profile.UPSTREAM
 
     @cached_property
     def index(self) -> ClusterIndex:
@@ -75,10 +85,22 @@ class Cluster:
 
     @cached_property
     def program(self) -> Program:
-        """Every policy compiled into the rule model, as the tiers a direction walks."""
-        from kubenet_tui.engine.compile import compile_program  # compile imports this module
+        """Every policy compiled into the rule model, as the tiers a direction walks (this cluster's
+        profile)."""
+        return self.program_for(self.profile)
 
-        return compile_program(self)
+    def program_for(self, profile: Profile) -> Program:
+        """The policies as `profile` reads them (compiled once per profile)."""
+        found = self._programs.get(profile)
+        if found is None:
+            from kubenet_tui.engine.compile import compile_program  # compile imports this module
+
+            found = self._programs[profile] = compile_program(self, profile)
+        return found
+
+    @cached_property
+    def _programs(self) -> dict[Profile, Program]:
+        return {}
 
 
 class ClusterIndex:

@@ -8,7 +8,7 @@ A new dialect is a `compile_*` function here (and, if it combines rules in a new
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction, Tier
@@ -23,6 +23,7 @@ from kubenet_tui.engine.model import (
     NetworkPolicyPeer,
     NetworkPolicyPort,
 )
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.rules import (
     Action,
     CompiledPolicy,
@@ -147,6 +148,9 @@ def compile_admin_policy(policy: AdminPolicy) -> CompiledPolicy:
 
 # -- the program -------------------------------------------------------------------------------------
 
+# A plugin profile's compiler: the whole program as that plugin's policy engine reads the cluster.
+PROFILE_COMPILERS: dict[Profile, Callable[[Cluster], Program]] = {}
+
 _TIER_RESOURCES = {
     Tier.ADMIN: (Resource.ADMIN_NETWORK_POLICIES, Resource.CLUSTER_NETWORK_POLICIES),
     Tier.BASELINE: (Resource.BASELINE_ADMIN_NETWORK_POLICIES, Resource.CLUSTER_NETWORK_POLICIES),
@@ -181,9 +185,20 @@ def _tier(cluster: Cluster, tier: Tier, mode: Mode, policies: Iterable[CompiledP
                         tuple(cluster_wide), unreadable, unevaluated, loopback)
 
 
-def compile_program(cluster: Cluster) -> Program:
-    """The tiers in the order every direction walks them (SEMANTICS.md 5): the network plugin's own
-    policies, the Admin tier, NetworkPolicies, the Baseline tier; then the default, allow."""
+def compile_program(cluster: Cluster, profile: Profile | None = None) -> Program:
+    """The tiers every direction walks, in order, as `profile` (default: the cluster's) reads them.
+    The plugin profiles compile their own dialects; until one does, its policies are unevaluated and
+    NetworkPolicy is read as upstream."""
+    profile = profile or cluster.profile
+    compiler = PROFILE_COMPILERS.get(profile)
+    if compiler is not None:
+        return compiler(cluster)
+    return compile_upstream(cluster)
+
+
+def compile_upstream(cluster: Cluster) -> Program:
+    """SEMANTICS.md 5: the network plugin's own policies (unevaluated), the Admin tier, NetworkPolicies,
+    the Baseline tier; then the default, allow."""
     admin = [compile_admin_policy(p) for p in cluster.admin_policies]
     tiers = [
         _tier(cluster, Tier.PLUGIN, Mode.FIRST_MATCH, (), loopback=True),

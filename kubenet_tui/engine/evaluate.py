@@ -25,6 +25,7 @@ from kubenet_tui.engine.explain import (
 )
 from kubenet_tui.engine.gaps import Resource
 from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.rules import PeerView, PortQuery
 from kubenet_tui.engine.suggest import suggest
 from kubenet_tui.engine.tiers import CompiledTier, Program, Side, explain_direction
@@ -104,9 +105,26 @@ def evaluate(
     port: int | None = None,
     port_name: str | None = None,
 ) -> Verdict:
-    """The explained verdict for one connection; never raises for a well-formed End."""
+    """The explained verdict for one connection, as the cluster's profile reads the policies (and,
+    when that is a plugin's, what the upstream reading would say where it differs); never raises for
+    a well-formed End."""
+    verdict = _evaluate(cluster, cluster.program, source, destination, protocol, port, port_name)
+    verdict = replace(verdict, profile=cluster.profile)
+    if cluster.profile is Profile.UPSTREAM or verdict.status is Status.NOT_EVALUATED:
+        return verdict
+    upstream = _evaluate(cluster, cluster.program_for(Profile.UPSTREAM), source, destination, protocol, port,
+                         port_name)
+    if upstream.policies_say is verdict.policies_say:
+        return verdict
+    rules = ", ".join(ref.label() for ref in upstream.deciding_rules)
+    caveat = caveats.profile_differs(cluster.profile.value, verdict.policies_say.value.upper(),
+                                     upstream.policies_say.value.upper(), rules)
+    return replace(verdict, caveats=(*verdict.caveats, caveat))
+
+
+def _evaluate(cluster: Cluster, program: Program, source: End, destination: End, protocol: Protocol,
+              port: int | None, port_name: str | None) -> Verdict:
     index = cluster.index
-    program = cluster.program
     query = PortQuery(protocol, port)
     found = _cluster_caveats(cluster)
     if source.pod is None and destination.pod is None:

@@ -10,6 +10,7 @@ from typing import Any
 # Re-exported: verdicts carry caveats from the one catalogue (caveats.py).
 from kubenet_tui.engine.caveats import Caveat as Caveat
 from kubenet_tui.engine.model import PolicyType, Protocol
+from kubenet_tui.engine.profiles import Profile
 
 
 class Direction(StrEnum):
@@ -233,6 +234,7 @@ class Verdict:
     # (`enforced` False) that is ALLOWED whatever they say, and `policy_status` is what they say.
     policy_status: Status | None = None
     enforced: bool | None = True  # None: enforcement depends on the plugin's configuration
+    profile: Profile = Profile.UPSTREAM  # whose reading of the policies decided
 
     @property
     def allowed(self) -> bool | None:

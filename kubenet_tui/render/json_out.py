@@ -101,6 +101,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "status": v.status.value,
         "policyStatus": v.policies_say.value,
         "enforced": v.enforced,
+        "profile": v.profile.value,
         "summary": v.summary,
         "source": {"kind": v.source.kind, "name": v.source.name, "ips": list(v.source.ips)},
         "destination": {"kind": v.destination.kind, "name": v.destination.name, "ips": list(v.destination.ips)},

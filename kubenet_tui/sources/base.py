@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from threading import Event
 from typing import Protocol
 
-from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.cluster import Cluster, Profile
 from kubenet_tui.sources.parse import ObjectCollector, Problem
 
 
@@ -51,6 +51,12 @@ class Snapshot:
             **kw,
         )
 
+    def with_profile(self, profile: Profile | None) -> Snapshot:
+        """The same data read as `profile` says (None: the detected plugin's)."""
+        if profile is None or profile is self.cluster.profile_override:
+            return self
+        return replace(self, cluster=replace(self.cluster, profile_override=profile))
+
     def load_summary(self) -> str:
         c = self.cluster
         parts = [
@@ -80,3 +86,21 @@ class Source(Protocol):
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:
         """Push fresh snapshots until `stop` is set. Sources that never change return at once."""
         ...
+
+
+class ProfiledSource:
+    """Any source, its snapshots read with a chosen profile (`--cni`) instead of the detected one."""
+
+    def __init__(self, source: Source, profile: Profile) -> None:
+        self.source = source
+        self.profile = profile
+
+    def __getattr__(self, name: str) -> object:
+        # prepare(), objects() and whatever else the wrapped source offers.
+        return getattr(self.source, name)
+
+    def load(self) -> Snapshot:
+        return self.source.load().with_profile(self.profile)
+
+    def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:
+        self.source.watch(lambda snapshot: on_snapshot(snapshot.with_profile(self.profile)), stop)

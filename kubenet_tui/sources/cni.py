@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kubenet_tui.engine.cluster import Enforcement, NetworkPlugin
+from kubenet_tui.engine.cluster import Enforcement, NetworkPlugin, Profile
 from kubenet_tui.engine.model import Pod
 
 
@@ -25,12 +25,14 @@ class Plugin:
     labels: tuple[tuple[str, str], ...]  # any one of these labels identifies its agent pods
     prefix: str  # DaemonSet pod name prefix ("calico-node-"), used when labels were customised
     note: str = ""
+    profile: Profile = Profile.UPSTREAM  # whose policy engine enforces policies with this plugin
 
 
 PLUGINS: tuple[Plugin, ...] = (
-    Plugin("Calico", True, (("k8s-app", "calico-node"),), "calico-node-"),
-    Plugin("Canal (Calico policy, Flannel network)", True, (("k8s-app", "canal"),), "canal-"),
-    Plugin("Cilium", True, (("k8s-app", "cilium"),), "cilium-"),
+    Plugin("Calico", True, (("k8s-app", "calico-node"),), "calico-node-", profile=Profile.CALICO),
+    Plugin("Canal (Calico policy, Flannel network)", True, (("k8s-app", "canal"),), "canal-",
+           profile=Profile.CALICO),
+    Plugin("Cilium", True, (("k8s-app", "cilium"),), "cilium-", profile=Profile.CILIUM),
     Plugin("Weave Net", True, (("name", "weave-net"),), "weave-net-"),
     Plugin("Antrea", True, (("component", "antrea-agent"),), "antrea-agent-"),
     Plugin("OVN-Kubernetes", True, (("app", "ovnkube-node"),), "ovnkube-node-"),
@@ -102,7 +104,10 @@ class CniDetection:
         names = tuple(p.name for p in self.plugins)
         state = self.enforcement
         if state == "enforced":
-            return NetworkPlugin(names, Enforcement.ENFORCED)
+            # The plugin whose policy engine enforces (Calico beside the VPC CNI: Calico's reading).
+            profile = next((p.profile for p in self.plugins if p.enforces and p.profile is not Profile.UPSTREAM),
+                           Profile.UPSTREAM)
+            return NetworkPlugin(names, Enforcement.ENFORCED, profile=profile)
         if state == "not-enforced":
             notes = "; ".join(p.note for p in self.plugins if p.note)
             return NetworkPlugin(names, Enforcement.NOT_ENFORCED,

@@ -11,21 +11,29 @@ from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.files import parse_yaml_text
 from kubenet_tui.sources.parse import ObjectCollector
 
-DEMO_FILES = ("cluster.yaml",)
+# The bundled clusters, by name: `--demo` is the first, `--demo NAME` any of them.
+DEMOS: dict[str, tuple[str, ...]] = {"shop": ("cluster.yaml",)}
+DEFAULT_DEMO = "shop"
 
 
-def demo_texts() -> list[tuple[str, str]]:
+def demo_texts(name: str = DEFAULT_DEMO) -> list[tuple[str, str]]:
     package = resources.files("kubenet_tui.demo")
-    return [(name, package.joinpath(name).read_text(encoding="utf-8")) for name in DEMO_FILES]
+    return [(file, package.joinpath(file).read_text(encoding="utf-8")) for file in DEMOS[name]]
 
 
 class DemoSource:
+    def __init__(self, name: str = DEFAULT_DEMO) -> None:
+        if name not in DEMOS:
+            raise ValueError(f"no demo cluster named {name!r} (there are: {', '.join(DEMOS)})")
+        self.name = name
+
     def load(self) -> Snapshot:
         collector = ObjectCollector()
-        for name, text in demo_texts():
-            parse_yaml_text(text, f"demo/{name}", collector)
+        for file, text in demo_texts(self.name):
+            parse_yaml_text(text, f"demo/{file}", collector)
         collector.plugin = detect_cni(collector.pods.values()).plugin()
-        return Snapshot.from_collector(collector, DataState.DEMO, "bundled demo cluster", context="demo")
+        label = "bundled demo cluster" if self.name == DEFAULT_DEMO else f"bundled demo cluster {self.name}"
+        return Snapshot.from_collector(collector, DataState.DEMO, label, context="demo")
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:
         return None

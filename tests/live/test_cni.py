@@ -9,7 +9,7 @@ import pytest
 from apiserver import FakeApiServer, namespace, network_policy, pod
 
 from kubenet_tui.cli import main
-from kubenet_tui.engine.cluster import Enforcement, NetworkPlugin
+from kubenet_tui.engine.cluster import Enforcement, NetworkPlugin, Profile
 from kubenet_tui.engine.model import Pod
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.demo import DemoSource
@@ -78,7 +78,7 @@ def test_the_demo_cluster_runs_calico() -> None:
     cluster = DemoSource().load().cluster
     detection = detect_cni(cluster.pods)
     assert [p.name for p in detection.plugins] == ["Calico"]
-    assert detection.plugin() == NetworkPlugin(("Calico",), Enforcement.ENFORCED)
+    assert detection.plugin() == NetworkPlugin(("Calico",), Enforcement.ENFORCED, profile=Profile.CALICO)
     assert cluster.plugin == detection.plugin()
 
 
