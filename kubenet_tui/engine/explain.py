@@ -165,6 +165,11 @@ class TierResult:
     # apply (absent policies, rules that do not match, subjects that do not select the pod).
     assumed: Outcome | None = None
     assumed_deciding: tuple[RuleRef, ...] = ()
+    label: str = ""  # the tier's name when it is not just its kind ("Calico tier security")
+
+    @property
+    def name(self) -> str:
+        return self.label or self.tier.value
 
 
 @dataclass(frozen=True, slots=True)

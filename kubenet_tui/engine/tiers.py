@@ -59,7 +59,15 @@ class CompiledTier:
     unreadable: Mapping[str | None, str]  # namespace (None: all) -> why its policies could not be read
     unevaluated: tuple[UnevaluatedPolicy, ...] = ()
     governs_loopback: bool = False  # its denials also apply to a pod's traffic to itself
+    # FIRST_MATCH: what happens when policies of the tier select the pod and none of their rules
+    # decides (admin tiers: nothing, the next tier decides; a Calico tier: its defaultAction).
+    end: Outcome = Outcome.NO_DECISION
+    label: str = ""  # how the tier is named in a chain when it is not just its kind ("Calico tier security")
     _candidates: dict[str, tuple[CompiledPolicy, ...]] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.tier.value
 
     def candidates(self, namespace: str) -> tuple[CompiledPolicy, ...]:
         """The policies that may select a pod of `namespace`, in precedence order."""
@@ -145,8 +153,9 @@ class FirstMatch:
         pod, direction = side.pod, side.direction
         gap = tier.unreadable_for(pod.namespace)
         if gap is not None:
-            return TierResult(tier.tier, Outcome.UNKNOWN, f"{tier.tier.value.lower()}-tier policies could not be "
-                              f"read ({gap}): one of them could decide this", assumed=Outcome.NO_DECISION), ()
+            return TierResult(tier.tier, Outcome.UNKNOWN, f"{tier.name.lower()}-tier policies could not be "
+                              f"read ({gap}): one of them could decide this", assumed=Outcome.NO_DECISION,
+                              label=tier.label), ()
         unevaluated = tier.unevaluated_for(pod.namespace, direction)
         # The first thing met that could have decided but cannot be told: the tier is then unknown,
         # and the walk goes on as if it did not apply, for what the readable policies alone say.
@@ -182,19 +191,23 @@ class FirstMatch:
                           decided.matched_port, rule.name, decided.action)
             outcome = _OUTCOME[rule.action]
             if unknown is not None:
-                return TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), outcome, (ref,)), ()
+                return (TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), outcome, (ref,),
+                                   label=tier.label), ())
             rivals = [p for p in candidates if p is not policy and p.priority == policy.priority
                       and p.subject.explain(pod, side.index).selects is True]
             summary = f"{_VERB[outcome]} by {ref.label()} ({decided.action})"
-            return (TierResult(tier.tier, outcome, summary, (ref,), tuple(explanations)),
+            return (TierResult(tier.tier, outcome, summary, (ref,), tuple(explanations), label=tier.label),
                     _ambiguity(tier, policy, rivals, side))
+        end = tier.end if selected else Outcome.NO_DECISION
         if unknown is not None:
-            return TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), Outcome.NO_DECISION), ()
+            return TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), end, label=tier.label), ()
         if not selected:
-            summary = f"no {tier.tier.value} policy selects {pod.key}"
+            summary = f"no {tier.name} policy selects {pod.key}"
         else:
-            summary = f"no {direction.value} rule of the {tier.tier.value} policies selecting {pod.key} matches"
-        return TierResult(tier.tier, Outcome.NO_DECISION, summary, (), tuple(explanations)), ()
+            summary = f"no {direction.value} rule of the {tier.name} policies selecting {pod.key} matches"
+            if end is not Outcome.NO_DECISION:
+                summary += f": the tier's default action is {end.value}"
+        return TierResult(tier.tier, end, summary, (), tuple(explanations), label=tier.label), ()
 
     @staticmethod
     def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
@@ -217,7 +230,9 @@ class FirstMatch:
                 state.open = state.open & ~taken
                 if space.any(maybe):
                     state.open = state.open & ~space.matched(maybe, ports, direction, cls)
-        if cut:  # a later policy may select the class: what is still open is unknown
+        # A later policy may select the class (cut): what is still open is unknown. Or the tier's
+        # default action denies what no rule of the policies selecting the class decided.
+        if cut or (selected and tier.end is Outcome.DENY):
             state.open = space.nothing
         state.open = state.open | passed
 
