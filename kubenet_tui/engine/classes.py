@@ -1,7 +1,7 @@
 """Pods in equivalence classes, and the vector primitives the matchers' mask faces are written in.
 
 Two pods are in one class when no matcher of the program can tell them apart: the same namespace,
-labels, named container ports, host-network flag and whether they carry traffic, the same side of
+labels, service account, named container ports, host-network flag and whether they carry traffic, the same side of
 every CIDR a peer tests, and the same node where a peer looks addresses up as nodes. A 10,000-pod
 cluster of deployments has a few thousand classes; selectors are evaluated over all of them at once
 as boolean vectors (numpy), never pod by pod. Because of how classes are built, a matcher without a
@@ -208,6 +208,7 @@ def partition(program: Program, index: ClusterIndex, pods: Sequence[Pod]) -> Pod
             named_ports(pod) if pod.ports else (),
             pod.host_network,
             pod.carries_traffic,
+            pod.service_account,
             ip_bits[position] if ip_bits is not None else b"",
             node,
         )

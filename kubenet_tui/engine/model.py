@@ -112,6 +112,7 @@ class Pod:
     host_network: bool = False
     ports: tuple[ContainerPort, ...] = ()
     node_name: str | None = None
+    service_account: str = "default"  # spec.serviceAccountName: plugins' selectors can read it
 
     @property
     def key(self) -> str:

@@ -135,7 +135,17 @@ def parse_pod(obj: Mapping[str, Any]) -> Pod:
         bool(spec.get("hostNetwork", False)),
         tuple(ports),
         spec.get("nodeName") if isinstance(spec.get("nodeName"), str) else None,
+        _service_account(spec),
     )
+
+
+def _service_account(spec: Mapping[str, Any]) -> str:
+    # serviceAccount is the deprecated spelling; the API fills both, "default" when neither is set.
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = spec.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return "default"
 
 
 def parse_service(obj: Mapping[str, Any]) -> Service:

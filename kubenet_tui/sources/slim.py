@@ -45,7 +45,7 @@ def slim(kind: str, obj: dict[str, Any], api_version: str) -> dict[str, Any]:
     if kind == "Pod":
         spec = as_dict(obj.get("spec"))
         status = as_dict(obj.get("status"))
-        slim_spec: dict[str, Any] = {k: spec[k] for k in ("hostNetwork", "nodeName") if k in spec}
+        slim_spec: dict[str, Any] = {k: spec[k] for k in ("hostNetwork", "nodeName", "serviceAccountName") if k in spec}
         for group in ("initContainers", "containers"):
             containers = _containers(spec, group)
             if containers is not None:
@@ -56,7 +56,8 @@ def slim(kind: str, obj: dict[str, Any], api_version: str) -> dict[str, Any]:
         return {**head, "metadata": _meta(obj)}
     if kind == "Node":
         status = as_dict(obj.get("status"))
-        return {**head, "metadata": _meta(obj),
+        spec = as_dict(obj.get("spec"))
+        return {**head, "metadata": _meta(obj), "spec": {k: spec[k] for k in ("podCIDR", "podCIDRs") if k in spec},
                 "status": {k: status[k] for k in ("addresses",) if k in status}}
     if kind == "Service":
         spec = as_dict(obj.get("spec"))
