@@ -172,9 +172,9 @@ def _add_port_args(parser: argparse.ArgumentParser, port_help: str) -> None:
                         help="default: TCP for a port; for check without a port, every protocol (53/udp works too)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="kubenet-tui",
+        prog=prog,
         description="Why can A not reach B? Kubernetes NetworkPolicy verdicts, explained.",
         epilog="Run without a command to open the explorer. Exit codes of check: 0 allowed, 1 blocked, "
                "2 unusable input, 3 unknown. 'kubenet-tui COMMAND --help' lists the options of a command.",
@@ -430,9 +430,15 @@ def _demo_argv(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def plugin_main() -> int:
+    """`kubectl kubenet ...`: kubectl runs `kubectl-kubenet` from PATH with the words after `kubenet`
+    (its own global flags are not passed on; ours, --context, --kubeconfig, -n, work the same)."""
+    return main(prog="kubectl kubenet")
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
     fit_streams()
-    parser = build_parser()
+    parser = build_parser(prog)
     args = parser.parse_args(_demo_argv(sys.argv[1:] if argv is None else argv))
     # Through a pipe or into a file, lines stay whole (grep); on a terminal rich wraps them to its width.
     out = PipeSafeConsole(highlight=False, soft_wrap=not _isatty(sys.stdout))
