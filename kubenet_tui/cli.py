@@ -6,8 +6,6 @@ Exit codes (a contract scripts rely on): 0 allowed, 1 blocked, 2 unusable input,
 from __future__ import annotations
 
 import argparse
-import codecs
-import io
 import json
 import math
 import os
@@ -15,8 +13,6 @@ import re
 import sys
 from collections.abc import Sequence
 from typing import Any
-
-from rich.console import Console
 
 from kubenet_tui import __version__
 from kubenet_tui.engine.ends import named_namespace, parse_port
@@ -26,6 +22,7 @@ from kubenet_tui.engine.model import LabelSelector, Protocol
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.query import Question, ask
 from kubenet_tui.engine.selectors import selector_matches
+from kubenet_tui.output import Printer, fit_streams
 from kubenet_tui.progress import Progress
 from kubenet_tui.render.answer import answer_brief, answer_json, answer_text
 from kubenet_tui.selector_syntax import SelectorError, parse_label_selector
@@ -36,60 +33,6 @@ EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
 EXIT_USAGE = 2
 EXIT_UNKNOWN = 3
-
-
-class PipeSafeConsole(Console):
-    """A reader that stops early (`| head`) must not turn the verdict's exit code into rich's
-    SystemExit(1), which would read as "blocked": drop the rest of the output and carry on."""
-
-    def on_broken_pipe(self) -> None:
-        if self.quiet:
-            return
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        self.quiet = True
-
-
-# Stand-ins for the symbols the output uses, on a stream that cannot encode them (PYTHONIOENCODING=latin-1,
-# a C locale without UTF-8 mode); anything else becomes a \u escape rather than an exception.
-ASCII_SYMBOLS = {"✔": "+", "✗": "x", "→": "->", "←": "<-", "·": ".", "…": "...", "─": "-", "—": "-", "–": "-",
-                 "⚠": "!", "≤": "<=", "≥": ">="}
-_ERRORS = "kubenet-tui-ascii"
-
-
-def _ascii_symbols(exc: UnicodeError) -> tuple[str, int]:
-    if not isinstance(exc, UnicodeEncodeError):
-        raise exc
-    text = exc.object[exc.start : exc.end]
-    return "".join(ASCII_SYMBOLS.get(ch) or ch.encode("ascii", "backslashreplace").decode() for ch in text), exc.end
-
-
-codecs.register_error(_ERRORS, _ascii_symbols)
-
-
-def _speaks_unicode(stream: object) -> bool:
-    encoding = getattr(stream, "encoding", None) or "ascii"
-    try:
-        "".join(ASCII_SYMBOLS).encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return False
-    return True
-
-
-def fit_streams() -> None:
-    """Make stdout and stderr write ASCII stand-ins for what their encoding cannot carry: a traceback
-    there would also turn the verdict's exit code into 1 ("blocked")."""
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and not _speaks_unicode(stream):
-            stream.reconfigure(errors=_ERRORS)
-
-
-def _isatty(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except ValueError:  # closed
-        return False
 
 
 class UsageError(Exception):
@@ -273,7 +216,7 @@ def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
 SNAPSHOT_OF_FILES = "snapshot saves what was read from a live cluster; -f/--demo data are files already"
 
 
-def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, err: Console,
+def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, err: Printer,
                  progress: Progress) -> int:
     from kubenet_tui.sources.export import write_snapshot
     from kubenet_tui.sources.live import LiveSource
@@ -292,7 +235,7 @@ def run_snapshot(args: argparse.Namespace, source: Source, snapshot: Snapshot, e
     return 0
 
 
-def _report_problems(snapshot: Snapshot, err: Console) -> None:
+def _report_problems(snapshot: Snapshot, err: Printer) -> None:
     limit = 20
     for problem in snapshot.problems[:limit]:
         err.print(f"kubenet-tui: {problem.severity}: {problem.describe()}", markup=False, soft_wrap=True)
@@ -311,22 +254,21 @@ def _protocol(text: str) -> Protocol:
         raise UsageError(str(exc)) from None
 
 
-def run_check(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> int:
+def run_check(args: argparse.Namespace, snapshot: Snapshot, out: Printer) -> int:
     protocol = _protocol(args.protocol) if args.protocol else None
     namespace = args.namespace[0] if args.namespace else None
     answer = ask(snapshot.cluster, Question(args.source, args.destination, parse_port(args.port, protocol), namespace))
     if args.output == "json":
         _print_json(out, answer_json(answer))
     elif args.brief:
-        out.print(answer_brief(answer), soft_wrap=True)
+        out.text(answer_brief(answer))
     else:
-        out.print(answer_text(answer), soft_wrap=True)
+        out.text(answer_text(answer))
     return {Status.ALLOWED: EXIT_ALLOWED, Status.BLOCKED: EXIT_BLOCKED}.get(answer.status, EXIT_UNKNOWN)
 
 
-def _print_json(out: Console, data: Any) -> None:
-    # On a stream that cannot carry Unicode, \u escapes keep the JSON exact (symbols would be replaced).
-    out.print_json(json.dumps(data), ensure_ascii=not _speaks_unicode(out.file))
+def _print_json(out: Printer, data: Any) -> None:
+    out.json(data)
 
 
 def _matrix_port(text: str | None) -> tuple[int | None, str | None]:
@@ -389,7 +331,7 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress)
     return EXIT_ALLOWED
 
 
-def run_overview(snapshot: Snapshot, out: Console, namespaces: Sequence[str] = ()) -> int:
+def run_overview(snapshot: Snapshot, out: Printer, namespaces: Sequence[str] = ()) -> int:
     """Plain overview printed when the explorer cannot run (no terminal); `-n` narrows it."""
     cluster = snapshot.cluster
     out.print(f"[bold]{snapshot.description}[/]: {snapshot.load_summary()}")
@@ -441,8 +383,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
     parser = build_parser(prog)
     args = parser.parse_args(_demo_argv(sys.argv[1:] if argv is None else argv))
     # Through a pipe or into a file, lines stay whole (grep); on a terminal rich wraps them to its width.
-    out = PipeSafeConsole(highlight=False, soft_wrap=not _isatty(sys.stdout))
-    err = Console(stderr=True, highlight=False, soft_wrap=not _isatty(sys.stderr))
+    out = Printer(sys.stdout)
+    err = Printer(sys.stderr, stderr=True)
     progress = Progress(sys.stderr)
     try:
         source = make_source(args)

@@ -6,8 +6,7 @@ import argparse
 import contextlib
 import sys
 
-from rich.console import Console
-
+from kubenet_tui.output import Printer
 from kubenet_tui.sources.base import Source
 
 
@@ -26,7 +25,7 @@ def run_explorer(source: Source, args: argparse.Namespace) -> int:
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         from kubenet_tui.cli import run_overview
 
-        return run_overview(source.load(), Console(file=sys.stdout, highlight=False),
+        return run_overview(source.load(), Printer(sys.stdout),
                             () if args.all_namespaces else args.namespace)
 
     from kubenet_tui.ui.app import make_app
