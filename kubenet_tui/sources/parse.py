@@ -38,6 +38,7 @@ from kubenet_tui.engine.model import (
 )
 from kubenet_tui.sources.kinds import Identity, Read, acting_directions, acting_tier, identify, is_cluster_scoped
 from kubenet_tui.sources.parse_admin import parse_admin_policy
+from kubenet_tui.sources.shared import Shared
 from kubenet_tui.sources.validate import (
     Invalid,
     int_or_name,
@@ -89,7 +90,8 @@ def parse_namespace(obj: Mapping[str, Any]) -> Namespace:
     return Namespace(name, frozen_labels(labels))
 
 
-def parse_pod(obj: Mapping[str, Any]) -> Pod:
+def parse_pod(obj: Mapping[str, Any], shared: Shared | None = None) -> Pod:
+    shared = shared or Shared()
     name, namespace, meta = metadata_of(obj, namespaced=True)
     spec = map_of(obj.get("spec"), "spec")
     status = map_of(obj.get("status"), "status")
@@ -126,16 +128,17 @@ def parse_pod(obj: Mapping[str, Any]) -> Pod:
         phase = PodPhase(phase_text) if phase_text else (PodPhase.RUNNING if ips else PodPhase.PENDING)
     except ValueError:
         phase = PodPhase.UNKNOWN
+    node = spec.get("nodeName")
     return Pod(
-        namespace,
+        shared.text(namespace),
         name,
-        frozen_labels(labels_of(meta.get("labels"), "metadata.labels")),
+        shared.labels(labels_of(meta.get("labels"), "metadata.labels")),
         tuple(ips),
         phase,
         bool(spec.get("hostNetwork", False)),
-        tuple(ports),
-        spec.get("nodeName") if isinstance(spec.get("nodeName"), str) else None,
-        _service_account(spec),
+        shared.ports(tuple(ports)),
+        shared.text(node) if isinstance(node, str) else None,
+        shared.text(_service_account(spec)),
     )
 
 
@@ -385,6 +388,7 @@ class ObjectCollector:
     unreadable: list[Unreadable] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     plugin: NetworkPlugin | None = None
+    shared: Shared = field(default_factory=Shared, repr=False)
 
     @property
     def loaded(self) -> int:
@@ -416,19 +420,23 @@ class ObjectCollector:
             if _nested:
                 self.problems.append(Problem("error", origin, f"a {kind} inside a List is not a Kubernetes object"))
                 return
-            item_kind = kind[: -len("List")] if kind != "List" else None
             items = obj["items"]
             for i, item in enumerate(items):
                 if consume:
                     items[i] = None
-                if item_kind and isinstance(item, Mapping) and "kind" not in item:
-                    item = {**item, "kind": item_kind}
                 if item_origins and i < len(item_origins):
-                    self.add(item, item_origins[i], None, True)
+                    self.add_list_item(item, item_origins[i], kind)
                 else:
-                    self.add(item, f"{origin} items[{i}]" if origin else f"items[{i}]", None, True)
+                    self.add_list_item(item, f"{origin} items[{i}]" if origin else f"items[{i}]", kind)
             return
         self._add_object(obj, origin)
+
+    def add_list_item(self, item: Any, origin: str, list_kind: str | None) -> None:
+        """One element of a `kind: List` (or `PodList`...): items of a typed list may leave out their kind."""
+        item_kind = list_kind[: -len("List")] if list_kind and list_kind != "List" else None
+        if item_kind and isinstance(item, Mapping) and "kind" not in item:
+            item = {**item, "kind": item_kind}
+        self.add(item, origin, None, True)
 
     def _add_object(self, obj: Mapping[str, Any], origin: str) -> None:
         kind = obj.get("kind")
@@ -446,7 +454,7 @@ class ObjectCollector:
                 ns = parse_namespace(obj)
                 self._keep(self.namespaces, ns.name, ns, warnings)
             elif read is Read.POD:
-                pod = parse_pod(obj)
+                pod = parse_pod(obj, self.shared)
                 self._keep(self.pods, pod.key, pod, warnings)
             elif read is Read.SERVICE:
                 svc = parse_service(obj)
