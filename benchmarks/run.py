@@ -404,7 +404,9 @@ def table(sizes: list[int], results: dict[int, dict[str, dict[str, Any]]], compa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kubenet-tui scale benchmark")
-    parser.add_argument("--sizes", default=None, help="comma-separated pod counts (default 1000,10000,50000)")
+    parser.add_argument("--sizes", default=None,
+                        help="comma-separated pod counts, each optionally :POLICIES (default 1000,10000,50000; "
+                             "policies default to a tenth of the pods), e.g. 150000:10000 for the Kubernetes limit")
     parser.add_argument("--quick", action="store_true", help="1k and 10k only, fewer samples")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-tui", action="store_true")
@@ -423,7 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child_main(args)
 
-    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1000, 10000] if args.quick else [1000, 10000, 50000])
+    specs = [s.split(":") for s in args.sizes.split(",")] if args.sizes else (
+        [["1000"], ["10000"]] if args.quick else [["1000"], ["10000"], ["50000"]])
+    policies_of = {int(s[0]): int(s[1]) if len(s) > 1 else None for s in specs}
+    sizes = list(policies_of)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     print(f"# kubenet-tui benchmark: {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -433,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         results[size] = {}
         repeats = "1" if args.quick or size >= 50000 else "3"
-        json_file = cluster_file(size, None, args.seed, ".json", cache)
+        json_file = cluster_file(size, policies_of[size], args.seed, ".json", cache)
         print(f"  {_label(size)}: engine ...", file=sys.stderr, flush=True)
         results[size]["engine"] = run_child("engine", json_file, "--samples", str(args.samples), "--repeats", repeats,
                                             "--full-matrix-max", str(args.full_matrix_max))
@@ -441,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         results[size]["summary"] = run_child("summary", json_file)
         if not args.no_yaml:
             print(f"  {_label(size)}: yaml ...", file=sys.stderr, flush=True)
-            yaml_file = cluster_file(size, None, args.seed, ".yaml", cache)
+            yaml_file = cluster_file(size, policies_of[size], args.seed, ".yaml", cache)
             results[size]["yaml"] = run_child("load", yaml_file, "--repeats", "1")
         if not args.no_tui:
             print(f"  {_label(size)}: tui ...", file=sys.stderr, flush=True)
