@@ -10,7 +10,7 @@ from rich.text import Text
 from kubenet_tui.engine.ports import PortsVerdict
 from kubenet_tui.engine.query import Answer
 from kubenet_tui.engine.services import ServiceVerdict
-from kubenet_tui.render.json_out import verdict_json
+from kubenet_tui.render.json_out import SCHEMA_VERSION, verdict_json
 from kubenet_tui.render.ports_out import ports_verdict_json
 from kubenet_tui.render.services_out import service_verdict_json
 from kubenet_tui.render.text import walkthrough_brief, walkthrough_text
@@ -22,11 +22,15 @@ def answer_text(answer: Answer, verbose: bool = True) -> Text:
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
+    """The whole document `check -o json` prints; `schemaVersion` first, so a reader can check it before
+    anything else."""
     if isinstance(answer, ServiceVerdict):
-        return service_verdict_json(answer)
-    if isinstance(answer, PortsVerdict):
-        return ports_verdict_json(answer)
-    return verdict_json(answer)
+        data = service_verdict_json(answer)
+    elif isinstance(answer, PortsVerdict):
+        data = ports_verdict_json(answer)
+    else:
+        data = verdict_json(answer)
+    return {"schemaVersion": SCHEMA_VERSION, **data}
 
 
 def answer_brief(answer: Answer) -> Text:

@@ -30,6 +30,7 @@ def ports_verdict_json(pv: PortsVerdict) -> dict[str, Any]:
                 "names": list(s.names),
                 "allowed": s.verdict.allowed,
                 "status": s.status.value,
+                "policyStatus": s.verdict.policies_say.value,
                 "why": segment_why(s),
                 "decidingRules": [rule_ref_json(r) for r in s.verdict.deciding_rules],
             }

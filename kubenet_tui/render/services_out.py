@@ -20,6 +20,7 @@ def service_verdict_json(sv: ServiceVerdict) -> dict[str, Any]:
         "summary": sv.summary,
         "source": {"kind": sv.source.kind, "name": sv.source.name, "ips": list(sv.source.ips)},
         "destination": {"kind": "service", "name": sv.service},
+        "via": sv.via or None,
         "protocol": sv.protocol.value,
         "servicePort": {"name": sp.name, "port": sp.port, "targetPort": sp.target_port, "protocol": sp.protocol.value},
         "backendsFrom": sv.backends_from,

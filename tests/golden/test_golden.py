@@ -21,7 +21,7 @@ import pytest
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.evaluate import evaluate, resolve_end, resolve_port
 from kubenet_tui.engine.model import Protocol
-from kubenet_tui.render.json_out import verdict_json
+from kubenet_tui.render.answer import answer_json
 from kubenet_tui.sources.demo import DemoSource
 
 GOLDEN = Path(__file__).parent
@@ -72,7 +72,7 @@ def verdict_for(cluster: Cluster, case: Case) -> dict[str, Any]:
     source = resolve_end(cluster.index, case.source)
     destination = resolve_end(cluster.index, case.destination)
     port, port_name = resolve_port(case.port, Protocol.TCP, destination)
-    return verdict_json(evaluate(cluster, source, destination, Protocol.TCP, port, port_name))
+    return answer_json(evaluate(cluster, source, destination, Protocol.TCP, port, port_name))
 
 
 def dump(data: dict[str, Any]) -> str:
@@ -118,7 +118,7 @@ def test_named_port_is_resolved_on_the_destination_in_the_golden_case(demo: Clus
 
 def test_except_case_explains_the_except(demo: Cluster) -> None:
     data = verdict_for(demo, CASES[3])
-    (policy,) = [p for p in data["ingress"]["policies"] if p["name"] == "test-network-policy"]
+    (policy,) = [p for t in data["ingress"]["tiers"] for p in t["policies"] if p["name"] == "test-network-policy"]
     ip_block = policy["rules"][0]["peers"][0]
     assert ip_block["matched"] is False
     assert "172.17.1.0/24" in ip_block["reason"] and "except" in ip_block["reason"]
