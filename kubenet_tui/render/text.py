@@ -15,7 +15,6 @@ from kubenet_tui.render.walkthrough import (
     Node,
     Walkthrough,
     verdict_walkthrough,
-    verdict_why,
 )
 
 SYMBOLS = {
@@ -172,6 +171,3 @@ def verdict_text(v: Verdict, verbose: bool = True) -> Text:
 def brief_text(v: Verdict) -> Text:
     return walkthrough_brief(verdict_walkthrough(v))
 
-
-def why_line(v: Verdict) -> str:
-    return verdict_why(v)
