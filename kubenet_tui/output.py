@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # Stand-ins for the symbols the output uses, on a stream that cannot encode them (PYTHONIOENCODING=latin-1,
 # a C locale without UTF-8 mode); anything else becomes a \u escape rather than an exception.
 ASCII_SYMBOLS = {"✔": "+", "✗": "x", "→": "->", "←": "<-", "·": ".", "…": "...", "─": "-", "—": "-", "–": "-",
-                 "⚠": "!", "≤": "<=", "≥": ">="}
+                 "⚠": "!", "≤": "<=", "≥": ">=", "◀": "<"}
 _ERRORS = "kubenet-tui-ascii"
 
 

@@ -128,7 +128,7 @@ def test_check_json_contract_keys_and_types(capsys: pytest.CaptureFixture[str]) 
     for side in ("egress", "ingress"):
         assert isinstance(data[side]["allowed"], bool)
         assert isinstance(data[side]["decidingRules"], list)
-        assert isinstance(data[side]["policies"], list)
+        assert all(isinstance(tier["policies"], list) for tier in data[side]["tiers"])
     assert isinstance(data["caveats"], list)
     (ref,) = data["ingress"]["decidingRules"]
     assert set(ref) >= REF_KEYS

@@ -10,32 +10,29 @@ from rich.text import Text
 from kubenet_tui.engine.ports import PortsVerdict
 from kubenet_tui.engine.query import Answer
 from kubenet_tui.engine.services import ServiceVerdict
-from kubenet_tui.render.json_out import verdict_json
-from kubenet_tui.render.ports_out import ports_brief, ports_verdict_json, ports_verdict_text
-from kubenet_tui.render.services_out import service_brief, service_verdict_json, service_verdict_text
-from kubenet_tui.render.text import brief_text, verdict_text
+from kubenet_tui.render.json_out import SCHEMA_VERSION, verdict_json
+from kubenet_tui.render.ports_out import ports_verdict_json
+from kubenet_tui.render.services_out import service_verdict_json
+from kubenet_tui.render.text import walkthrough_brief, walkthrough_text
+from kubenet_tui.render.walkthrough import walkthrough
 
 
 def answer_text(answer: Answer, verbose: bool = True) -> Text:
-    if isinstance(answer, ServiceVerdict):
-        return service_verdict_text(answer, verbose)
-    if isinstance(answer, PortsVerdict):
-        return ports_verdict_text(answer, verbose)
-    return verdict_text(answer, verbose)
+    return walkthrough_text(walkthrough(answer), verbose)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
+    """The whole document `check -o json` prints; `schemaVersion` first, so a reader can check it before
+    anything else."""
     if isinstance(answer, ServiceVerdict):
-        return service_verdict_json(answer)
-    if isinstance(answer, PortsVerdict):
-        return ports_verdict_json(answer)
-    return verdict_json(answer)
+        data = service_verdict_json(answer)
+    elif isinstance(answer, PortsVerdict):
+        data = ports_verdict_json(answer)
+    else:
+        data = verdict_json(answer)
+    return {"schemaVersion": SCHEMA_VERSION, **data}
 
 
 def answer_brief(answer: Answer) -> Text:
     """Two lines: the verdict, and why."""
-    if isinstance(answer, ServiceVerdict):
-        return service_brief(answer)
-    if isinstance(answer, PortsVerdict):
-        return ports_brief(answer)
-    return brief_text(answer)
+    return walkthrough_brief(walkthrough(answer))

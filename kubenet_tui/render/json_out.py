@@ -1,4 +1,9 @@
-"""The verdict and the matrix as JSON-ready dicts: the machine contract of `check` and `matrix`."""
+"""The verdict as JSON-ready dicts: the machine contract of `check` (see README, "The JSON verdict").
+
+The same structured data the walkthrough reads, field for field: every policy once (under the tier
+that considered it), every check and rule with its `unknown` flag, peer and port forms as their enum
+values. `SCHEMA_VERSION` changes whenever a field is removed or changes meaning.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,10 @@ from kubenet_tui.engine.explain import (
     TierResult,
     Verdict,
 )
+
+# 2: each policy once (`tiers[].policies`; the flat `policies` of a direction is gone), `unknown` on
+# checks and rules, `form` on checks, assumed answers of unknown verdicts, `schemaVersion` itself.
+SCHEMA_VERSION = 2
 
 
 def rule_ref_json(ref: RuleRef) -> dict[str, Any]:
@@ -33,13 +42,21 @@ def rule_ref_json(ref: RuleRef) -> dict[str, Any]:
 
 
 def _check_json(check: Check) -> dict[str, Any]:
-    return {"index": check.index, "matched": check.matched, "description": check.description, "reason": check.reason}
+    return {
+        "index": check.index,
+        "form": check.form.value if check.form is not None else None,
+        "matched": check.matched,
+        "unknown": check.unknown,
+        "description": check.description,
+        "reason": check.reason,
+    }
 
 
 def _rule_json(rule: RuleExplanation) -> dict[str, Any]:
     out: dict[str, Any] = {
         "index": rule.index,
         "matched": rule.matched,
+        "unknown": rule.unknown,
         "reason": rule.reason,
         "peers": [_check_json(c) for c in rule.peers],
         "ports": [_check_json(c) for c in rule.ports],
@@ -59,6 +76,7 @@ def _policy_json(policy: PolicyExplanation) -> dict[str, Any]:
         "selects": policy.selects,
         "selectionReason": policy.selection_reason,
         "matched": policy.matched,
+        "ingressByDefault": policy.ingress_by_default,
         "rules": [_rule_json(r) for r in policy.rules],
     }
     if policy.priority is not None:
@@ -72,6 +90,8 @@ def _tier_json(tier: TierResult) -> dict[str, Any]:
         "outcome": tier.outcome.value,
         "summary": tier.summary,
         "deciding": [rule_ref_json(r) for r in tier.deciding],
+        "assumed": tier.assumed.value if tier.assumed is not None else None,
+        "assumedDeciding": [rule_ref_json(r) for r in tier.assumed_deciding],
         "policies": [_policy_json(p) for p in tier.policies],
     }
 
@@ -84,24 +104,26 @@ def direction_json(d: DirectionVerdict) -> dict[str, Any]:
         "allowed": d.allowed,
         "summary": d.summary,
         "isolated": d.isolated,
-        "assumedAllowed": d.assumed_allowed,
-        "assumedSummary": d.assumed_summary or None,
         "isolatingPolicies": list(d.isolating_policies),
         "decidedBy": d.decided_by.value if d.decided_by else None,
         "decidingRules": [rule_ref_json(r) for r in d.deciding_rules],
         "chain": [f"[{t.tier.value}] {t.outcome.value}" for t in d.tiers],
         "tiers": [_tier_json(t) for t in d.tiers],
-        "policies": [_policy_json(p) for t in d.tiers for p in t.policies],
+        "assumedAllowed": d.assumed_allowed,
+        "assumedSummary": d.assumed_summary or None,
+        "assumedTiers": [_tier_json(t) for t in d.assumed_tiers],
     }
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
+    assumed = v.assumed_status
     return {
         "allowed": v.allowed,
         "status": v.status.value,
         "policyStatus": v.policies_say.value,
         "enforced": v.enforced,
         "profile": v.profile.value,
+        "assumedStatus": assumed.value if assumed is not None else None,
         "summary": v.summary,
         "source": {"kind": v.source.kind, "name": v.source.name, "ips": list(v.source.ips)},
         "destination": {"kind": v.destination.kind, "name": v.destination.name, "ips": list(v.destination.ips)},

@@ -7,19 +7,10 @@ from typing import Any
 
 from rich.text import Text
 
-from kubenet_tui.engine.explain import Status
-from kubenet_tui.engine.ports import PortSegment, PortsVerdict
+from kubenet_tui.engine.ports import PortsVerdict
 from kubenet_tui.render.json_out import rule_ref_json
-from kubenet_tui.render.text import STATUS_STYLE, mark, one_line
-
-
-def _why(segment: PortSegment) -> str:
-    verdict = segment.verdict
-    if segment.status is Status.ALLOWED:
-        refs = verdict.deciding_rules
-        return "allowed by " + ", ".join(r.label() for r in refs) if refs else "allowed: no policy restricts it"
-    sides = [d for d in (verdict.egress, verdict.ingress) if d.allowed is not True]
-    return "; ".join(d.summary for d in sides) or verdict.summary
+from kubenet_tui.render.text import walkthrough_brief, walkthrough_text
+from kubenet_tui.render.walkthrough import ports_walkthrough, segment_why
 
 
 def ports_verdict_json(pv: PortsVerdict) -> dict[str, Any]:
@@ -39,7 +30,8 @@ def ports_verdict_json(pv: PortsVerdict) -> dict[str, Any]:
                 "names": list(s.names),
                 "allowed": s.verdict.allowed,
                 "status": s.status.value,
-                "why": _why(s),
+                "policyStatus": s.verdict.policies_say.value,
+                "why": segment_why(s),
                 "decidingRules": [rule_ref_json(r) for r in s.verdict.deciding_rules],
             }
             for s in pv.segments
@@ -47,38 +39,10 @@ def ports_verdict_json(pv: PortsVerdict) -> dict[str, Any]:
     }
 
 
-def ports_headline(pv: PortsVerdict) -> Text:
-    word, symbol, style = STATUS_STYLE[pv.status]
-    text = Text()
-    if pv.status is Status.BLOCKED and pv.allowed_segments():
-        text.append(f"{symbol} SOME PORTS ALLOWED", style="bold yellow")
-    else:
-        text.append(f"{symbol} {word}", style=style)
-    text.append(f"  {pv.source.name} → {pv.destination.name}  which ports?")
-    return text
-
-
 def ports_brief(pv: PortsVerdict) -> Text:
     """-q: the headline, and the allowed ports with what allows them (or why none are)."""
-    text = ports_headline(pv)
-    allowed = pv.allowed_segments()
-    if allowed and pv.status is not Status.ALLOWED:
-        text.append("\nallowed: " + "; ".join(f"{s.label()} ({_why(s)})" for s in allowed)
-                    + "; every other port is not")
-    else:
-        text.append(f"\n{one_line(pv.summary)}")
-    return text
+    return walkthrough_brief(ports_walkthrough(pv))
 
 
 def ports_verdict_text(pv: PortsVerdict, verbose: bool = True) -> Text:
-    text = ports_headline(pv)
-    text.append("\n")
-    text.append(f"{pv.summary}\n\n")
-    for segment in pv.segments:
-        if not verbose and not segment.declared and segment.status is not Status.ALLOWED:
-            continue
-        ok, colour = mark(segment.verdict.allowed)
-        text.append(f"  {ok} ", style=colour)
-        text.append(f"{segment.label():<22}", style="bold" if segment.declared else "")
-        text.append(f" {_why(segment)}\n", style="" if segment.status is Status.ALLOWED else "dim")
-    return text
+    return walkthrough_text(ports_walkthrough(pv), verbose)

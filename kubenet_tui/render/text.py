@@ -1,176 +1,173 @@
-"""The verdict as a walkthrough for humans (rich Text): verdict first, then why, naming policy and rule."""
+"""Walkthroughs as rich Text, for `check` and for the explorer: verdict first, then why, naming policy
+and rule. `node_label` is the one place a node becomes a styled line; the explorer's tree uses it too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable
 
-import yaml
 from rich.text import Text
 
-from kubenet_tui.engine.explain import (
-    Check,
-    DirectionVerdict,
-    Outcome,
-    PolicyExplanation,
-    RuleExplanation,
-    RuleRef,
-    Status,
-    Verdict,
+from kubenet_tui.engine.explain import Verdict
+from kubenet_tui.render.walkthrough import (
+    Kind,
+    Mark,
+    Node,
+    Walkthrough,
+    verdict_walkthrough,
 )
 
-OK = "✔"
-NO = "✗"
-SKIP = "·"
-
-STATUS_STYLE = {
-    Status.ALLOWED: ("ALLOWED", OK, "bold green"),
-    Status.BLOCKED: ("BLOCKED", NO, "bold red"),
-    Status.UNKNOWN: ("UNKNOWN", "?", "bold yellow"),
-    Status.NOT_EVALUATED: ("NOT EVALUATED", "-", "bold yellow"),
+SYMBOLS = {
+    Mark.MATCHED: "✔",
+    Mark.NOT: "✗",
+    Mark.UNKNOWN: "?",
+    Mark.SKIP: "·",
+    Mark.NOT_EVALUATED: "-",
+    Mark.NONE: "",
 }
+# Lines that conclude nothing themselves still get a bullet, so the kind of line reads without colour.
+BULLETS = {Kind.SUGGESTION: ("→", "magenta"), Kind.CAVEAT: ("!", "yellow")}
+COLOURS = {
+    Mark.MATCHED: "green",
+    Mark.NOT: "red",
+    Mark.UNKNOWN: "yellow",
+    Mark.SKIP: "dim",
+    Mark.NOT_EVALUATED: "yellow",
+    Mark.NONE: "",
+}
+DECIDES = "  ◀ decides"
+SEGMENT_WIDTH = 22  # port ranges line up: "6379/TCP (redis)" and "1-6378/TCP" start their reasons together
+
+# A suggestion's YAML stands off from its sentence, so it reads as a block to paste; port ranges stand
+# under the summary like a table.
+EXTRA_INDENT = {Kind.FRAGMENT: "  ", Kind.SEGMENT: "  "}
+# Top-level kinds that open a walk: a blank line separates them from what follows.
+HEADER = frozenset({Kind.HEADLINE, Kind.WHY, Kind.SUMMARY, Kind.GLANCE, Kind.ENFORCEMENT, Kind.ASSUMED,
+                    Kind.SERVICE_PORT})
+# Top-level kinds that are followed by a blank line.
+BLOCKS = frozenset({Kind.DIRECTION, Kind.BACKEND})
 
 
-def headline(v: Verdict) -> Text:
-    word, symbol, style = STATUS_STYLE[v.status]
+def symbol(node: Node) -> tuple[str, str]:
+    """The leading symbol of a node's line and its style ("" when it has none)."""
+    if node.mark is not Mark.NONE:
+        colour = COLOURS[node.mark]
+        return SYMBOLS[node.mark], f"bold {colour}" if node.kind is Kind.HEADLINE else colour
+    return BULLETS.get(node.kind, ("", ""))
+
+
+def _styles(node: Node) -> tuple[str, str]:
+    colour = COLOURS[node.mark]
+    kind, matched = node.kind, node.mark is Mark.MATCHED
+    if kind in (Kind.HEADLINE, Kind.GLANCE, Kind.ENFORCEMENT, Kind.ASSUMED):
+        return f"bold {colour}".strip(), ""
+    if kind is Kind.DIRECTION:
+        return "bold", f"bold {colour}".strip()
+    if kind is Kind.BACKEND:
+        return ("yellow", "yellow") if node.mark is Mark.SKIP else ("bold", f"bold {colour}".strip())
+    if kind is Kind.POLICY:
+        return ("dim", "dim") if node.mark is Mark.SKIP else ("bold", "")
+    if kind is Kind.CHECK:
+        return ("bold" if matched else "", "" if matched else "dim")
+    if kind is Kind.SEGMENT:
+        return "", "" if matched else "dim"
+    return {
+        Kind.RULE: ("bold", ""),
+        Kind.CHAIN: ("cyan", "cyan"),
+        Kind.TIER: ("bold cyan", ""),
+        Kind.SUGGESTIONS: ("bold magenta", ""),
+        Kind.SUGGESTION: ("magenta", "magenta"),
+        Kind.FRAGMENT: ("dim", "dim"),
+        Kind.CAVEATS: ("bold yellow", ""),
+        Kind.CAVEAT: ("yellow", "yellow"),
+        Kind.ISOLATION: ("", "dim" if node.verbose else ""),
+    }.get(kind, ("", ""))
+
+
+def node_label(node: Node) -> Text:
+    """One node as one styled line, without indentation."""
     text = Text()
-    text.append(f"{symbol} {word}", style=style)
-    text.append(f"  {v.source.name} → {v.destination.name}  {v.port_text()}")
+    sym, sym_style = symbol(node)
+    if sym:
+        text.append(f"{sym} ", style=sym_style)
+    head_style, tail_style = _styles(node)
+    head = node.head.ljust(SEGMENT_WIDTH) if node.kind is Kind.SEGMENT else node.head
+    text.append(head, style=head_style)
+    text.append(node.tail, style=tail_style)
+    if node.decides:
+        text.append(DECIDES, style="bold reverse")
     return text
 
 
-def mark(ok: bool | None) -> tuple[str, str]:
-    """Symbol and colour for matched / not / unknown: the symbol alone must carry the meaning (NO_COLOR)."""
-    if ok is None:
-        return "?", "yellow"
-    return (OK, "green") if ok else (NO, "red")
+def _indent(depth: int) -> str:
+    # Two spaces per level near the top, four deeper down, where rules and their checks need to stand out.
+    return " " * (2 * depth if depth <= 2 else 4 * depth - 4)
 
 
-def _check_line(text: Text, check: Check, kind: str, indent: str) -> None:
-    symbol, style = mark(check.matched)
-    label = f"{kind}[{check.index}]" if check.index is not None else kind
-    text.append(f"{indent}{symbol} ", style=style)
-    text.append(f"{label} {check.description}: ", style="bold" if check.matched else "")
-    text.append(f"{check.reason}\n", style="dim" if not check.matched else "")
+def _line(out: Text, node: Node, depth: int) -> None:
+    out.append(_indent(depth) + EXTRA_INDENT.get(node.kind, ""))
+    if node.kind is Kind.BACKEND and node.children:
+        # A backend heads a section holding its own walk: a rule across, not an indent.
+        out.append("── ", style="bold")
+        out.append_text(node_label(node))
+        out.append(" ──", style="bold")
+    else:
+        out.append_text(node_label(node))
+    out.append("\n")
 
 
-def _rule_lines(text: Text, rule: RuleExplanation, direction: str, indent: str, verbose: bool) -> None:
-    symbol, style = mark(rule.matched)
-    name = f' "{rule.name}"' if rule.name else ""
-    action = f" [{rule.action}]" if rule.action else ""
-    text.append(f"{indent}{symbol} {direction}[{rule.index}]{name}{action}: ", style=style)
-    text.append(f"{rule.reason}\n")
-    if not verbose and rule.matched:
-        return
-    peer_word = "from" if direction == "ingress" else "to"
-    for check in rule.peers:
-        _check_line(text, check, peer_word, indent + "    ")
-    for check in rule.ports:
-        _check_line(text, check, "ports", indent + "    ")
-
-
-def _policy_lines(
-    text: Text, policy: PolicyExplanation, direction: str, verbose: bool, only_matches: bool = False
-) -> None:
-    if not policy.selects:
-        if verbose:
-            text.append(f"    {SKIP} {policy.kind} {policy.key}: {policy.selection_reason}\n", style="dim")
-        return
-    symbol, style = mark(policy.matched)
-    prio = f" (priority {policy.priority})" if policy.priority is not None and policy.kind != "NetworkPolicy" else ""
-    text.append(f"    {symbol} ", style=style)
-    text.append(f"{policy.kind} {policy.key}{prio}", style="bold")
-    text.append(f" {policy.selection_reason}\n")
-    for rule in policy.rules:
-        if only_matches and not rule.matched:
+def _tree(out: Text, nodes: Iterable[Node], verbose: bool, depth: int) -> None:
+    for node in nodes:
+        if node.verbose and not verbose:
             continue
-        _rule_lines(text, rule, direction, "        ", verbose)
+        _line(out, node, depth)
+        _tree(out, node.children, verbose, depth + 1)
 
 
-def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
-    text = Text()
-    where = "at the source" if d.direction.value == "egress" else "at the destination"
-    symbol, style = mark(d.allowed)
-    word = {True: "allowed", False: "BLOCKED", None: "unknown"}[d.allowed]
-    text.append(f"{symbol} {d.direction.value.capitalize()} {where} {d.endpoint}: {word}\n", style=style)
-    text.append(f"  {d.summary}\n")
-    if not d.evaluated:
-        return text
-    if len(d.tiers) > 1 or (d.tiers and d.tiers[0].tier.value != "NetworkPolicy"):
-        chain = " → ".join(_tier_label(t.tier.value, t.outcome, t.deciding) for t in d.tiers)
-        text.append(f"  chain: {chain}\n", style="cyan")
-    for tier in d.tiers:
-        shown = [p for p in tier.policies if p.selects or verbose]
-        if not verbose and d.allowed is True:
-            shown = [p for p in shown if p.matched]
-        if not shown:
+def _section(out: Text, nodes: Iterable[Node], verbose: bool, depth: int = 0) -> None:
+    opened = False
+    for node in nodes:
+        if node.verbose and not verbose:
             continue
-        text.append(f"  [{tier.tier.value} tier] {tier.outcome.value}\n", style="bold cyan")
-        # Brief output of an allowed direction: just the rules that allow it.
-        only_matches = not verbose and d.allowed is True
-        for policy in tier.policies:
-            if only_matches and not policy.matched:
-                continue
-            _policy_lines(text, policy, d.direction.value, verbose, only_matches)
+        if not opened and node.kind not in HEADER:
+            out.append("\n")
+            opened = True
+        _line(out, node, depth)
+        if node.kind is Kind.BACKEND:
+            if node.children:
+                _section(out, node.children, verbose, depth)
+            else:
+                out.append("\n")
+            continue
+        _tree(out, node.children, verbose, depth + 1)
+        if node.kind in BLOCKS:
+            out.append("\n")
+
+
+def nodes_text(nodes: Iterable[Node], verbose: bool = True) -> Text:
+    """Top-level nodes and everything beneath them, indented by depth."""
+    out = Text()
+    _section(out, nodes, verbose)
+    return out
+
+
+def walkthrough_text(w: Walkthrough, verbose: bool = True) -> Text:
+    """What `check` prints: the headline, the summary, then the whole walk."""
+    return nodes_text((w.headline, w.summary, *w.body), verbose)
+
+
+def walkthrough_brief(w: Walkthrough) -> Text:
+    """What `check -q` prints: exactly two lines, the headline and why."""
+    text = node_label(w.headline)
+    text.append("\n")
+    text.append_text(node_label(w.why))
     return text
-
-
-def _tier_label(tier: str, outcome: Outcome, deciding: tuple[RuleRef, ...]) -> str:
-    label = f"[{tier}] {outcome.value}"
-    if deciding:
-        label += " (" + ", ".join(ref.label() for ref in deciding) + ")"
-    return label
 
 
 def verdict_text(v: Verdict, verbose: bool = True) -> Text:
-    text = headline(v)
-    text.append("\n")
-    text.append(f"{v.summary}\n\n")
-    for d in (v.egress, v.ingress):
-        text.append_text(direction_text(d, verbose))
-        text.append("\n")
-    if v.suggestions:
-        text.append("To allow it:\n", style="bold magenta")
-        for suggestion in v.suggestions:
-            text.append(f"  → {suggestion.summary}\n", style="magenta")
-            if suggestion.fragment:
-                text.append(_indent(suggestion_yaml(suggestion.fragment), "      "), style="dim")
-    if v.caveats:
-        text.append("Caveats:\n", style="bold yellow")
-        for caveat in v.caveats:
-            text.append(f"  ! {caveat.message}\n", style="yellow")
-    return text
-
-
-def suggestion_yaml(fragment: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(dict(fragment), sort_keys=False, default_flow_style=False)
-
-
-def _indent(block: str, prefix: str) -> str:
-    return "".join(prefix + line + "\n" for line in block.splitlines())
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def why_line(v: Verdict) -> str:
-    """The one line that says why: the deciding rule(s) of an allowed flow, the side(s) that block it
-    (which name the isolating policies, or the admin rule that denies), or why it is unknown."""
-    sides = [d for d in (v.egress, v.ingress) if d.evaluated]
-    if v.status is Status.ALLOWED:
-        chosen = [d for d in sides if d.deciding_rules] or sides
-    elif v.status is Status.BLOCKED:
-        chosen = [d for d in sides if d.allowed is False]
-    elif v.status is Status.UNKNOWN:
-        chosen = [d for d in sides if d.allowed is None]
-    else:
-        chosen = []
-    return one_line("; ".join(d.summary for d in chosen) or v.summary)
+    return walkthrough_text(verdict_walkthrough(v), verbose)
 
 
 def brief_text(v: Verdict) -> Text:
-    """`check -q`: exactly two lines, the headline and `why_line`."""
-    text = headline(v)
-    text.append(f"\n{why_line(v)}")
-    return text
+    return walkthrough_brief(verdict_walkthrough(v))
+

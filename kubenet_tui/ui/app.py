@@ -46,8 +46,6 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kubenet_tui.engine.evaluate import InputError
-from kubenet_tui.render.services_out import service_verdict_text
-from kubenet_tui.render.text import verdict_text
 from kubenet_tui.sources.base import DataState, Source, SourceError
 from kubenet_tui.ui.connection import (
     Connection,
@@ -874,11 +872,7 @@ class KubenetApp(App[int]):
         if evaluation is None or evaluation.status is None:
             self.flash("nothing to copy yet: mark a source (s) and a destination (d)", error=True)
             return
-        if evaluation.verdict is not None:
-            text = verdict_text(evaluation.verdict).plain
-        else:
-            assert evaluation.service_verdict is not None
-            text = service_verdict_text(evaluation.service_verdict).plain
+        text = self.query_one(VerdictPanel).copy_text() or ""
         self.copy_to_clipboard(text)
         self.flash(f"copied the explanation ({len(text.splitlines())} lines) to the clipboard (OSC 52)")
 

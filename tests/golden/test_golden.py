@@ -1,10 +1,12 @@
-"""The JSON verdicts of the demo's key flows, compared with golden files in this directory.
+"""The demo's key flows as `check` prints them, compared with golden files in this directory: JSON
+(`NAME.json`, the `check -o json` contract scripts read) and text (`NAME.txt`, the walkthrough people
+read, plain: no colour codes). Beyond the demo's pod verdicts: a Service and "every port" of the demo,
+and, from small manifests in `clusters/`, an UNKNOWN verdict and a plugin that enforces nothing.
 
-The golden files are the `check -o json` contract as users and scripts see it. When the output changes
-on purpose, regenerate them with `KUBENET_UPDATE_GOLDEN=1 python -m pytest tests/golden`, read the diff,
-and commit it. Independently of the files, each case also asserts the facts the golden output must show
-(status, which side blocks, the deciding rule, the tier chain), so a careless regeneration cannot freeze a
-wrong verdict.
+When the output changes on purpose, regenerate them with `KUBENET_UPDATE_GOLDEN=1 python -m pytest
+tests/golden`, read the diff, and commit it. Independently of the files, each case also asserts the facts
+the golden output must show (status, which side blocks, the deciding rule, the tier chain), so a careless
+regeneration cannot freeze a wrong verdict.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,11 @@ from typing import Any
 import pytest
 
 from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.evaluate import evaluate, resolve_end, resolve_port
-from kubenet_tui.engine.model import Protocol
-from kubenet_tui.render.json_out import verdict_json
+from kubenet_tui.engine.ends import parse_port
+from kubenet_tui.engine.query import Answer, Question, ask
+from kubenet_tui.render.answer import answer_json, answer_text
 from kubenet_tui.sources.demo import DemoSource
+from kubenet_tui.sources.files import FileSource
 
 GOLDEN = Path(__file__).parent
 UPDATE = os.environ.get("KUBENET_UPDATE_GOLDEN") == "1"
@@ -60,6 +64,56 @@ CASES = [
 ]
 
 
+@dataclass(frozen=True)
+class Other:
+    """A golden case that is not a pod verdict of the demo: its facts are checked by `facts`."""
+
+    name: str
+    source: str
+    destination: str
+    port: str | None
+    cluster: str | None  # a manifest in clusters/, or None for the demo
+    facts: Callable[[dict[str, Any], str], None]
+
+
+def _service_facts(data: dict[str, Any], text: str) -> None:
+    assert data["status"] == "allowed" and data["destination"] == {"kind": "service", "name": "payments/api"}
+    assert [b["allowed"] for b in data["backends"]] == [True, True]
+    assert "── ✔ backend payments/api-6c5f7b-2xkqp on port 8443/TCP (https): allowed ──" in text
+
+
+def _ports_facts(data: dict[str, Any], text: str) -> None:
+    assert data["status"] == "blocked"
+    assert [(p["from"], p["to"]) for p in data["ports"] if p["allowed"]] == [(6379, 6379)]
+    assert text.splitlines()[0] == "✗ SOME PORTS ALLOWED  shop/frontend → shop/db  which ports?"
+
+
+def _unknown_facts(data: dict[str, Any], text: str) -> None:
+    # UNKNOWN, and what the readable policies alone say: x/only-web admits no namespace y.
+    assert (data["status"], data["allowed"], data["assumedStatus"]) == ("unknown", None, "blocked")
+    assert data["ingress"]["assumedAllowed"] is False and "x/only-web" in data["ingress"]["assumedSummary"]
+    (tier,) = data["ingress"]["assumedTiers"]
+    assert tier["outcome"] == "Deny" and tier["policies"][0]["name"] == "only-web"
+    assert "(the readable policies alone: BLOCKED)" in text.splitlines()[0]
+    assert "✗ the readable policies alone say BLOCKED: x/a is isolated for ingress by x/only-web" in text
+
+
+def _not_enforced_facts(data: dict[str, Any], text: str) -> None:
+    # On the wire ALLOWED; the policies would block it, and every renderer says both.
+    assert (data["status"], data["policyStatus"], data["enforced"]) == ("allowed", "blocked", False)
+    assert text.splitlines()[0] == "✔ ALLOWED  x/a → x/b  80/TCP  (not enforced: the policies say BLOCKED)"
+    assert "✗ the policies say BLOCKED: NOT ENFORCED by the network plugin" in text
+
+
+OTHERS = [
+    Other("frontend-to-payments-api-https", "shop/frontend", "svc/payments/api", "https", None, _service_facts),
+    Other("frontend-to-db-every-port", "shop/frontend", "shop/db", None, None, _ports_facts),
+    Other("calico-unknown", "y/b", "x/a", "80", "calico-unknown.yaml", _unknown_facts),
+    Other("flannel-not-enforced", "x/a", "x/b", "80", "flannel-not-enforced.yaml", _not_enforced_facts),
+]
+NAMES = [c.name for c in CASES] + [c.name for c in OTHERS]
+
+
 @pytest.fixture(scope="module")
 def demo() -> Cluster:
     snapshot = DemoSource().load()
@@ -67,31 +121,61 @@ def demo() -> Cluster:
     return snapshot.cluster
 
 
+def answer_for(cluster: Cluster, source: str, destination: str, port: str | None) -> Answer:
+    """What `kubenet-tui check SOURCE DESTINATION [--port PORT]` asks."""
+    return ask(cluster, Question(source, destination, parse_port(port)))
+
+
 def verdict_for(cluster: Cluster, case: Case) -> dict[str, Any]:
     """What `kubenet-tui check SOURCE DESTINATION --port PORT --demo -o json` prints."""
-    source = resolve_end(cluster.index, case.source)
-    destination = resolve_end(cluster.index, case.destination)
-    port, port_name = resolve_port(case.port, Protocol.TCP, destination)
-    return verdict_json(evaluate(cluster, source, destination, Protocol.TCP, port, port_name))
+    return answer_json(answer_for(cluster, case.source, case.destination, case.port))
 
 
 def dump(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_demo_verdict_matches_golden_json(demo: Cluster, case: Case) -> None:
-    actual = verdict_for(demo, case)
-    path = GOLDEN / f"{case.name}.json"
+def compare(name: str, suffix: str, actual: str) -> None:
+    """`actual` against the golden file NAME.SUFFIX (or, with KUBENET_UPDATE_GOLDEN=1, into it)."""
+    path = GOLDEN / f"{name}.{suffix}"
     if UPDATE:
-        path.write_text(dump(actual), encoding="utf-8")
+        path.write_text(actual, encoding="utf-8")
         pytest.skip(f"regenerated {path.name}")
     assert path.exists(), f"{path.name} is missing: run with KUBENET_UPDATE_GOLDEN=1 to create it"
-    expected = json.loads(path.read_text(encoding="utf-8"))
+    expected = path.read_text(encoding="utf-8")
     if actual != expected:
-        diff = "".join(difflib.unified_diff(dump(expected).splitlines(True), dump(actual).splitlines(True),
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
                                             f"golden/{path.name}", "actual", n=2))
-        pytest.fail(f"{case.name} differs from its golden file (KUBENET_UPDATE_GOLDEN=1 regenerates):\n{diff}")
+        pytest.fail(f"{name} differs from its golden file (KUBENET_UPDATE_GOLDEN=1 regenerates):\n{diff}")
+
+
+def outputs(cluster: Cluster, source: str, destination: str, port: str | None) -> dict[str, str]:
+    answer = answer_for(cluster, source, destination, port)
+    return {"json": dump(answer_json(answer)), "txt": answer_text(answer).plain}
+
+
+@pytest.mark.parametrize("suffix", ["json", "txt"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_demo_verdict_matches_golden(demo: Cluster, case: Case, suffix: str) -> None:
+    compare(case.name, suffix, outputs(demo, case.source, case.destination, case.port)[suffix])
+
+
+def other_cluster(case: Other, demo: Cluster) -> Cluster:
+    return FileSource([str(GOLDEN / "clusters" / case.cluster)]).load().cluster if case.cluster else demo
+
+
+@pytest.mark.parametrize("suffix", ["json", "txt"])
+@pytest.mark.parametrize("case", OTHERS, ids=[c.name for c in OTHERS])
+def test_other_answer_matches_golden(demo: Cluster, case: Other, suffix: str) -> None:
+    compare(case.name, suffix, outputs(other_cluster(case, demo), case.source, case.destination, case.port)[suffix])
+
+
+@pytest.mark.parametrize("case", OTHERS, ids=[c.name for c in OTHERS])
+def test_other_answer_facts(demo: Cluster, case: Other) -> None:
+    out = outputs(other_cluster(case, demo), case.source, case.destination, case.port)
+    data = json.loads(out["json"])
+    assert data["schemaVersion"] == 2
+    case.facts(data, out["txt"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -118,11 +202,26 @@ def test_named_port_is_resolved_on_the_destination_in_the_golden_case(demo: Clus
 
 def test_except_case_explains_the_except(demo: Cluster) -> None:
     data = verdict_for(demo, CASES[3])
-    (policy,) = [p for p in data["ingress"]["policies"] if p["name"] == "test-network-policy"]
+    (policy,) = [p for t in data["ingress"]["tiers"] for p in t["policies"] if p["name"] == "test-network-policy"]
     ip_block = policy["rules"][0]["peers"][0]
     assert ip_block["matched"] is False
     assert "172.17.1.0/24" in ip_block["reason"] and "except" in ip_block["reason"]
 
 
-def test_every_golden_file_belongs_to_a_case() -> None:
-    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(c.name for c in CASES)
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_each_policy_appears_once_with_its_unknown_flags(demo: Cluster, case: Case) -> None:
+    data = verdict_for(demo, case)
+    assert data["schemaVersion"] == 2
+    for side in ("egress", "ingress"):
+        assert "policies" not in data[side]  # only under the tier that considered them
+        keys = [(p["kind"], p["namespace"], p["name"]) for t in data[side]["tiers"] for p in t["policies"]]
+        assert len(keys) == len(set(keys))
+        for policy in (p for t in data[side]["tiers"] for p in t["policies"]):
+            for rule in policy["rules"]:
+                assert rule["unknown"] is False
+                assert all(c["unknown"] is False and c["form"] for c in rule["peers"] + rule["ports"])
+
+
+@pytest.mark.parametrize("suffix", ["json", "txt"])
+def test_every_golden_file_belongs_to_a_case(suffix: str) -> None:
+    assert sorted(p.stem for p in GOLDEN.glob(f"*.{suffix}")) == sorted(NAMES)

@@ -79,7 +79,7 @@ def test_named_port_rule_never_matches_an_outside_destination(check_json: Any) -
     # the frontend's own container port `http` is 8080; an outside address has no named ports at all
     code, data, _ = check_json([FRONTEND_EGRESS_NAMED], FRONTEND, "203.0.113.5", "--port", "8080")
     assert code == 1
-    (policy,) = [p for p in data["egress"]["policies"] if p["name"] == "frontend-egress"]
+    (policy,) = [p for t in data["egress"]["tiers"] for p in t["policies"] if p["name"] == "frontend-egress"]
     (port_check,) = policy["rules"][0]["ports"]
     assert port_check["matched"] is False
     assert "outside" in port_check["reason"]

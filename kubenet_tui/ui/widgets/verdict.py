@@ -17,16 +17,10 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from kubenet_tui.engine.explain import Status
+from kubenet_tui.render.text import node_label, symbol
+from kubenet_tui.render.walkthrough import Walkthrough, walkthrough
 from kubenet_tui.ui.connection import Evaluation
-from kubenet_tui.ui.explain_tree import (
-    ExplainItem,
-    PolicyLink,
-    service_items,
-    service_why_lines,
-    status_words,
-    verdict_items,
-    why_lines,
-)
+from kubenet_tui.ui.explain_tree import ExplainItem, PolicyLink, items, panel_text
 
 STATUS_CLASS = {
     Status.ALLOWED: "-allowed",
@@ -139,6 +133,7 @@ class VerdictPanel(Vertical):
     ALLOW_MAXIMIZE = True  # z zooms the whole panel, banner included
     evaluation: reactive[Evaluation | None] = reactive(None)
     """The evaluation shown; None hides the panel's content."""
+    _walkthrough: Walkthrough | None = None  # what is shown, for `copy_text`
 
     def compose(self) -> ComposeResult:
         yield VerdictBanner(id="banner")
@@ -157,6 +152,7 @@ class VerdictPanel(Vertical):
         banner = self.query_one(VerdictBanner)
         why = self.query_one("#why", Static)
         tree = self.query_one(ExplainTree)
+        self._walkthrough = None
         for cls in ("-allowed", "-blocked", "-unknown", "-error"):
             banner.remove_class(cls)
         if evaluation is None:
@@ -173,23 +169,16 @@ class VerdictPanel(Vertical):
             tree.clear()
             return
         status = evaluation.status
-        assert status is not None
-        symbol, word = status_words(status)
+        answer = evaluation.verdict or evaluation.service_verdict
+        assert status is not None and answer is not None
         banner.add_class(STATUS_CLASS[status])
-        if evaluation.verdict is not None:
-            v = evaluation.verdict
-            detail = f"{v.source.name} → {v.destination.name}   {v.port_text()}"
-            why.update(Text("\n").join(why_lines(v)))
-            tree.show(verdict_items(v))
-        else:
-            sv = evaluation.service_verdict
-            assert sv is not None
-            evaluated = sv.evaluated
-            allowed = sum(1 for b in evaluated if b.allowed is True)
-            if status is Status.BLOCKED and 0 < allowed < len(evaluated):
-                word = "SOME BACKENDS BLOCKED"
-            sp = sv.service_port
-            detail = f"{sv.source.name} → svc/{sv.service}   {sp.port}/{sp.protocol.value}"
-            why.update(Text("\n").join(service_why_lines(sv)))
-            tree.show(service_items(sv))
-        banner.content = (symbol, word, detail)
+        # Banner, lines under it and tree are one walkthrough: `c` copies the same (`copy_text`).
+        w = self._walkthrough = walkthrough(answer)
+        headline = w.headline
+        banner.content = (symbol(headline)[0], headline.head, headline.tail.strip())
+        why.update(Text("\n").join(node_label(node) for node in w.glance))
+        tree.show(items(w))
+
+    def copy_text(self) -> str | None:
+        """What the panel shows as plain text, or None when it shows no verdict."""
+        return panel_text(self._walkthrough) if self._walkthrough is not None else None
