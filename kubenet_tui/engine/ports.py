@@ -93,8 +93,10 @@ def _cut_points(cluster: Cluster, source: End, destination: End, protocol: Proto
     return sorted(cuts)
 
 
-def _signature(verdict: Verdict) -> tuple[Status, tuple[RuleRef, ...]]:
-    return verdict.status, verdict.deciding_rules
+def _signature(verdict: Verdict) -> tuple[Status, Status, tuple[RuleRef, ...]]:
+    # What the policies say too: where nothing enforces them every port is ALLOWED on the wire, yet
+    # ports they block and ports they leave unknown are not one range.
+    return verdict.status, verdict.policies_say, verdict.deciding_rules
 
 
 def evaluate_ports(cluster: Cluster, source: End, destination: End,
