@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubenet_tui.engine.caveats import CaveatCode
 from kubenet_tui.engine.explain import (
     Check,
     DirectionVerdict,
     PolicyExplanation,
     RuleExplanation,
     RuleRef,
+    Status,
     TierResult,
     Verdict,
 )
@@ -29,6 +31,8 @@ def rule_ref_json(ref: RuleRef) -> dict[str, Any]:
         out["ruleName"] = ref.rule_name
     if ref.action is not None:
         out["action"] = ref.action
+    if ref.section is not None:
+        out["section"] = list(ref.section)
     return out
 
 
@@ -48,6 +52,8 @@ def _rule_json(rule: RuleExplanation) -> dict[str, Any]:
         out["action"] = rule.action
     if rule.name is not None:
         out["name"] = rule.name
+    if rule.section is not None:
+        out["section"] = list(rule.section)
     return out
 
 
@@ -69,6 +75,7 @@ def _policy_json(policy: PolicyExplanation) -> dict[str, Any]:
 def _tier_json(tier: TierResult) -> dict[str, Any]:
     return {
         "tier": tier.tier.value,
+        **({"label": tier.label} if tier.label else {}),
         "outcome": tier.outcome.value,
         "summary": tier.summary,
         "deciding": [rule_ref_json(r) for r in tier.deciding],
@@ -89,7 +96,7 @@ def direction_json(d: DirectionVerdict) -> dict[str, Any]:
         "isolatingPolicies": list(d.isolating_policies),
         "decidedBy": d.decided_by.value if d.decided_by else None,
         "decidingRules": [rule_ref_json(r) for r in d.deciding_rules],
-        "chain": [f"[{t.tier.value}] {t.outcome.value}" for t in d.tiers],
+        "chain": [f"[{t.name}] {t.outcome.value}" for t in d.tiers],
         "tiers": [_tier_json(t) for t in d.tiers],
         "policies": [_policy_json(p) for t in d.tiers for p in t.policies],
     }
@@ -98,7 +105,9 @@ def direction_json(d: DirectionVerdict) -> dict[str, Any]:
 def verdict_json(v: Verdict) -> dict[str, Any]:
     return {
         "allowed": v.allowed,
-        "status": v.status.value,
+        # Allowed at L4, with a proxy's L7 rules deciding each request (Cilium): say so in the status too.
+        "status": "allowed-with-conditions" if v.status is Status.ALLOWED and any(
+            c.code is CaveatCode.L7_RULES for c in v.caveats) else v.status.value,
         "policyStatus": v.policies_say.value,
         "enforced": v.enforced,
         "profile": v.profile.value,

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from kubenet_tui.engine.explain import (
     Check,
+    Direction,
     DirectionVerdict,
     Outcome,
     PolicyExplanation,
@@ -17,6 +18,7 @@ from kubenet_tui.engine.explain import (
     RuleRef,
     Status,
     Verdict,
+    section_label,
 )
 
 OK = "✔"
@@ -58,7 +60,8 @@ def _rule_lines(text: Text, rule: RuleExplanation, direction: str, indent: str, 
     symbol, style = mark(rule.matched)
     name = f' "{rule.name}"' if rule.name else ""
     action = f" [{rule.action}]" if rule.action else ""
-    text.append(f"{indent}{symbol} {direction}[{rule.index}]{name}{action}: ", style=style)
+    where = section_label(rule.section, Direction(direction)) if rule.section else direction
+    text.append(f"{indent}{symbol} {where}[{rule.index}]{name}{action}: ", style=style)
     text.append(f"{rule.reason}\n")
     if not verbose and rule.matched:
         return
@@ -97,7 +100,7 @@ def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
     if not d.evaluated:
         return text
     if len(d.tiers) > 1 or (d.tiers and d.tiers[0].tier.value != "NetworkPolicy"):
-        chain = " → ".join(_tier_label(t.tier.value, t.outcome, t.deciding) for t in d.tiers)
+        chain = " → ".join(_tier_label(t.name, t.outcome, t.deciding) for t in d.tiers)
         text.append(f"  chain: {chain}\n", style="cyan")
     for tier in d.tiers:
         shown = [p for p in tier.policies if p.selects or verbose]
@@ -105,7 +108,7 @@ def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
             shown = [p for p in shown if p.matched]
         if not shown:
             continue
-        text.append(f"  [{tier.tier.value} tier] {tier.outcome.value}\n", style="bold cyan")
+        text.append(f"  [{tier.name} tier] {tier.outcome.value}\n", style="bold cyan")
         # Brief output of an allowed direction: just the rules that allow it.
         only_matches = not verbose and d.allowed is True
         for policy in tier.policies:

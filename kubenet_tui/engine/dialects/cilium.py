@@ -36,7 +36,6 @@ from kubenet_tui.engine.dialects.cilium_match import (
     with_terms,
 )
 from kubenet_tui.engine.dialects.cilium_mode import (
-    CILIUM_LABEL,
     CiliumCompiledPolicy,
     CiliumCompiledRule,
     CiliumTier,
@@ -44,6 +43,7 @@ from kubenet_tui.engine.dialects.cilium_mode import (
 )
 from kubenet_tui.engine.dialects.cilium_model import (
     CCNP_KIND,
+    CILIUM_LABEL,
     CIDRSet,
     CiliumPeerRule,
     CiliumPolicy,

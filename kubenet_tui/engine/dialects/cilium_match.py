@@ -312,7 +312,7 @@ class EntitiesPeer(PeerMatcher):
                 return Match(True, f"{pod.key} is a pod: entity cluster matches it")
             return Match(False, f"{pod.key} is a pod of this cluster (entity cluster), not {written}")
         if is_node(other, index):
-            if self._has("cluster") or self._has("host") and self._has("remote-node"):
+            if self._has("cluster") or (self._has("host") and self._has("remote-node")):
                 return Match(True, f"{other.name} is a node of this cluster: {written} matches it")
             if self._has("host", "remote-node", "kube-apiserver"):
                 return Match(False, f"{other.name} is a node: whether it is host (this pod's node), remote-node or "
@@ -334,7 +334,7 @@ class EntitiesPeer(PeerMatcher):
         if self._has("all"):
             return space.everything, space.nothing
         sure = pods if self._has("cluster") else space.nothing
-        if self._has("cluster") or self._has("host") and self._has("remote-node"):
+        if self._has("cluster") or (self._has("host") and self._has("remote-node")):
             return sure | space.host_network, space.nothing
         if self._has("host", "remote-node", "kube-apiserver"):
             return sure, space.host_network

@@ -29,7 +29,6 @@ from kubenet_tui.engine.tiers import CompiledTier, RowState, Side
 if TYPE_CHECKING:
     from kubenet_tui.engine.classes import BoolArray, ClassSpace
 
-CILIUM_LABEL = "Cilium"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

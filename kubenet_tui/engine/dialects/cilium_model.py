@@ -13,6 +13,7 @@ from enum import StrEnum
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import IPNetwork, LabelSelector, Protocol
 
+CILIUM_LABEL = "Cilium"  # the Cilium tier's name in chains: [Cilium] Deny (...)
 CNP_KIND = "CiliumNetworkPolicy"
 CCNP_KIND = "CiliumClusterwideNetworkPolicy"
 
