@@ -157,18 +157,20 @@ class DenyWins:
                 result = rule.explain(side.other, side.query, side.destination, index)
                 rules.append(result)
                 ref = _ref(policy, rule, result, direction)
+                doubt = next((c.reason for c in result.peers if c.unknown), "")
                 if rule.action is Action.DENY:
                     if result.matched:
                         denies.append(ref)
                     elif result.unknown:
-                        could_deny.append(f"{ref.label()} might match, depending on data that could not be read")
+                        could_deny.append(f"{ref.label()} might match: {doubt}")
                 elif result.matched:
                     allows.append((ref, _conditions(rule, result)))
                 elif result.unknown:
-                    could_allow.append(f"{ref.label()} might match, depending on data that could not be read")
+                    could_allow.append(f"{ref.label()} might match: {doubt}")
             reason = selection.reason
             if isinstance(policy, CiliumCompiledPolicy) and direction in policy.default_deny:
-                switched_on.append(f"{policy.kind} {policy.key}")
+                spec = f" specs[{policy.spec}]" if policy.spec is not None else ""
+                switched_on.append(f"{policy.kind} {policy.key}{spec}")
                 reason += f"; it switches default deny on for {direction.value}"
             elif isinstance(policy, CiliumCompiledPolicy) and policy.spec is not None:
                 reason += f" (specs[{policy.spec}]; enableDefaultDeny.{direction.value}: false)"
