@@ -130,6 +130,8 @@ def acting_directions(identity: Identity, spec: object) -> frozenset[Direction]:
     """The directions a policy that is not evaluated can act in, from what of it can be read: a
     NetworkPolicy's policyTypes (or their defaulting), an admin policy's rule lists. Both otherwise."""
     both = frozenset(Direction)
+    if identity.group == "cilium.io" and isinstance(spec, Mapping):  # the whole object: spec and specs
+        return _cilium_directions(spec)
     if not isinstance(spec, Mapping) or identity.group not in ("networking.k8s.io", "extensions",
                                                                "policy.networking.k8s.io"):
         return both
@@ -142,6 +144,21 @@ def acting_directions(identity: Identity, spec: object) -> frozenset[Direction]:
         return both
     found = frozenset(d for d in Direction if spec.get(d.value))
     return found if set(spec) <= {"priority", "subject", "ingress", "egress", "tier"} else both
+
+
+def _cilium_directions(obj: Mapping[object, object]) -> frozenset[Direction]:
+    """The directions a Cilium policy object's rules have sections (or enableDefaultDeny) for."""
+    rules = [obj.get("spec"), *(obj.get("specs") if isinstance(obj.get("specs"), list) else [])]  # type: ignore[misc]
+    found: set[Direction] = set()
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            continue
+        default = rule.get("enableDefaultDeny")
+        for direction in Direction:
+            if rule.get(direction.value) or rule.get(f"{direction.value}Deny") or (
+                    isinstance(default, Mapping) and default.get(direction.value)):
+                found.add(direction)
+    return frozenset(found) or frozenset(Direction)
 
 
 def is_cluster_scoped(identity: Identity) -> bool:

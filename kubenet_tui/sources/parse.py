@@ -524,7 +524,8 @@ class ObjectCollector:
             namespace = raw_namespace if isinstance(raw_namespace, str) and raw_namespace else "default"
         spec = obj.get("spec")
         tier = acting_tier(identity, spec.get("tier") if isinstance(spec, Mapping) else None)
-        directions = acting_directions(identity, spec)
+        # Cilium objects: `spec` and `specs` both hold rules.
+        directions = acting_directions(identity, obj if identity.group == "cilium.io" else spec)
         policy = UnevaluatedPolicy(identity.kind, identity.api_version, namespace, name, reason, tier, directions)
         self.unevaluated[f"{identity.group}/{identity.kind}/{policy.key}"] = policy
         warnings.append(f"not evaluated ({reason}): verdicts it could decide are unknown")
