@@ -2,7 +2,8 @@
 
 Namespace `cilium-test` holds `client` (kind=client, name=client), `client2` (kind=client, other=client),
 `echo-same-node` (kind=echo, on node-1 with the clients) and `echo-other-node` (kind=echo, node-2);
-namespace `other` holds `stranger` (kind=client); kube-system holds the Cilium agents (host network) and
+namespace `other` holds `stranger` (kind=client); `unlisted/ghost` (kind=client) is in a namespace that was
+not loaded (only its name label is known); kube-system holds the Cilium agents (host network) and
 kube-dns. Outside addresses: 1.1.1.1, 1.0.0.1, 8.8.8.8. Policies are added as YAML text and loaded through
 `ObjectCollector`, exactly as files are.
 """
@@ -99,6 +100,12 @@ kind: Pod
 metadata: {{name: stranger, namespace: other, labels: {{kind: client, statefulset.kubernetes.io/pod-name: stranger}}}}
 spec: {{nodeName: node-2}}
 status: {{podIP: 10.0.2.30}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: ghost, namespace: unlisted, labels: {{kind: client}}}}
+spec: {{nodeName: node-2}}
+status: {{podIP: 10.0.2.40}}
 """
 
 

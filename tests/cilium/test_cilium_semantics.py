@@ -236,6 +236,20 @@ ingress: [{fromEndpoints: [{matchLabels: {io.cilium.k8s.policy.serviceaccount: c
 podSelector: {matchLabels: {kind: echo}}
 ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {statefulset.kubernetes.io/pod-name: stranger}}}]}]
 """), "other/stranger", "cilium-test/echo-same-node", "8080", Protocol.TCP, B),
+    ("namespace-labels-unknown-deny-might-match", cnp("deny-team", """
+endpointSelector: {matchLabels: {kind: echo}}
+ingress: [{fromEntities: [cluster]}]
+ingressDeny: [{fromEndpoints: [{matchLabels: {io.cilium.k8s.namespace.labels.team: bad}}]}]
+"""), "unlisted/ghost", "cilium-test/echo-same-node", "8080", Protocol.TCP, U),
+    ("namespace-name-known-deny-does-not-match", cnp("deny-team", """
+endpointSelector: {matchLabels: {kind: echo}}
+ingress: [{fromEntities: [cluster]}]
+ingressDeny: [{fromEndpoints: [{matchLabels: {io.kubernetes.pod.namespace: other}}]}]
+"""), "unlisted/ghost", "cilium-test/echo-same-node", "8080", Protocol.TCP, A),
+    ("namespace-labels-unknown-subject", ccnp("team-isolation", """
+endpointSelector: {matchLabels: {io.cilium.k8s.namespace.labels.team: conn}}
+ingress: [{fromEntities: [world]}]
+"""), "cilium-test/client", "unlisted/ghost", "8080", Protocol.TCP, U),
     # -- CCNP: peers of every namespace, pods only
     ("ccnp-empty-peer-is-every-pod", ccnp("echo-from-pods", """
 endpointSelector: {matchLabels: {kind: echo}}
