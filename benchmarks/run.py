@@ -195,6 +195,27 @@ def measure_summary(path: str) -> dict[str, Any]:
             "peak_mb": _peak_mb()}
 
 
+def measure_profiles(path: str) -> dict[str, Any]:
+    """The full matrix of every pod (TCP 8080) read as upstream and as Cilium reads the same objects
+    (NetworkPolicy through identities, the deny-wins tier), in one process."""
+    from dataclasses import replace
+
+    from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
+    from kubenet_tui.engine.model import Protocol
+    from kubenet_tui.engine.profiles import Profile
+    from kubenet_tui.sources.files import FileSource
+
+    cluster = FileSource([path]).load().cluster
+    pods = matrix_pods(cluster)
+    out: dict[str, Any] = {"pods": len(pods)}
+    for profile in (Profile.UPSTREAM, Profile.CILIUM):
+        read = replace(cluster, profile_override=profile)
+        result, seconds = _timed(lambda read=read: connectivity_matrix(read, pods, Protocol.TCP, MATRIX_PORT))
+        out[profile.value] = {"seconds": seconds, "classes": int(result.class_allowed.shape[0]),
+                              "allowed": result.count_allowed()}
+    return out
+
+
 def measure_comparison(path: str, sample_pairs: int) -> dict[str, Any]:
     from kubenet_tui.engine.evaluate import End, evaluate
     from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
@@ -293,6 +314,8 @@ def child_main(args: argparse.Namespace) -> int:
         result = measure_comparison(args.file, args.samples)
     elif args.child == "summary":
         result = measure_summary(args.file)
+    elif args.child == "profiles":
+        result = measure_profiles(args.file)
     else:
         result = measure_tui(args.file, args.keys)
     print(json.dumps(result))
@@ -361,6 +384,9 @@ def table(sizes: list[int], results: dict[int, dict[str, dict[str, Any]]], compa
     add("`matrix -A -o summary` (full grid, TCP 8080)", "summary",
         lambda d: f"{d['load_s'] + d['matrix_s'] + d['summary_s'] + d['text_s']:.2f} s (matrix {d['matrix_s']:.2f} s, "
                   f"{d['classes']:,} classes; totals {d['summary_s']:.2f} s for {d['pairs']:,} namespace pairs)")
+    add("full matrix, upstream vs --cni cilium (TCP 8080)", "profiles",
+        lambda d: f"{d['upstream']['seconds']:.2f} s vs {d['cilium']['seconds']:.2f} s "
+                  f"({d['cilium']['classes']:,} classes)", "same speed class")
     add("peak RSS: load JSON + index + verdicts", "engine", lambda d: f"{d['peak_mb_verdicts']:.0f} MB", "≤ 500 MB at 50k")
     add("peak RSS: ... + the matrices above", "engine", lambda d: f"{d['peak_mb']:.0f} MB")
     add("peak RSS (`matrix -A -o summary`)", "summary", lambda d: f"{d['peak_mb']:.0f} MB")
@@ -415,7 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-matrix-max", type=int, default=20000,
                         help="above this many pods, one matrix per namespace (default 20000)")
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "kubenet-tui-bench"))
-    parser.add_argument("--child", choices=("load", "engine", "comparison", "summary", "tui"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("load", "engine", "comparison", "summary", "profiles", "tui"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("--keys", default="paymen", help=argparse.SUPPRESS)
@@ -444,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
                                             "--full-matrix-max", str(args.full_matrix_max))
         print(f"  {_label(size)}: matrix -A -o summary ...", file=sys.stderr, flush=True)
         results[size]["summary"] = run_child("summary", json_file)
+        if size <= args.full_matrix_max:
+            print(f"  {_label(size)}: upstream vs cilium profile ...", file=sys.stderr, flush=True)
+            results[size]["profiles"] = run_child("profiles", json_file)
         if not args.no_yaml:
             print(f"  {_label(size)}: yaml ...", file=sys.stderr, flush=True)
             yaml_file = cluster_file(size, policies_of[size], args.seed, ".yaml", cache)

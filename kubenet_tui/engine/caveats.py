@@ -26,6 +26,8 @@ class CaveatCode(StrEnum):
     POLICY_TYPES_DEFAULTED = "policy-types-defaulted"  # egress-only rules, yet ingress isolated too
     UNEVALUATED_POLICY = "unevaluated-policy"  # a policy object that was read but not evaluated
     PROFILE_DIFFERS = "profile-differs"  # the plugin's reading decides otherwise than the upstream one
+    L7_RULES = "l7-rules"  # allowed at L4 only: a proxy's L7 rules decide each request (Cilium)
+    CILIUM_READING = "cilium-reading"  # where Cilium reads a policy otherwise than upstream (ipBlock, labels)
     # Services.
     ENDPOINTSLICES_UNREADABLE = "endpointslices-unreadable"
     SERVICE_EXTERNAL_SOURCE = "service-external-source"

@@ -29,6 +29,7 @@ from kubenet_tui.engine.model import (
 from kubenet_tui.engine.profiles import Profile
 
 if TYPE_CHECKING:
+    from kubenet_tui.engine.dialects.cilium_model import CiliumCIDRGroup, CiliumPolicy
     from kubenet_tui.engine.tiers import Program
 
 __all__ = ["Cluster", "ClusterIndex", "Enforcement", "NetworkPlugin", "Profile", "Unreadable"]
@@ -72,12 +73,20 @@ class Cluster:
     plugin: NetworkPlugin | None = None
     # Set when the user chose the profile (--cni); otherwise the detected plugin's.
     profile_override: Profile | None = None
+    # cilium.io/v2 CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy objects, and CiliumCIDRGroups
+    # (evaluated by the cilium profile; the others list them as unevaluated).
+    cilium_policies: tuple[CiliumPolicy, ...] = ()
+    cilium_cidr_groups: tuple[CiliumCIDRGroup, ...] = ()
 
     @property
     def profile(self) -> Profile:
         if self.profile_override is not None:
             return self.profile_override
-        return self.plugin.profile if self.plugin is not None else Profile.UPSTREAM
+        if self.plugin is not None and (self.plugin.profile is not Profile.UPSTREAM
+                                        or self.plugin.enforcement is not Enforcement.UNIDENTIFIED):
+            return self.plugin.profile
+        # No plugin identified (manifest files): Cilium's own policy objects say whose cluster it is.
+        return Profile.CILIUM if self.cilium_policies else Profile.UPSTREAM
 
     @cached_property
     def index(self) -> ClusterIndex:

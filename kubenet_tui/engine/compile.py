@@ -210,3 +210,9 @@ def compile_upstream(cluster: Cluster) -> Program:
                                                          if a.tier is AdminTier.BASELINE)),
     ]
     return Program(tuple(t for t in tiers if t is not None))
+
+
+# Plugin profiles' compilers live with their dialect (they use the helpers above).
+from kubenet_tui.engine.dialects.cilium import compile_cilium  # noqa: E402
+
+PROFILE_COMPILERS[Profile.CILIUM] = compile_cilium

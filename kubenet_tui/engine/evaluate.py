@@ -114,7 +114,8 @@ def evaluate(
         return verdict
     upstream = _evaluate(cluster, cluster.program_for(Profile.UPSTREAM), source, destination, protocol, port,
                          port_name)
-    if upstream.policies_say is verdict.policies_say:
+    # Upstream cannot read a plugin's own policies (unknown there): nothing to compare.
+    if upstream.policies_say is verdict.policies_say or upstream.policies_say is Status.UNKNOWN:
         return verdict
     rules = ", ".join(ref.label() for ref in upstream.deciding_rules)
     caveat = caveats.profile_differs(cluster.profile.value, verdict.policies_say.value.upper(),

@@ -69,10 +69,13 @@ class RuleRef:
     port: int | None = None
     rule_name: str | None = None
     action: str | None = None
+    # The YAML path of the list the rule is in, when it is not ("spec", direction): a plugin's own
+    # sections, e.g. ("spec", "ingressDeny") or ("specs", 1, "egress") for a CiliumNetworkPolicy.
+    section: tuple[str | int, ...] | None = None
 
     def label(self) -> str:
         where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        text = f"{self.kind} {where} {self.direction.value}[{self.rule}]"
+        text = f"{self.kind} {where} {section_label(self.section, self.direction)}[{self.rule}]"
         if self.rule_name:
             text += f' "{self.rule_name}"'
         return text
@@ -80,7 +83,20 @@ class RuleRef:
     @property
     def yaml_path(self) -> tuple[str | int, ...]:
         """Path of the rule inside the manifest, e.g. ("spec", "ingress", 0)."""
+        if self.section is not None:
+            return (*self.section, self.rule)
         return ("spec", self.direction.value, self.rule)
+
+
+def section_label(section: tuple[str | int, ...] | None, direction: Direction) -> str:
+    """How a rule's list is named in a label: `ingress`, `ingressDeny`, `specs[1].egress`."""
+    if section is None:
+        return direction.value
+    parts = list(section[1:] if section[:1] == ("spec",) else section)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 class Form(StrEnum):
@@ -93,6 +109,7 @@ class Form(StrEnum):
     NETWORKS = "networks"
     NODES = "nodes"
     UNKNOWN_PEER = "unknown-peer"  # a peer form this engine does not know: the rule fails closed
+    ENTITIES = "entities"  # Cilium entities (world, cluster, host, ...)
     EVERY_PORT = "every-port"  # a rule that lists no ports
     PROTOCOL = "protocol"  # every port of one protocol
     PORT = "port"
@@ -122,6 +139,7 @@ class RuleExplanation:
     action: str | None = None  # admin tiers: Allow/Accept, Deny, Pass
     name: str | None = None  # admin tiers name their rules
     unknown: bool = False  # it might match: data it depends on could not be read
+    section: tuple[str | int, ...] | None = None  # as RuleRef.section: the rule's list, when not ("spec", direction)
 
     @property
     def matched_peer(self) -> int | None:

@@ -25,6 +25,9 @@ class Resource(StrEnum):
     ADMIN_NETWORK_POLICIES = "adminnetworkpolicies"
     BASELINE_ADMIN_NETWORK_POLICIES = "baselineadminnetworkpolicies"
     CLUSTER_NETWORK_POLICIES = "clusternetworkpolicies"
+    CILIUM_NETWORK_POLICIES = "ciliumnetworkpolicies"
+    CILIUM_CLUSTERWIDE_NETWORK_POLICIES = "ciliumclusterwidenetworkpolicies"
+    CILIUM_CIDR_GROUPS = "ciliumcidrgroups"
 
 
 class GapKind(StrEnum):

@@ -519,6 +519,7 @@ class CompiledRule:
     action_text: str | None = None  # as written, for tiers whose rules carry actions
     name: str | None = None
     fail_closed: str | None = None
+    section: tuple[str | int, ...] | None = None  # its list in the manifest, when not ("spec", direction)
 
     def explain(self, other: PeerView, query: PortQuery, destination: Pod | None,
                 index: ClusterIndex) -> RuleExplanation:
@@ -526,7 +527,7 @@ class CompiledRule:
         if self.fail_closed is not None and self.peers is None:
             return RuleExplanation(self.index, False, (), (), f"fail closed: field(s) {self.fail_closed} are not "
                                                               "understood, so this rule matches nothing",
-                                   action_text, name)
+                                   action_text, name, section=self.section)
         if self.peers is None:
             peers: tuple[Check, ...] = (Check(None, True, "every peer", "the rule lists no peers: it matches every "
                                               "peer", form=Form.EVERY_PEER),)
@@ -542,15 +543,15 @@ class CompiledRule:
             written = self.action_text or self.written.value
             if self.action is not Action.DENY:
                 return RuleExplanation(self.index, False, peers, ports, f"fail closed: peer form {self.fail_closed!r} "
-                                       f"is not understood, so this {written} rule matches nothing", action_text, name)
+                                       f"is not understood, so this {written} rule matches nothing", action_text, name, section=self.section)
             shown = written if self.written is Action.DENY else f"Deny (fail closed, written {written})"
             return RuleExplanation(self.index, True, peers, ports, f"fail closed: peer form {self.fail_closed!r} is "
-                                   f"not understood, so this {written} rule denies all traffic", shown, name)
+                                   f"not understood, so this {written} rule denies all traffic", shown, name, section=self.section)
         peer_ok = any(c.matched for c in peers)
         port_ok = any(c.matched for c in ports)
         if not peer_ok and port_ok and any(c.unknown for c in peers):
             return RuleExplanation(self.index, False, peers, ports, "might match: a peer depends on data that could "
-                                   "not be read", action_text, name, unknown=True)
+                                   "not be read", action_text, name, unknown=True, section=self.section)
         if peer_ok and port_ok:
             reason = f"matches: {action_text}" if action_text else "peer and port match"
         elif not peer_ok and not port_ok:
@@ -559,7 +560,7 @@ class CompiledRule:
             reason = f"no peer matches {other.name}"
         else:
             reason = "the peer matches but no port does"
-        return RuleExplanation(self.index, peer_ok and port_ok, peers, ports, reason, action_text, name)
+        return RuleExplanation(self.index, peer_ok and port_ok, peers, ports, reason, action_text, name, section=self.section)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

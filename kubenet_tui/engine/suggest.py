@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubenet_tui.engine.dialects.cilium_suggest import cilium_decision, suggest_cilium
 from kubenet_tui.engine.explain import Direction, DirectionVerdict, Outcome, Suggestion, Tier
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPAddress, Pod, Protocol
 
@@ -53,6 +54,9 @@ def suggest(
     """Changes that would allow the blocked direction `verdict` at `subject` (empty if not blocked)."""
     if verdict.allowed is not False:
         return ()
+    decision = cilium_decision(verdict)
+    if decision is not None:  # the cilium profile: answer in Cilium's own policy
+        return suggest_cilium(verdict, decision, subject, peer_pod, peer_ips, protocol, port)
     direction = verdict.direction
     peer_word = "from" if direction is Direction.INGRESS else "to"
     peer_name = peer_pod.key if peer_pod else str(peer_ips[0])

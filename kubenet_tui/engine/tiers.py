@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from kubenet_tui.engine import caveats
 from kubenet_tui.engine.caveats import Caveat
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 class Mode(StrEnum):
     FIRST_MATCH = "first-match"
     ISOLATION_UNION = "isolation-union"
+    DENY_WINS = "deny-wins"  # Cilium: any deny, else any allow, else default deny if switched on
 
 
 @dataclass(frozen=True, eq=False)
@@ -328,7 +329,15 @@ class IsolationUnion:
         state.open = space.nothing
 
 
-MODES: dict[Mode, type[FirstMatch] | type[IsolationUnion]] = {
+class TierMode(Protocol):
+    """A mode's two faces (a class with these as static methods)."""
+
+    def explain(self, tier: CompiledTier, side: Side) -> tuple[TierResult, tuple[Caveat, ...]]: ...
+
+    def row(self, tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None: ...
+
+
+MODES: dict[Mode, TierMode] = {
     Mode.FIRST_MATCH: FirstMatch,
     Mode.ISOLATION_UNION: IsolationUnion,
 }
@@ -426,3 +435,9 @@ def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction
             return state
     state.allowed = state.allowed | state.open  # the default: allowed
     return state
+
+
+# Plugin dialects' modes live with their dialect (they import this module).
+from kubenet_tui.engine.dialects.cilium_mode import DenyWins  # noqa: E402
+
+MODES[Mode.DENY_WINS] = DenyWins

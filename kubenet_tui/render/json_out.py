@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubenet_tui.engine.caveats import CaveatCode
 from kubenet_tui.engine.explain import (
     Check,
     DirectionVerdict,
     PolicyExplanation,
     RuleExplanation,
     RuleRef,
+    Status,
     TierResult,
     Verdict,
 )
@@ -38,6 +40,8 @@ def rule_ref_json(ref: RuleRef) -> dict[str, Any]:
         out["ruleName"] = ref.rule_name
     if ref.action is not None:
         out["action"] = ref.action
+    if ref.section is not None:
+        out["section"] = list(ref.section)
     return out
 
 
@@ -65,6 +69,8 @@ def _rule_json(rule: RuleExplanation) -> dict[str, Any]:
         out["action"] = rule.action
     if rule.name is not None:
         out["name"] = rule.name
+    if rule.section is not None:
+        out["section"] = list(rule.section)
     return out
 
 
@@ -87,6 +93,7 @@ def _policy_json(policy: PolicyExplanation) -> dict[str, Any]:
 def _tier_json(tier: TierResult) -> dict[str, Any]:
     return {
         "tier": tier.tier.value,
+        **({"label": tier.label} if tier.label else {}),
         "outcome": tier.outcome.value,
         "summary": tier.summary,
         "deciding": [rule_ref_json(r) for r in tier.deciding],
@@ -107,7 +114,7 @@ def direction_json(d: DirectionVerdict) -> dict[str, Any]:
         "isolatingPolicies": list(d.isolating_policies),
         "decidedBy": d.decided_by.value if d.decided_by else None,
         "decidingRules": [rule_ref_json(r) for r in d.deciding_rules],
-        "chain": [f"[{t.tier.value}] {t.outcome.value}" for t in d.tiers],
+        "chain": [f"[{t.name}] {t.outcome.value}" for t in d.tiers],
         "tiers": [_tier_json(t) for t in d.tiers],
         "assumedAllowed": d.assumed_allowed,
         "assumedSummary": d.assumed_summary or None,
@@ -119,7 +126,9 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
     assumed = v.assumed_status
     return {
         "allowed": v.allowed,
-        "status": v.status.value,
+        # Allowed at L4, with a proxy's L7 rules deciding each request (Cilium): say so in the status too.
+        "status": "allowed-with-conditions" if v.status is Status.ALLOWED and any(
+            c.code is CaveatCode.L7_RULES for c in v.caveats) else v.status.value,
         "policyStatus": v.policies_say.value,
         "enforced": v.enforced,
         "profile": v.profile.value,

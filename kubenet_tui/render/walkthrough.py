@@ -32,6 +32,7 @@ from kubenet_tui.engine.explain import (
     Tier,
     TierResult,
     Verdict,
+    section_label,
 )
 from kubenet_tui.engine.ports import PortSegment, PortsVerdict
 from kubenet_tui.engine.services import Backend, ServiceVerdict
@@ -179,7 +180,7 @@ def tier_label(tier: TierResult, assumed: bool = False) -> str:
     outcome, deciding, suffix = tier.outcome, tier.deciding, ""
     if assumed and tier.outcome is Outcome.UNKNOWN:
         outcome, deciding, suffix = tier.assumed or Outcome.NO_DECISION, tier.assumed_deciding, " (assumed)"
-    label = f"[{tier.tier.value}] {outcome.value}{suffix}"
+    label = f"[{tier.name}] {outcome.value}{suffix}"
     if deciding:
         label += " (" + ", ".join(ref.label() for ref in deciding) + ")"
     return label
@@ -214,7 +215,8 @@ class _Side:
     direction: Direction
     allowed: bool | None
     decided_by: Tier | None
-    deciding: frozenset[tuple[str, str | None, str, int]]
+    # (kind, namespace, name, section, rule): a Cilium policy's ingress[0] is not its ingressDeny[0]
+    deciding: frozenset[RuleKey]
 
     @property
     def only_matches(self) -> bool:
@@ -222,8 +224,11 @@ class _Side:
         return self.allowed is True
 
 
-def _keys(refs: tuple[RuleRef, ...]) -> frozenset[tuple[str, str | None, str, int]]:
-    return frozenset((r.kind, r.namespace, r.name, r.rule) for r in refs)
+RuleKey = tuple[str, str | None, str, tuple[str | int, ...] | None, int]
+
+
+def _keys(refs: tuple[RuleRef, ...]) -> frozenset[RuleKey]:
+    return frozenset((r.kind, r.namespace, r.name, r.section, r.rule) for r in refs)
 
 
 def _check(check: Check, word: str, link: PolicyLink, verbose: bool) -> Node:
@@ -239,16 +244,16 @@ def _check(check: Check, word: str, link: PolicyLink, verbose: bool) -> Node:
 
 def _rule(policy: PolicyExplanation, rule: RuleExplanation, side: _Side, open_misses: bool) -> Node:
     direction = side.direction
-    decides = (policy.kind, policy.namespace, policy.name, rule.index) in side.deciding
+    decides = (policy.kind, policy.namespace, policy.name, rule.section, rule.index) in side.deciding
     ref = RuleRef(policy.kind, policy.namespace, policy.name, direction, rule.index, rule.matched_peer,
-                  rule.matched_port, rule.name, rule.action)
+                  rule.matched_port, rule.name, rule.action, rule.section)
     link = PolicyLink(policy.kind, policy.namespace, policy.name, ref, decides)
     peer_word = "from" if direction is Direction.INGRESS else "to"
     checks = (*(_check(c, peer_word, link, rule.matched) for c in rule.peers),
               *(_check(c, "ports", link, rule.matched) for c in rule.ports))
     name = f' "{rule.name}"' if rule.name else ""
     action = f" [{rule.action}]" if rule.action else ""
-    return Node(Kind.RULE, f"{direction.value}[{rule.index}]{name}{action}", f": {rule.reason}",
+    return Node(Kind.RULE, f"{section_label(rule.section, direction)}[{rule.index}]{name}{action}", f": {rule.reason}",
                 _matched_mark(rule.matched, rule.unknown), checks,
                 verbose=side.only_matches and not rule.matched, link=link, decides=decides,
                 open=decides or (open_misses and not rule.matched))
@@ -277,7 +282,7 @@ def _tier(tier: TierResult, side: _Side) -> Node | None:
     decided_here = tier.tier is side.decided_by
     blocked = side.allowed is False
     policies = tuple(_policy(p, side, blocked and decided_here) for p in tier.policies)
-    return Node(Kind.TIER, f"[{tier.tier.value} tier]", f" {tier.outcome.value}", children=policies,
+    return Node(Kind.TIER, f"[{tier.name} tier]", f" {tier.outcome.value}", children=policies,
                 verbose=all(p.verbose for p in policies),
                 open=decided_here or (blocked and tier.outcome in (Outcome.DENY, Outcome.PASS)))
 

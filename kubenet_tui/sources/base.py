@@ -67,6 +67,8 @@ class Snapshot:
         ]
         if c.admin_policies:
             parts.append(f"{len(c.admin_policies)} admin/baseline policies")
+        if c.cilium_policies:
+            parts.append(f"{len(c.cilium_policies)} Cilium policies")
         text = ", ".join(parts)
         errors = sum(1 for p in self.problems if p.severity == "error")
         warnings = len(self.problems) - errors

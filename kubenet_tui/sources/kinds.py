@@ -28,6 +28,8 @@ class Read(StrEnum):
     NETWORK_POLICY = "networkpolicy"
     ADMIN_POLICY = "adminpolicy"
     SNAPSHOT_INFO = "snapshotinfo"
+    CILIUM_POLICY = "ciliumpolicy"  # CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (the cilium profile reads them)
+    CILIUM_CIDR_GROUP = "ciliumcidrgroup"
     UNEVALUATED_POLICY = "unevaluated"  # a policy this tool does not evaluate: verdicts it touches are unknown
     IGNORED = "ignored"  # not needed for verdicts (Deployments, Secrets, staged policies...)
 
@@ -49,7 +51,13 @@ _READ: dict[tuple[str, str], tuple[Read, frozenset[str]]] = {
     ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"): (Read.ADMIN_POLICY, frozenset({"v1alpha1"})),
     ("policy.networking.k8s.io", "ClusterNetworkPolicy"): (Read.ADMIN_POLICY, frozenset({"v1alpha2", "v1beta1"})),
     (SNAPSHOT_GROUP, "SnapshotInfo"): (Read.SNAPSHOT_INFO, frozenset({"v1"})),
+    ("cilium.io", "CiliumNetworkPolicy"): (Read.CILIUM_POLICY, frozenset({"v2"})),
+    ("cilium.io", "CiliumClusterwideNetworkPolicy"): (Read.CILIUM_POLICY, frozenset({"v2"})),
+    ("cilium.io", "CiliumCIDRGroup"): (Read.CILIUM_CIDR_GROUP, frozenset({"v2alpha1", "v2"})),
 }
+
+# Why the other profiles list a Cilium policy without evaluating it.
+CILIUM_ONLY = "a Cilium policy: only the cilium profile (--cni cilium) evaluates it, and it can allow or deny this traffic"
 
 # Policy kinds of network plugins: they decide traffic too, in their own tiers (which run before the
 # Kubernetes policies, or whose order this tool cannot tell yet).
@@ -94,7 +102,7 @@ def identify(kind: str, api_version: object) -> Identity:
         read, versions = known
         if not version or version in versions:
             return Identity(read, group, version, kind)
-        if read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY):
+        if read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY, Read.CILIUM_POLICY):
             return Identity(Read.UNEVALUATED_POLICY, group, version, kind,
                             f"apiVersion {text} is not one this tool reads ({', '.join(sorted(versions))})")
         return Identity(Read.IGNORED, group, version, kind)
@@ -122,6 +130,8 @@ def acting_directions(identity: Identity, spec: object) -> frozenset[Direction]:
     """The directions a policy that is not evaluated can act in, from what of it can be read: a
     NetworkPolicy's policyTypes (or their defaulting), an admin policy's rule lists. Both otherwise."""
     both = frozenset(Direction)
+    if identity.group == "cilium.io" and isinstance(spec, Mapping):  # the whole object: spec and specs
+        return _cilium_directions(spec)
     if not isinstance(spec, Mapping) or identity.group not in ("networking.k8s.io", "extensions",
                                                                "policy.networking.k8s.io"):
         return both
@@ -134,6 +144,21 @@ def acting_directions(identity: Identity, spec: object) -> frozenset[Direction]:
         return both
     found = frozenset(d for d in Direction if spec.get(d.value))
     return found if set(spec) <= {"priority", "subject", "ingress", "egress", "tier"} else both
+
+
+def _cilium_directions(obj: Mapping[object, object]) -> frozenset[Direction]:
+    """The directions a Cilium policy object's rules have sections (or enableDefaultDeny) for."""
+    rules = [obj.get("spec"), *(obj.get("specs") if isinstance(obj.get("specs"), list) else [])]  # type: ignore[misc]
+    found: set[Direction] = set()
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            continue
+        default = rule.get("enableDefaultDeny")
+        for direction in Direction:
+            if rule.get(direction.value) or rule.get(f"{direction.value}Deny") or (
+                    isinstance(default, Mapping) and default.get(direction.value)):
+                found.add(direction)
+    return frozenset(found) or frozenset(Direction)
 
 
 def is_cluster_scoped(identity: Identity) -> bool:

@@ -35,6 +35,7 @@ from kubenet_tui.sources.parse import ObjectCollector, Problem
 from kubenet_tui.sources.slim import as_dict, slim
 
 POLICY_GROUP = "policy.networking.k8s.io"
+CILIUM_GROUP = "cilium.io"
 # Namespaces where network plugin agents run; read for plugin detection even when -n narrows the scope.
 CNI_NAMESPACES = ("kube-system", "calico-system", "kube-flannel")
 
@@ -90,7 +91,16 @@ ADMIN_KINDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ClusterNetworkPolicy", "clusternetworkpolicies", ("v1beta1", "v1alpha2")),
 )
 
-_MODEL_ATTRS = ("namespaces", "pods", "services", "endpoint_slices", "network_policies", "admin_policies", "nodes")
+# Cilium's kinds, read when discovery serves cilium.io: (kind, plural, versions best first, namespaced).
+CILIUM_KINDS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("CiliumNetworkPolicy", "ciliumnetworkpolicies", ("v2",), True),
+    ("CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", ("v2",), False),
+    ("CiliumCIDRGroup", "ciliumcidrgroups", ("v2", "v2alpha1"), False),
+)
+
+# "unevaluated" last: an object kept only as a policy that is not evaluated (invalid, unsupported).
+_MODEL_ATTRS = ("namespaces", "pods", "services", "endpoint_slices", "network_policies", "admin_policies", "nodes",
+                "cilium_policies", "cilium_cidr_groups", "unevaluated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +235,8 @@ class LiveSource:
             return []
         order = {k: i for i, k in enumerate(("Namespace", "Node", "Pod", "Service", "EndpointSlice", "NetworkPolicy",
                                               "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
-                                              "ClusterNetworkPolicy"))}
+                                              "ClusterNetworkPolicy", "CiliumCIDRGroup",
+                                              "CiliumClusterwideNetworkPolicy", "CiliumNetworkPolicy"))}
         with self._lock:
             raws = {(p.raw["kind"], k): p.raw for u in state.units if u.for_verdicts for k, p in u.entries.items()}
         return [raws[key] for key in sorted(raws, key=lambda k: (order.get(k[0], 99), k[1]))]
@@ -310,15 +321,14 @@ class LiveSource:
                 state.units.append(unit)
             state.cluster_denied["namespaces"] = reason
 
-        # The namespaced kinds that decide verdicts.
-        for kind in NAMESPACED_KINDS:
+        def read_namespaced(kind: Kind) -> None:
             if cluster_wide:
                 refused = attempt(kind, None, f"list {kind.plural}")
                 if refused is None:
-                    continue
+                    return
                 if refused.code == 404:
                     self._absent(state, kind, refused)
-                    continue
+                    return
                 state.cluster_denied[kind.plural] = _reason(refused)
                 targets = fallback
             else:
@@ -332,6 +342,10 @@ class LiveSource:
                     state.unreadable.append(Unreadable(Resource(kind.plural), name, _reason(refused)))
                     state.problems.append(Problem("error", "api", f"{kind.plural} in namespace {name} cannot be "
                                                   f"read: {_reason(refused)}; verdicts that depend on them are unknown"))
+
+        # The namespaced kinds that decide verdicts.
+        for kind in NAMESPACED_KINDS:
+            read_namespaced(kind)
 
         if not any(u.kind is PODS for u in state.units):
             gaps = [g for g in state.unreadable if g.resource == "pods"]
@@ -353,6 +367,23 @@ class LiveSource:
             if refused is not None and refused.code == 403:
                 state.unreadable.append(Unreadable(Resource(plural), None, _reason(refused)))
 
+        # Cilium's own policies, when discovery says cilium.io is served (absent: not a Cilium cluster).
+        served = _served_versions(groups, CILIUM_GROUP)
+        for kind_name, plural, versions, namespaced in CILIUM_KINDS:
+            version = next((v for v in versions if v in served
+                            and self._serves(api, connection, v, plural, CILIUM_GROUP)), None)
+            if version is None:
+                continue
+            kind = Kind(kind_name, plural, CILIUM_GROUP, version, namespaced)
+            if namespaced:
+                read_namespaced(kind)
+                continue
+            refused = attempt(kind, None, f"list {plural}")
+            if refused is not None and refused.code == 403:
+                state.unreadable.append(Unreadable(Resource(plural), None, _reason(refused)))
+                state.problems.append(Problem("error", "api", f"{plural} cannot be read: {_reason(refused)}; "
+                                              "verdicts that depend on them are unknown"))
+
         if node_refusal is not None and self._admin_uses_nodes(state):
             state.unreadable.append(Unreadable(Resource.NODES, None, _reason(node_refusal), _gap_kind(node_refusal)))
 
@@ -368,9 +399,10 @@ class LiveSource:
                     state.cni_unreadable = _reason(refused)
         return state
 
-    def _serves(self, api: KubeApi, connection: Connection, version: str, plural: str) -> bool:
+    def _serves(self, api: KubeApi, connection: Connection, version: str, plural: str,
+                group: str = POLICY_GROUP) -> bool:
         try:
-            resources = api.get_json(f"/apis/{POLICY_GROUP}/{version}")
+            resources = api.get_json(f"/apis/{group}/{version}")
         except ApiStatusError:
             return False
         except TransportError as exc:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet_tui.engine.cluster import Cluster, NetworkPlugin
+from kubenet_tui.engine.dialects.cilium_model import CiliumCIDRGroup, CiliumPolicy
+from kubenet_tui.engine.explain import Direction, Tier
 from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
@@ -36,8 +38,17 @@ from kubenet_tui.engine.model import (
     ServicePort,
     frozen_labels,
 )
-from kubenet_tui.sources.kinds import Identity, Read, acting_directions, acting_tier, identify, is_cluster_scoped
+from kubenet_tui.sources.kinds import (
+    CILIUM_ONLY,
+    Identity,
+    Read,
+    acting_directions,
+    acting_tier,
+    identify,
+    is_cluster_scoped,
+)
 from kubenet_tui.sources.parse_admin import parse_admin_policy
+from kubenet_tui.sources.parse_cilium import Unsupported, parse_cidr_group, parse_cilium_policy
 from kubenet_tui.sources.shared import Shared
 from kubenet_tui.sources.validate import (
     Invalid,
@@ -388,6 +399,8 @@ class ObjectCollector:
     unreadable: list[Unreadable] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     plugin: NetworkPlugin | None = None
+    cilium_policies: dict[str, CiliumPolicy] = field(default_factory=dict)
+    cilium_cidr_groups: dict[str, CiliumCIDRGroup] = field(default_factory=dict)
     shared: Shared = field(default_factory=Shared, repr=False)
 
     @property
@@ -395,7 +408,7 @@ class ObjectCollector:
         return sum(
             len(d)
             for d in (self.namespaces, self.pods, self.services, self.endpoint_slices,
-                      self.network_policies, self.admin_policies, self.nodes)
+                      self.network_policies, self.admin_policies, self.nodes, self.cilium_policies)
         )
 
     def add_many(self, objects: Iterable[Any], origin: str) -> None:
@@ -473,6 +486,12 @@ class ObjectCollector:
             elif read is Read.ADMIN_POLICY:
                 admin = parse_admin_policy(obj, warnings, origin)
                 self._keep(self.admin_policies, f"{admin.kind}/{admin.name}", admin, warnings)
+            elif read is Read.CILIUM_POLICY:
+                cilium = parse_cilium_policy(obj, warnings, origin)
+                self._keep(self.cilium_policies, f"{cilium.kind}/{cilium.key}", cilium, warnings)
+            elif read is Read.CILIUM_CIDR_GROUP:
+                group = parse_cidr_group(obj)
+                self._keep(self.cilium_cidr_groups, group.name, group, warnings)
             elif read is Read.SNAPSHOT_INFO:
                 gaps, notices = parse_snapshot_info(obj)
                 self.unreadable.extend(gaps)
@@ -484,12 +503,16 @@ class ObjectCollector:
                 # Counted, not kept: Secrets and every other kind the engine does not need.
                 self.ignored_kinds[kind] += 1
                 return
+        except Unsupported as exc:
+            # Valid, but not evaluated here: listed, and the verdicts it could touch are unknown.
+            warnings = []
+            self._unevaluated(obj, identity, str(exc), origin, warnings)
         except Invalid as exc:
             self.problems.append(
                 Problem("error", origin, f"invalid, skipped: {exc}", kind,
                         str(namespace) if namespace else None, str(name) if name else None)
             )
-            if identity.read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY):
+            if identity.read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY, Read.CILIUM_POLICY):
                 # Skipped, yet it exists in the cluster (or will): what it would decide is unknown.
                 self._unevaluated(obj, identity, f"invalid: {exc}", origin, [])
             return
@@ -509,7 +532,8 @@ class ObjectCollector:
             namespace = raw_namespace if isinstance(raw_namespace, str) and raw_namespace else "default"
         spec = obj.get("spec")
         tier = acting_tier(identity, spec.get("tier") if isinstance(spec, Mapping) else None)
-        directions = acting_directions(identity, spec)
+        # Cilium objects: `spec` and `specs` both hold rules.
+        directions = acting_directions(identity, obj if identity.group == "cilium.io" else spec)
         policy = UnevaluatedPolicy(identity.kind, identity.api_version, namespace, name, reason, tier, directions)
         self.unevaluated[f"{identity.group}/{identity.kind}/{policy.key}"] = policy
         warnings.append(f"not evaluated ({reason}): verdicts it could decide are unknown")
@@ -525,6 +549,14 @@ class ObjectCollector:
         def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
             return tuple(d[k] for k in sorted(d))
 
+        # Other profiles list Cilium's policies as not evaluated (the cilium profile compiles them).
+        unevaluated = dict(self.unevaluated)
+        for policy in self.cilium_policies.values():
+            directions = frozenset(d for d in Direction for r in policy.rules
+                                   if r.has_section(d) or r.enables_default_deny(d))
+            unevaluated.setdefault(f"cilium.io/{policy.kind}/{policy.key}", UnevaluatedPolicy(
+                policy.kind, "cilium.io/v2", policy.namespace, policy.name, CILIUM_ONLY, Tier.PLUGIN,
+                directions or frozenset(Direction)))
         return Cluster(
             namespaces=by_key(self.namespaces),
             pods=by_key(self.pods),
@@ -535,8 +567,10 @@ class ObjectCollector:
             nodes=by_key(self.nodes),
             service_cidrs=tuple(dict.fromkeys(c for k in sorted(self.service_cidrs) for c in self.service_cidrs[k])),
             unreadable=tuple(self.unreadable),
-            unevaluated=by_key(self.unevaluated),
+            unevaluated=by_key(unevaluated),
             notices=tuple(self.notices),
             plugin=self.plugin,
+            cilium_policies=by_key(self.cilium_policies),
+            cilium_cidr_groups=by_key(self.cilium_cidr_groups),
         )
 

@@ -63,10 +63,14 @@ RESOURCES: dict[str, ResourceDef] = {
                     ("v1alpha1",), False),
         ResourceDef("clusternetworkpolicies", "ClusterNetworkPolicy", "policy.networking.k8s.io",
                     ("v1alpha2", "v1beta1"), False),
+        ResourceDef("ciliumnetworkpolicies", "CiliumNetworkPolicy", "cilium.io", ("v2",), True),
+        ResourceDef("ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", "cilium.io", ("v2",), False),
+        ResourceDef("ciliumcidrgroups", "CiliumCIDRGroup", "cilium.io", ("v2alpha1",), False),
     )
 }
 KIND_TO_PLURAL = {r.kind: r.plural for r in RESOURCES.values()}
 POLICY_GROUP = "policy.networking.k8s.io"
+CILIUM_GROUP = "cilium.io"
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,7 @@ class FakeApiServer:
         self.user = user
         self.rbac: dict[str, Rbac] = {}  # per user; absent: everything allowed
         self.policy_versions: set[str] = set()  # served versions of policy.networking.k8s.io
+        self.cilium_versions: set[str] = set()  # served versions of cilium.io (Cilium installed: v2, v2alpha1)
         self.faults: list[Fault] = []
         self.silent = False  # accept and read requests, never answer
         self.requests: list[Request] = []
@@ -616,6 +621,10 @@ class _Handler(BaseHTTPRequestHandler):
         if versions:
             entries = [{"groupVersion": f"{POLICY_GROUP}/{v}", "version": v} for v in versions]
             groups.append({"name": POLICY_GROUP, "versions": entries, "preferredVersion": entries[0]})
+        cilium = sorted(self.api.cilium_versions)
+        if cilium:
+            entries = [{"groupVersion": f"{CILIUM_GROUP}/{v}", "version": v} for v in cilium]
+            groups.append({"name": CILIUM_GROUP, "versions": entries, "preferredVersion": entries[0]})
         return groups
 
     def _served(self, group: str, version: str) -> bool:
@@ -623,6 +632,8 @@ class _Handler(BaseHTTPRequestHandler):
             return version == "v1"
         if group == POLICY_GROUP:
             return version in self.api.policy_versions
+        if group == CILIUM_GROUP:
+            return version in self.api.cilium_versions
         return group in ("discovery.k8s.io", "networking.k8s.io") and version == "v1"
 
     @staticmethod

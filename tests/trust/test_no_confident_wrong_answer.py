@@ -137,16 +137,23 @@ def test_a_calico_network_policy_is_not_read_as_a_kubernetes_one() -> None:
     assert check(c, "y/b", "y/c", 80).status is Status.ALLOWED
 
 
-def test_a_cilium_policy_makes_the_verdicts_of_its_namespace_unknown() -> None:
+def test_a_cilium_policy_is_evaluated_as_cilium_and_unknown_to_the_upstream_reading() -> None:
+    from dataclasses import replace
+
+    from kubenet_tui.engine.profiles import Profile
+
     cnp = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "deny", "namespace": "x"},
            "spec": {"endpointSelector": {}, "ingressDeny": [{"fromEndpoints": [{}]}]}}
     c = load(*xy(), cnp).cluster()
-    # Before: ALLOWED, exit 0, with only a stderr note about an ignored kind.
-    assert check(c, "y/b", "x/a", 80).status is Status.UNKNOWN
+    # Before: ALLOWED, exit 0, with only a stderr note about an ignored kind. Cilium's own objects make
+    # the files a Cilium cluster: its deny section switches default deny on for x's pods.
+    assert check(c, "y/b", "x/a", 80).status is Status.BLOCKED
+    assert check(replace(c, profile_override=Profile.UPSTREAM), "y/b", "x/a", 80).status is Status.UNKNOWN
     ccnp = {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": "deny"},
             "spec": {"endpointSelector": {}, "egressDeny": [{"toEntities": ["world"]}]}}
     c = load(*xy(), ccnp).cluster()
-    assert check(c, "x/a", "y/b", 80).status is Status.UNKNOWN
+    assert check(c, "x/a", "y/b", 80).status is Status.BLOCKED
+    assert check(replace(c, profile_override=Profile.UPSTREAM), "x/a", "y/b", 80).status is Status.UNKNOWN
 
 
 def test_staged_calico_policies_are_never_enforced_and_change_nothing() -> None:
