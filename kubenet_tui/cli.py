@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from kubenet_tui import __version__
+from kubenet_tui.commands.glance import NAMESPACE_FORMS, run_namespace_forms
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
@@ -206,9 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "pod (pods without it cannot be reached on it); default: every port")
     matrix.add_argument("-l", "--selector", type=label_selector, default=None, metavar="SELECTOR",
                         help="only pods with these labels, as kubectl: app=web,tier!=db,env in (a,b),!legacy")
-    matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary"), default="text",
-                        metavar="text|json|blocked|summary",
-                        help="text grid (default), json, only the blocked pairs, or per-namespace totals")
+    matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary", *NAMESPACE_FORMS),
+                        default="text", metavar="text|json|blocked|summary|heatmap|dot|mermaid",
+                        help="text grid (default), json, only the blocked pairs, per-namespace totals, or at "
+                             "namespace level: the heatmap grid, a Graphviz or a Mermaid graph")
     _add_scope_args(matrix, "only pods in these namespaces (repeatable; default: every namespace)",
                     "every namespace (the default without -n)", sub=True)
     _add_source_args(matrix, sub=True)
@@ -360,6 +362,9 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress)
         pods = tuple(p for p in pods if selector_matches(args.selector, p.labels))
     if port_name is not None and pods and not any(destination_port(p, port_name, protocol) for p in pods):
         raise UsageError(f"none of the {len(pods)} pods declares a {protocol.value} port named {port_name!r}")
+    if args.output in NAMESPACE_FORMS:
+        return run_namespace_forms(args.output, cluster, pods, protocol, port, port_name, progress,
+                                   _speaks_unicode(sys.stdout))
     with progress.phase(f"computing connectivity between {len(pods):,} pods"):
         if port_name is not None:
             result = named_port_matrix(cluster, pods, protocol, port_name)
