@@ -55,6 +55,7 @@ class ClassEvaluator:
         # kept apart because only the denials are still needed once the class matrix is built.
         self._row_cache: dict[tuple[object, ...], BoolArray] = {}
         self._denied_cache: dict[tuple[object, ...], PackedBits | None] = {}
+        self._unknown_cache: dict[tuple[object, ...], BoolArray | None] = {}
         self._self_allowed: BoolArray | None = None
         self._gaps_cache: dict[tuple[str, Direction], tuple[bool, ...]] = {}
         self._group_ports: dict[tuple[int, int, Direction], tuple[BoolArray, ...]] = {}
@@ -136,7 +137,17 @@ class ClassEvaluator:
             state = fold_row(self.program, self.space, cls, direction)
             found = self._row_cache[signature] = state.allowed
             self._denied_cache[signature] = np.packbits(state.denied) if state.denied.any() else None
+            self._unknown_cache[signature] = state.unknown if state.unknown.any() else None
         return found, self._denied_cache[signature]
+
+    def unknown_row(self, cls: int, direction: Direction) -> BoolArray:
+        """The peer classes whose verdict in `direction` at class `cls` cannot be told (see `row`)."""
+        rep = self.classes.representatives[cls]
+        if not rep.carries_traffic or rep.host_network:
+            return self.space.nothing
+        self._row(cls, direction)
+        found = self._unknown_cache.get(self._signature(cls, direction))
+        return self.space.nothing if found is None else found
 
     def class_matrix(self) -> BoolArray:
         """`allowed[s, d]`: class s may open connections to class d (two distinct pods; the caller
