@@ -19,7 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from kubenet_tui import __version__
-from kubenet_tui.commands.glance import NAMESPACE_FORMS, run_namespace_forms
+from kubenet_tui.commands.glance import GLANCE_COMMANDS, NAMESPACE_FORMS, add_parsers, run_glance, run_namespace_forms
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
@@ -215,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "every namespace (the default without -n)", sub=True)
     _add_source_args(matrix, sub=True)
 
+    add_parsers(sub, _add_source_args, _add_scope_args)
     snapshot = sub.add_parser("snapshot", help="save what was read from the cluster as one YAML file",
                               description="Write what was read from the live cluster as one YAML file that "
                                           "-f loads back (offline replay, bug reports).")
@@ -464,6 +465,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_matrix(args, snapshot, progress)
         if args.command == "snapshot":
             return run_snapshot(args, source, snapshot, err, progress)
+        if args.command in GLANCE_COMMANDS:
+            return run_glance(args, snapshot.cluster, progress, _speaks_unicode(sys.stdout))
         return run_overview(snapshot, out, args.namespace)
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)

@@ -19,7 +19,6 @@ from kubenet_tui import __version__
 from kubenet_tui.engine.lint import RULES, Finding, LintRule, Severity, path_text
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/kubenet-tui/kubenet-tui"
 MAX_COMPOSE_BYTES = 4 << 20  # larger files: the object's line only (composing 75 MB takes minutes)
 _SYMBOL = {Severity.ERROR: "✗", Severity.WARNING: "⚠", Severity.NOTE: "·"}
 
@@ -177,8 +176,7 @@ def sarif(findings: Sequence[Finding]) -> dict[str, Any]:
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "kubenet-tui", "version": __version__, "informationUri": INFORMATION_URI,
-                                "rules": rules}},
+            "tool": {"driver": {"name": "kubenet-tui", "version": __version__, "rules": rules}},
             "results": results,
         }],
     }
