@@ -73,25 +73,27 @@ class FileLines:
         node = objects.get(line) if objects else None
         if node is None:
             return name, line
+        found_line = node.start_mark.line
         for step in path:
             child = _child(node, step)
             if child is None:
                 break
-            node = child
-        return name, node.start_mark.line + 1
+            node, found_line = child
+        return name, found_line + 1
 
 
-def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
+def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node, int] | None:
+    """The node at `step` and the line that names it (a mapping key's own line, an item's first)."""
     if isinstance(step, int):
         if isinstance(node, yaml.SequenceNode) and 0 <= step < len(node.value):
             found: yaml.Node = node.value[step]
-            return found
+            return found, found.start_mark.line
         return None
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value == step:
                 child: yaml.Node = value
-                return child
+                return child, key.start_mark.line
     return None
 
 
