@@ -140,6 +140,14 @@ def port_words(heatmap: Heatmap) -> str:
     return f"{heatmap.port}/{protocol}"
 
 
+_ASCII = str.maketrans({"·": "-", "…": ".", "→": ">"})
+
+
+def _plain(lines: list[str], unicode: bool) -> list[str]:
+    """Lines for a terminal that cannot show Unicode: one ASCII character for each (widths stay)."""
+    return lines if unicode else [line.translate(_ASCII) for line in lines]
+
+
 def _fit(text: str, width: int) -> str:
     if len(text) <= width:
         return text
@@ -273,7 +281,7 @@ class GridView:
         else:
             out.append("")
         out.append(_fit("enter: explain this pair · arrows/hjkl move · esc: back to namespaces", width))
-        return out[:height]
+        return _plain(out[:height], unicode)
 
 
 class HeatmapView:
@@ -338,7 +346,7 @@ class HeatmapView:
         n = len(names)
         head = f"Namespaces on {port_words(self.heatmap)} · row: source, column: destination"
         if not n:
-            return [_fit(head, width), "no pods that carry traffic"][:height]
+            return _plain([_fit(head, width), "no pods that carry traffic"][:height], unicode)
         number_width = len(str(n))
         cell_width = max(3, number_width + 1)  # a blank (or the cursor's >) before each cell
         name_width = min(max(len(ns) for ns in names), max(8, width // 4))
@@ -370,7 +378,7 @@ class HeatmapView:
         out.append(_fit(f"{c.row + 1}->{c.column + 1} {current.describe()}", width))
         out.append(_fit(LEGEND if unicode else ASCII_LEGEND, width))
         out.append(_fit("arrows/hjkl move · pgup/pgdn · enter: the pods of this pair", width))
-        return out[:height]
+        return _plain(out[:height], unicode)
 
     def full_text(self, unicode: bool = True) -> list[str]:
         """Every row and column (no window): for a file or a pipe."""
@@ -391,4 +399,4 @@ class HeatmapView:
         total = self.totals()
         lines.append(f"{total.allowed:,} of {total.pairs:,} pod pairs allowed"
                      + (f", {total.unknown:,} unknown" if total.unknown else ""))
-        return lines
+        return _plain(lines, unicode)
