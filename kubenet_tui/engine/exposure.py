@@ -26,12 +26,12 @@ from enum import StrEnum
 
 import numpy as np
 
-from kubenet_tui.engine.classes import BoolArray, PodClasses, named_ports, partition
+from kubenet_tui.engine.classes import named_ports, partition
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.fast import ClassEvaluator
 from kubenet_tui.engine.model import IPAddress, IPNetwork, Pod, Protocol
-from kubenet_tui.engine.rules import NodesPeer, PeerView, PortQuery
+from kubenet_tui.engine.rules import NamedPort, NodesPeer, PeerView, PortQuery
 from kubenet_tui.engine.tiers import Program, Side, explain_direction
 
 
@@ -125,21 +125,26 @@ class _Outside:
         self.index = cluster.index
         self.program: Program = cluster.program
         self._cache: dict[tuple[object, ...], tuple[Reach, tuple[str, ...], tuple[str, ...]]] = {}
+        self._keys: dict[int, tuple[tuple[object, ...], tuple[IPNetwork, ...]]] = {}
         self._node_networks = tuple(ipaddress.ip_network(ip) for n in cluster.nodes for ip in n.addresses)
 
-    def answer(self, rep: Pod, query: PortQuery) -> tuple[Reach, tuple[str, ...], tuple[str, ...]]:
-        key, networks = self._key(rep, query)
+    def answer(self, cls: int, rep: Pod, query: PortQuery) -> tuple[Reach, tuple[str, ...], tuple[str, ...]]:
+        base = self._keys.get(cls)
+        if base is None:
+            base = self._keys[cls] = self._key(rep)
+        key = (base[0], query)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._compute(rep, query, networks)
+            found = self._cache[key] = self._compute(rep, query, base[1])
         return found
 
-    def _key(self, rep: Pod, query: PortQuery) -> tuple[tuple[object, ...], tuple[IPNetwork, ...]]:
-        """What the answer depends on: the policies that may select the pod (every tier), the gaps of
-        its namespace, its named ports, the query."""
+    def _key(self, rep: Pod) -> tuple[tuple[object, ...], tuple[IPNetwork, ...]]:
+        """What the answer depends on besides the query: the policies that may select the pod (every
+        tier), the gaps of its namespace, its named ports; and the CIDRs their ingress rules name."""
         namespace = rep.namespace
-        parts: list[object] = [query, named_ports(rep)]
+        parts: list[object] = []
         networks: list[IPNetwork] = []
+        names = False
         for tier in self.program.tiers:
             chosen = []
             for policy in tier.candidates(namespace):
@@ -149,6 +154,7 @@ class _Outside:
                     continue
                 chosen.append(id(policy))
                 for rule in policy.ingress:
+                    names = names or any(isinstance(port, NamedPort) for port in rule.ports or ())
                     for peer in rule.peers or ():
                         for block in peer.address_blocks():
                             networks.append(block.cidr)
@@ -157,6 +163,8 @@ class _Outside:
                             networks.extend(self._node_networks)
             parts.append((tuple(chosen), tier.unreadable_for(namespace) is not None,
                           bool(tier.unevaluated_for(namespace, Direction.INGRESS))))
+        # The pod's named ports matter only to rules that name ports.
+        parts.append(named_ports(rep) if names else ())
         return tuple(parts), tuple(networks)
 
     def _compute(self, rep: Pod, query: PortQuery,
@@ -192,34 +200,45 @@ def exposure(cluster: Cluster, pods: Sequence[Pod] | None = None) -> Exposure:
     class_of = {id(p): c for p, c in zip(sources, classes.class_of.tolist(), strict=True)}
     running = np.array([r.carries_traffic for r in classes.representatives], dtype=np.bool_)
     namespaces = sorted({p.namespace for p in sources})
-    in_namespace = {ns: _mask(classes, sources, ns) for ns in namespaces}
+    ns_index = {ns: k for k, ns in enumerate(namespaces)}
+    ns_of_class = np.zeros(classes.count, dtype=np.intp)
+    for p, c in zip(sources, classes.class_of.tolist(), strict=True):
+        ns_of_class[c] = ns_index[p.namespace]
     outside = _Outside(cluster)
-    evaluators: dict[tuple[Protocol, int | None], ClassEvaluator] = {}
-    found: list[PortExposure] = []
     host: list[Pod] = []
+    asked: list[tuple[Pod, int, Protocol, int | None, str | None]] = []
     for pod in chosen:
         if not pod.carries_traffic:
             continue
         if pod.host_network:
             host.append(pod)
             continue
-        c = class_of[id(pod)]
-        for protocol, number, name in pod_ports(pod):
-            query = PortQuery(protocol, number)
-            reach, ranges, unknown_ranges = outside.answer(pod, query)
-            evaluator = evaluators.get((protocol, number))
-            if evaluator is None:
-                evaluator = evaluators[(protocol, number)] = ClassEvaluator(cluster, classes, protocol, number)
-            admits, maybe = evaluator.row(c, Direction.INGRESS), evaluator.unknown_row(c, Direction.INGRESS)
-            full = sum(1 for ns in namespaces if not (in_namespace[ns] & ~admits).any())
-            every = reach_of(bool((running & admits).any()), bool((running & maybe).any()),
-                             bool((running & ~admits & ~maybe).any()))
-            found.append(PortExposure(pod, protocol, number, name, reach, ranges, unknown_ranges, every, full,
-                                      len(namespaces)))
+        asked.extend((pod, class_of[id(pod)], *port) for port in pod_ports(pod))
+    # Every namespace: one port at a time, the ingress rows of the classes asked on it (each distinct
+    # row once), then let go of them: memory stays one port's rows.
+    every: dict[tuple[Protocol, int | None, int], tuple[Reach, int]] = {}
+    by_port: dict[tuple[Protocol, int | None], set[int]] = {}
+    for _, c, protocol, number, _ in asked:
+        by_port.setdefault((protocol, number), set()).add(c)
+    for (protocol, number), wanted in by_port.items():
+        table = ClassEvaluator(cluster, classes, protocol, number).row_table(
+            Direction.INGRESS, only=np.array(sorted(wanted), dtype=np.intp))
+        answers: dict[int, tuple[Reach, int]] = {}
+        for c in wanted:
+            row = int(table.which[c])
+            answer = answers.get(row)
+            if answer is None:
+                admits, maybe = table.allowed[row], table.unknown[row]
+                missing = running & ~admits
+                full = len(namespaces) - len(np.unique(ns_of_class[missing]))
+                answer = answers[row] = (reach_of(bool((running & admits).any()), bool((running & maybe).any()),
+                                                  bool((missing & ~maybe).any())), full)
+            every[(protocol, number, c)] = answer
+        del table
+    found = []
+    for pod, c, protocol, number, name in asked:
+        reach, ranges, unknown_ranges = outside.answer(c, pod, PortQuery(protocol, number))
+        answer = every[(protocol, number, c)]
+        found.append(PortExposure(pod, protocol, number, name, reach, ranges, unknown_ranges, answer[0], answer[1],
+                                  len(namespaces)))
     return Exposure(tuple(found), tuple(host))
-
-
-def _mask(classes: PodClasses, pods: Sequence[Pod], namespace: str) -> BoolArray:
-    mask = np.zeros(classes.count, dtype=np.bool_)
-    mask[[c for p, c in zip(pods, classes.class_of.tolist(), strict=True) if p.namespace == namespace]] = True
-    return mask

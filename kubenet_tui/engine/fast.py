@@ -190,9 +190,10 @@ class ClassEvaluator:
             del self._row_cache[signature]
         return stacked, which
 
-    def row_table(self, direction: Direction) -> RowTable:
+    def row_table(self, direction: Direction, only: IntArray | None = None) -> RowTable:
         """The rows of every class in `direction`, allowed and unknown, each distinct row stored once
-        (rows are compared by content, so memory is the distinct rows, not one per signature)."""
+        (rows are compared by content, so memory is the distinct rows, not one per signature).
+        `only`: just these classes (the others get row -1)."""
         size = self.size
         content: dict[bytes, int] = {}
         allowed_rows: list[BoolArray] = []
@@ -211,7 +212,10 @@ class ClassEvaluator:
             return found
 
         self._select_all(direction)
-        for c, rep in enumerate(self.classes.representatives):
+        reps = self.classes.representatives
+        which.fill(-1)
+        for c in (range(size) if only is None else only.tolist()):
+            rep = reps[c]
             if not rep.carries_traffic:
                 which[c] = add(self.space.nothing, self.space.nothing)
                 continue
