@@ -229,9 +229,9 @@ def measure_glance(path: str) -> dict[str, Any]:
     timed("program", lambda: cluster.program)
     pods = matrix_pods(cluster)
     heatmap = timed("heatmap_any", lambda: namespace_heatmap(cluster, pods, Protocol.TCP, None))
-    timed("heatmap_port", lambda: namespace_heatmap(cluster, pods, Protocol.TCP, MATRIX_PORT))
+    # Another port, as the pane asks when the port changes: the pod classes are kept.
+    timed("heatmap_port", lambda: namespace_heatmap(cluster, pods, Protocol.TCP, MATRIX_PORT, reuse=heatmap))
     out["namespaces"] = len(heatmap.namespaces)
-    del heatmap
     out["findings"] = len(timed("lint", lambda: lint(cluster)))
     timed("coverage", lambda: coverage(cluster))
     out["exposure_ports"] = len(timed("exposure", lambda: exposure(cluster)).ports)
@@ -413,7 +413,7 @@ def table(sizes: list[int], results: dict[int, dict[str, dict[str, Any]]], compa
     add("program compile (every policy into rules, once per load)", "glance", lambda d: wall_cpu(d, "program"))
     add("heatmap, namespaces × namespaces, any TCP port", "glance",
         lambda d: f"{wall_cpu(d, 'heatmap_any')}, {d['namespaces']} namespaces", "≤ 2 s at 50k")
-    add("heatmap, TCP 8080", "glance", lambda d: wall_cpu(d, "heatmap_port"), "≤ 2 s at 50k")
+    add("  then TCP 8080 (pod classes kept)", "glance", lambda d: wall_cpu(d, "heatmap_port"), "≤ 2 s at 50k")
     add("lint (every rule)", "glance", lambda d: f"{wall_cpu(d, 'lint')}, {d['findings']:,} findings", "≤ 5 s at 50k")
     add("coverage", "glance", lambda d: wall_cpu(d, "coverage"))
     add("exposure (every pod, every declared port)", "glance",

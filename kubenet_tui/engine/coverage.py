@@ -93,6 +93,9 @@ def coverage(cluster: Cluster, pods: Sequence[Pod] | None = None) -> Coverage:
     classes = partition(program, cluster.index, chosen)
     space = ClassSpace(program, cluster.index, classes, PortQuery(Protocol.TCP, None))
     reps = classes.representatives
+    for tier in program.tiers:  # which policies select each class, for all classes at once
+        for direction in Direction:
+            space.select_all(tier, direction)
     per_class: list[tuple[Isolation, bool | None, bool | None, bool, bool, str]] = []
     for c, rep in enumerate(reps):
         if not rep.carries_traffic:

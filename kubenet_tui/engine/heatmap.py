@@ -32,6 +32,7 @@ from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.fast import ClassEvaluator, RowTable
 from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.tiers import Program
 
 CountArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -100,6 +101,7 @@ class Heatmap:
     classes: PodClasses
     _parts: tuple[_Part, ...]
     _pods_of: tuple[IntArray, ...]  # per namespace: positions in `pods`, sorted by name
+    program: Program | None = None  # what the classes were made for (`reuse`)
 
     @property
     def blocked(self) -> CountArray:
@@ -143,12 +145,17 @@ def heatmap_pods(pods: Sequence[Pod]) -> tuple[Pod, ...]:
 
 
 def namespace_heatmap(cluster: Cluster, pods: Sequence[Pod], protocol: Protocol = Protocol.TCP,
-                      port: int | None = None, port_name: str | None = None) -> Heatmap:
+                      port: int | None = None, port_name: str | None = None,
+                      reuse: Heatmap | None = None) -> Heatmap:
     """Counts per namespace pair for `pods` (each once) on `port` (None: every port of `protocol`), or
     on the port called `port_name`, resolved on each destination pod as `check` resolves it: pods
-    that do not declare it cannot be reached on it (blocked)."""
+    that do not declare it cannot be reached on it (blocked). `reuse`: an earlier heatmap of the same
+    cluster and pods (another port): its pod classes are kept, they do not depend on the port."""
     pods = heatmap_pods(pods)
-    classes = partition(cluster.program, cluster.index, pods)
+    if reuse is not None and reuse.pods == pods and reuse.program is cluster.program:
+        classes = reuse.classes
+    else:
+        classes = partition(cluster.program, cluster.index, pods)
     namespaces = tuple(sorted({p.namespace for p in pods}))
     position = {ns: k for k, ns in enumerate(namespaces)}
     ns_of_pod = np.fromiter((position[p.namespace] for p in pods), dtype=np.intp, count=len(pods))
@@ -191,7 +198,7 @@ def namespace_heatmap(cluster: Cluster, pods: Sequence[Pod], protocol: Protocol 
     bounds = np.searchsorted(ns_of_pod[order], np.arange(n + 1))
     pods_of = tuple(order[bounds[k]:bounds[k + 1]] for k in range(n))
     return Heatmap(namespaces, protocol, port, port_name, allowed, unknown, np.outer(counts, counts), pods, classes,
-                   tuple(parts), pods_of)
+                   tuple(parts), pods_of, cluster.program)
 
 
 def _numbers(classes: PodClasses, protocol: Protocol, port: int | None,

@@ -262,3 +262,27 @@ def test_matrix_heatmap_matches_the_summary(capsys: pytest.CaptureFixture[str]) 
     allowed = sum(int(line.split()[2]) for line in summary.splitlines()[2:])
     _, grid = run(capsys, "matrix", "--demo", "--port", "80", "-o", "heatmap")
     assert grid.rstrip().splitlines()[-1] == f"{allowed} of 169 pod pairs allowed"
+
+
+# -- --help ---------------------------------------------------------------------------------------------
+
+SOURCES = {"-f", "--demo", "--cni", "--kubeconfig", "--context", "--request-timeout", "-n", "-A"}
+HELP = {
+    "coverage": {"-h", "-o"} | SOURCES,
+    "exposure": {"-h", "-o", "--all"} | SOURCES,
+    "lint": {"-h", "-o", "--fail-on"} | SOURCES,
+}
+
+
+@pytest.mark.parametrize("command", list(HELP))
+def test_each_command_takes_the_usual_source_flags(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    options = re.findall(r"(?m)^  (-{1,2}[A-Za-z][\w-]*)", capsys.readouterr().out)
+    assert len(options) == len(set(options)) and set(options) == HELP[command]
+
+
+def test_source_flags_before_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "--demo", "lint", "-o", "json")
+    assert code == 0 and json.loads(out)["summary"]["warning"] == 1

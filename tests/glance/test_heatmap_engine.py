@@ -143,3 +143,15 @@ def test_a_pod_given_twice_counts_once() -> None:
     twice = namespace_heatmap(cluster, (*pods, pods[0]), Protocol.TCP, 80)
     once = namespace_heatmap(cluster, pods, Protocol.TCP, 80)
     assert np.array_equal(twice.pairs, once.pairs) and np.array_equal(twice.allowed, once.allowed)
+
+
+def test_another_port_keeps_the_classes() -> None:
+    cluster = load(generator().generate(300, seed=9))
+    pods = matrix_pods(cluster)
+    first = namespace_heatmap(cluster, pods, Protocol.TCP, None)
+    again = namespace_heatmap(cluster, pods, Protocol.TCP, 8080, reuse=first)
+    fresh = namespace_heatmap(cluster, pods, Protocol.TCP, 8080)
+    assert again.classes is first.classes
+    assert np.array_equal(again.allowed, fresh.allowed) and np.array_equal(again.unknown, fresh.unknown)
+    other = namespace_heatmap(cluster, pods[:50], Protocol.TCP, 8080, reuse=first)
+    assert other.classes is not first.classes  # other pods: classes of their own
