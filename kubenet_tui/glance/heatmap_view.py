@@ -293,6 +293,20 @@ class HeatmapView:
         self.cursor = _Scroller(n, n)
         self.grid: GridView | None = None
 
+    def replace(self, heatmap: Heatmap) -> None:
+        """Show another heatmap (another port, fresh data) keeping the cursor on the same namespace pair
+        when both are still there; the drill-down closes. Compute it with
+        `namespace_heatmap(..., reuse=view.heatmap)` to keep the pod classes."""
+        current = self.current()
+        self.heatmap = heatmap
+        n = len(heatmap.namespaces)
+        self.cursor.rows = self.cursor.columns = n
+        self.grid = None
+        if current is not None and current.source in heatmap.namespaces and current.destination in heatmap.namespaces:
+            self.place(current.source, current.destination)
+        else:
+            self.cursor.move(0, 0)
+
     # -- data -----------------------------------------------------------------------------------------
 
     @property

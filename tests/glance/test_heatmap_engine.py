@@ -60,7 +60,7 @@ def assert_heatmap(cluster: Cluster, pods: tuple[Pod, ...], protocol: Protocol, 
                 [expected[(s.key, d.key)] for d in cols] for s in rows], f"{source} -> {destination}"
 
 
-@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters(), st.sampled_from(Protocol), st.sampled_from(PORTS))
 def test_counts_are_evaluate_summed(case: tuple[Cluster, tuple[Pod, ...]], protocol: Protocol,
                                     port: int | None) -> None:
@@ -68,7 +68,7 @@ def test_counts_are_evaluate_summed(case: tuple[Cluster, tuple[Pod, ...]], proto
     assert_heatmap(cluster, pods, protocol, port)
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters(), st.sampled_from(["http", "dns", "metrics"]))
 def test_port_names_resolved_per_destination(case: tuple[Cluster, tuple[Pod, ...]], name: str) -> None:
     cluster, pods = case

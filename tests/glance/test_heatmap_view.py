@@ -158,3 +158,15 @@ def test_empty_heatmap() -> None:
     view = HeatmapView(namespace_heatmap(c, matrix_pods(c), Protocol.TCP, None))
     assert view.lines(80, 24)[1] == "no pods that carry traffic"
     assert view.key("enter") is None and view.current() is None
+
+
+def test_another_port_keeps_the_cursor() -> None:
+    first = demo_heatmap()
+    view = HeatmapView(first)
+    view.place("shop", "vault")
+    view.key("enter")
+    c = DemoSource("shop").load().cluster
+    view.replace(namespace_heatmap(c, matrix_pods(c), Protocol.TCP, 80))
+    assert view.grid is None and view.lines(80, 24)[0].startswith("Namespaces on 80/TCP")
+    current = view.current()
+    assert current is not None and (current.source, current.destination) == ("shop", "vault")
