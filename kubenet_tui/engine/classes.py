@@ -452,6 +452,13 @@ class ClassSpace:
             return None
         return int(vectors[0][cls]), bool(vectors[2][cls])
 
+    def selection_vectors(self, tier: CompiledTier,
+                          direction: Direction) -> tuple[IntArray, list[tuple[CompiledPolicy, ...]], BoolArray]:
+        """After `select_all`: the selection group of every class, the policies of each group, and the
+        cut flag of every class."""
+        self.select_all(tier, direction)
+        return self._selected_all[(id(tier), direction)]
+
     def group_policies(self, tier: CompiledTier, group: int, direction: Direction) -> tuple[CompiledPolicy, ...]:
         """The policies of a selection group (`selection_group`), in walk order."""
         return self._selected_all[(id(tier), direction)][1][group]

@@ -81,6 +81,46 @@ class ClassEvaluator:
         parts.append(tuple(ports))
         return tuple(parts)
 
+    def _signature_ids(self, classes: IntArray, direction: Direction) -> IntArray:
+        """`_signature` for many classes at once, as ids (equal ids: equal signatures): the same parts
+        (the gaps of the namespace; per tier the selection group and cut; for ingress the answers of
+        the selected rules' destination-dependent ports), gathered over vectors."""
+        self._select_all(direction)
+        space = self.space
+        columns: list[IntArray] = []
+        gap_ids: dict[tuple[bool, ...], int] = {}
+        by_namespace = {ns: gap_ids.setdefault(self._gaps(ns, direction), len(gap_ids))
+                        for ns in {space.namespace_of(c) for c in classes.tolist()}}
+        columns.append(np.array([by_namespace[space.namespace_of(c)] for c in classes.tolist()], dtype=np.intp))
+        for tier in self.program.tiers:
+            groups, _, cut = space.selection_vectors(tier, direction)
+            mine = groups[classes]
+            columns.append(mine)
+            columns.append(cut[classes].astype(np.intp))
+            if direction is not Direction.INGRESS:
+                continue
+            # The answers of the group's destination-dependent ports at each class, as an id that is
+            # unique within the group (the group is the column beside it).
+            answers_id = np.zeros(len(classes), dtype=np.intp)
+            order = np.argsort(mine, kind="stable")
+            starts = np.flatnonzero(np.r_[True, mine[order][1:] != mine[order][:-1]])
+            for where in np.split(order, starts[1:]):
+                masks = self._destination_ports(tier, int(mine[where[0]]), direction)
+                if not masks:
+                    continue
+                if len(where) == 1:
+                    answers_id[where] = 1
+                elif len(masks) == 1:
+                    answers_id[where] = masks[0][classes[where]].astype(np.intp) + 1
+                else:
+                    answers = np.stack([m[classes[where]] for m in masks], axis=1)
+                    _, found_ids = np.unique(answers, axis=0, return_inverse=True)
+                    answers_id[where] = found_ids.reshape(-1) + 1
+            columns.append(answers_id)
+        _, ids = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+        found: IntArray = ids.reshape(-1).astype(np.intp)
+        return found
+
     def _select_all(self, direction: Direction) -> None:
         """Which policies select each class, for every class at once (rows and signatures read it)."""
         for tier in self.program.tiers:
@@ -198,7 +238,6 @@ class ClassEvaluator:
         content: dict[bytes, int] = {}
         allowed_rows: list[BoolArray] = []
         unknown_rows: list[BoolArray] = []
-        by_signature: dict[tuple[object, ...], tuple[int, PackedBits | None]] = {}
         which = np.empty(size, dtype=np.intp)
         denies_self = np.zeros(size, dtype=np.bool_)
 
@@ -211,26 +250,24 @@ class ClassEvaluator:
                 unknown_rows.append(unknown)
             return found
 
-        self._select_all(direction)
         reps = self.classes.representatives
         which.fill(-1)
-        for c in (range(size) if only is None else only.tolist()):
-            rep = reps[c]
-            if not rep.carries_traffic:
-                which[c] = add(self.space.nothing, self.space.nothing)
-                continue
-            if rep.host_network:
-                which[c] = add(self.space.everything, self.space.nothing)
-                continue
-            signature = self._signature(c, direction)
-            entry = by_signature.get(signature)
-            if entry is None:
-                state = fold_row(self.program, self.space, c, direction)
-                packed = np.packbits(state.denied) if state.denied.any() else None
-                entry = by_signature[signature] = (add(state.allowed, state.unknown), packed)
-            which[c] = entry[0]
-            packed = entry[1]
-            denies_self[c] = packed is not None and bool((int(packed[c >> 3]) >> (7 - (c & 7))) & 1)
+        chosen = np.arange(size) if only is None else np.asarray(only, dtype=np.intp)
+        carries = np.array([reps[c].carries_traffic for c in chosen.tolist()], dtype=np.bool_)
+        host = np.array([reps[c].host_network for c in chosen.tolist()], dtype=np.bool_)
+        if (~carries).any():
+            which[chosen[~carries]] = add(self.space.nothing, self.space.nothing)
+        if (carries & host).any():
+            which[chosen[carries & host]] = add(self.space.everything, self.space.nothing)
+        folded = chosen[carries & ~host]
+        if len(folded):
+            signatures = self._signature_ids(folded, direction)
+            order = np.argsort(signatures, kind="stable")
+            starts = np.flatnonzero(np.r_[True, signatures[order][1:] != signatures[order][:-1]])
+            for members in np.split(folded[order], starts[1:]):
+                state = fold_row(self.program, self.space, int(members[0]), direction)
+                which[members] = add(state.allowed, state.unknown)
+                denies_self[members] = state.denied[members]
         if not allowed_rows:
             empty: BoolArray = np.zeros((0, size), dtype=np.bool_)
             return RowTable(empty, empty, which, denies_self)
