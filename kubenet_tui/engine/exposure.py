@@ -125,7 +125,7 @@ class _Outside:
         self.index = cluster.index
         self.program: Program = cluster.program
         self._cache: dict[tuple[object, ...], tuple[Reach, tuple[str, ...], tuple[str, ...]]] = {}
-        self._keys: dict[int, tuple[tuple[object, ...], tuple[IPNetwork, ...]]] = {}
+        self._keys: dict[int, tuple[tuple[object, ...], tuple[IPNetwork, ...], bool]] = {}
         self._node_networks = tuple(ipaddress.ip_network(ip) for n in cluster.nodes for ip in n.addresses)
 
     def answer(self, cls: int, rep: Pod, query: PortQuery) -> tuple[Reach, tuple[str, ...], tuple[str, ...]]:
@@ -135,16 +135,21 @@ class _Outside:
         key = (base[0], query)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self._compute(rep, query, base[1])
+            # No policy of any tier may select the pod, and nothing hidden: the default allows all.
+            found = (Reach.ALL, ("0.0.0.0/0", "::/0"), ()) if base[2] else self._compute(rep, query, base[1])
+            self._cache[key] = found
         return found
 
-    def _key(self, rep: Pod) -> tuple[tuple[object, ...], tuple[IPNetwork, ...]]:
+    def _key(self, rep: Pod) -> tuple[tuple[object, ...], tuple[IPNetwork, ...], bool]:
         """What the answer depends on besides the query: the policies that may select the pod (every
-        tier), the gaps of its namespace, its named ports; and the CIDRs their ingress rules name."""
+        tier), the gaps of its namespace, its named ports; the CIDRs their ingress rules name; and
+        whether nothing at all may act on the pod's ingress (no policy, no gap)."""
         namespace = rep.namespace
         parts: list[object] = []
         networks: list[IPNetwork] = []
         names = False
+        tier_parts: list[int] = []  # every policy that may select the pod
+        gaps: list[bool] = []
         for tier in self.program.tiers:
             chosen = []
             for policy in tier.candidates(namespace):
@@ -161,11 +166,14 @@ class _Outside:
                             networks.extend(block.excepts)
                         if isinstance(peer, NodesPeer):
                             networks.extend(self._node_networks)
-            parts.append((tuple(chosen), tier.unreadable_for(namespace) is not None,
-                          bool(tier.unevaluated_for(namespace, Direction.INGRESS))))
+            gap = (tier.unreadable_for(namespace) is not None, bool(tier.unevaluated_for(namespace, Direction.INGRESS)))
+            parts.append((tuple(chosen), *gap))
+            tier_parts.extend(chosen)
+            gaps.extend(gap)
+        quiet = not any(tier_parts) and not any(gaps)
         # The pod's named ports matter only to rules that name ports.
         parts.append(named_ports(rep) if names else ())
-        return tuple(parts), tuple(networks)
+        return tuple(parts), tuple(networks), quiet
 
     def _compute(self, rep: Pod, query: PortQuery,
                  networks: tuple[IPNetwork, ...]) -> tuple[Reach, tuple[str, ...], tuple[str, ...]]:
