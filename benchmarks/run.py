@@ -3,6 +3,7 @@
     python benchmarks/run.py                      # 1k, 10k and 50k pods (a few minutes)
     python benchmarks/run.py --quick              # 1k and 10k, fewer samples
     python benchmarks/run.py --sizes 1000,10000,50000 --no-tui
+    python benchmarks/run.py --only glance         # heatmap, lint, coverage, exposure alone
 
 Clusters come from `benchmarks/generate.py` (seeded; policies = a tenth of the pods) and are
 cached as JSON and YAML under the system temp directory. Every size is measured in fresh
@@ -17,6 +18,8 @@ subprocesses, so peak RSS (`resource.getrusage`) belongs to that size alone:
   above `--full-matrix-max` pods one matrix per namespace instead, and the table says so;
 - `matrix -A -o summary`: the full class matrix of every pod (no per-namespace split), the totals
   per namespace pair and their text, in a process of its own;
+- glance: after loading, the program compile, the namespace heatmap (any TCP port, and TCP 8080),
+  lint, coverage and exposure, in a process of their own;
 - the comparison point: 2,000 pods / 400 policies, full matrix (network-config-analyzer: 114 s),
   and the old per-pair approach extrapolated from a sample;
 - TUI (headless `run_test`, if `kubenet_tui.ui.app.make_app` exists): first paint, data loaded,
@@ -216,6 +219,47 @@ def measure_profiles(path: str) -> dict[str, Any]:
     return out
 
 
+def measure_glance(path: str) -> dict[str, Any]:
+    """The cluster at a glance, in a process of its own, after the data is loaded: compiling the
+    program (shared by every verdict), the namespace heatmap on any TCP port and on TCP 8080 (pod
+    classes), lint, coverage and exposure."""
+    import gc
+
+    from kubenet_tui.engine.coverage import coverage
+    from kubenet_tui.engine.exposure import exposure
+    from kubenet_tui.engine.heatmap import namespace_heatmap
+    from kubenet_tui.engine.lint import lint
+    from kubenet_tui.engine.matrix import matrix_pods
+    from kubenet_tui.engine.model import Protocol
+    from kubenet_tui.sources.files import FileSource
+
+    snapshot, load_s = _timed(FileSource([path]).load)
+    cluster = snapshot.cluster
+    gc.collect()
+    out: dict[str, Any] = {"load_s": load_s}
+
+    def timed(name: str, fn: Any) -> Any:
+        # Wall time and this process's CPU time: the wall time also counts other processes on a shared
+        # machine, the CPU time only this one's work.
+        cpu = time.process_time()
+        result, out[f"{name}_s"] = _timed(fn)
+        out[f"{name}_cpu"] = time.process_time() - cpu
+        return result
+
+    timed("index", lambda: cluster.index)
+    timed("program", lambda: cluster.program)
+    pods = matrix_pods(cluster)
+    heatmap = timed("heatmap_any", lambda: namespace_heatmap(cluster, pods, Protocol.TCP, None))
+    # Another port, as the pane asks when the port changes: the pod classes are kept.
+    timed("heatmap_port", lambda: namespace_heatmap(cluster, pods, Protocol.TCP, MATRIX_PORT, reuse=heatmap))
+    out["namespaces"] = len(heatmap.namespaces)
+    out["findings"] = len(timed("lint", lambda: lint(cluster)))
+    timed("coverage", lambda: coverage(cluster))
+    out["exposure_ports"] = len(timed("exposure", lambda: exposure(cluster)).ports)
+    out.update(pods=len(pods), peak_mb=_peak_mb())
+    return out
+
+
 def measure_comparison(path: str, sample_pairs: int) -> dict[str, Any]:
     from kubenet_tui.engine.evaluate import End, evaluate
     from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
@@ -316,6 +360,8 @@ def child_main(args: argparse.Namespace) -> int:
         result = measure_summary(args.file)
     elif args.child == "profiles":
         result = measure_profiles(args.file)
+    elif args.child == "glance":
+        result = measure_glance(args.file)
     else:
         result = measure_tui(args.file, args.keys)
     print(json.dumps(result))
@@ -387,6 +433,18 @@ def table(sizes: list[int], results: dict[int, dict[str, dict[str, Any]]], compa
     add("full matrix, upstream vs --cni cilium (TCP 8080)", "profiles",
         lambda d: f"{d['upstream']['seconds']:.2f} s vs {d['cilium']['seconds']:.2f} s "
                   f"({d['cilium']['classes']:,} classes)", "same speed class")
+    def wall_cpu(d: dict[str, Any], name: str) -> str:
+        return f"{d[name + '_s']:.2f} s (cpu {d[name + '_cpu']:.2f} s)"
+
+    add("program compile (every policy into rules, once per load)", "glance", lambda d: wall_cpu(d, "program"))
+    add("heatmap, namespaces × namespaces, any TCP port", "glance",
+        lambda d: f"{wall_cpu(d, 'heatmap_any')}, {d['namespaces']} namespaces", "≤ 2 s at 50k")
+    add("  then TCP 8080 (pod classes kept)", "glance", lambda d: wall_cpu(d, "heatmap_port"), "≤ 2 s at 50k")
+    add("lint (every rule)", "glance", lambda d: f"{wall_cpu(d, 'lint')}, {d['findings']:,} findings", "≤ 5 s at 50k")
+    add("coverage", "glance", lambda d: wall_cpu(d, "coverage"))
+    add("exposure (every pod, every declared port)", "glance",
+        lambda d: f"{wall_cpu(d, 'exposure')}, {d['exposure_ports']:,} pod ports")
+    add("peak RSS (glance process: load + all of the above)", "glance", lambda d: f"{d['peak_mb']:.0f} MB")
     add("peak RSS: load JSON + index + verdicts", "engine", lambda d: f"{d['peak_mb_verdicts']:.0f} MB", "≤ 500 MB at 50k")
     add("peak RSS: ... + the matrices above", "engine", lambda d: f"{d['peak_mb']:.0f} MB")
     add("peak RSS (`matrix -A -o summary`)", "summary", lambda d: f"{d['peak_mb']:.0f} MB")
@@ -401,6 +459,7 @@ def table(sizes: list[int], results: dict[int, dict[str, dict[str, Any]]], compa
         lambda d: f"{d['noop_key_ms']:.0f} ms / {max(0.0, d['filter_p50_ms'] - d['noop_key_ms']):.0f} ms")
     add("peak RSS (TUI process)", "tui", lambda d: f"{d['peak_mb']:.0f} MB")
 
+    rows = [r for r in rows if any(c != "not run" for c in r[1])]  # parts left out (--only)
     header = ["metric", *(_label(s) for s in sizes), "target"]
     body = [[name, *cells, target] for name, cells, target in rows]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
@@ -443,6 +502,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "kubenet-tui-bench"))
     parser.add_argument("--child", choices=("load", "engine", "comparison", "summary", "profiles", "tui"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("load", "engine", "comparison", "summary", "glance", "tui"),
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=("glance",), default=None,
+                        help="measure only this part (glance: heatmap, lint, coverage, exposure)")
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("--keys", default="paymen", help=argparse.SUPPRESS)
@@ -466,6 +529,11 @@ def main(argv: list[str] | None = None) -> int:
         results[size] = {}
         repeats = "1" if args.quick or size >= 50000 else "3"
         json_file = cluster_file(size, policies_of[size], args.seed, ".json", cache)
+        json_file = cluster_file(size, None, args.seed, ".json", cache)
+        if args.only == "glance":
+            print(f"  {_label(size)}: heatmap, lint, coverage, exposure ...", file=sys.stderr, flush=True)
+            results[size]["glance"] = run_child("glance", json_file)
+            continue
         print(f"  {_label(size)}: engine ...", file=sys.stderr, flush=True)
         results[size]["engine"] = run_child("engine", json_file, "--samples", str(args.samples), "--repeats", repeats,
                                             "--full-matrix-max", str(args.full_matrix_max))
@@ -474,6 +542,8 @@ def main(argv: list[str] | None = None) -> int:
         if size <= args.full_matrix_max:
             print(f"  {_label(size)}: upstream vs cilium profile ...", file=sys.stderr, flush=True)
             results[size]["profiles"] = run_child("profiles", json_file)
+        print(f"  {_label(size)}: heatmap, lint, coverage, exposure ...", file=sys.stderr, flush=True)
+        results[size]["glance"] = run_child("glance", json_file)
         if not args.no_yaml:
             print(f"  {_label(size)}: yaml ...", file=sys.stderr, flush=True)
             yaml_file = cluster_file(size, policies_of[size], args.seed, ".yaml", cache)
@@ -481,9 +551,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_tui:
             print(f"  {_label(size)}: tui ...", file=sys.stderr, flush=True)
             results[size]["tui"] = run_child("tui", json_file)
-    print("  2,000 / 400 comparison ...", file=sys.stderr, flush=True)
-    comparison = run_child("comparison", cluster_file(*COMPARISON, args.seed, ".json", cache),
-                           "--samples", "2000" if args.quick else "20000")
+    comparison = None
+    if args.only is None:
+        print("  2,000 / 400 comparison ...", file=sys.stderr, flush=True)
+        comparison = run_child("comparison", cluster_file(*COMPARISON, args.seed, ".json", cache),
+                               "--samples", "2000" if args.quick else "20000")
     print()
     for line in table(sizes, results, comparison):
         print(line)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubenet_tui import __version__
+from kubenet_tui.commands.glance import GLANCE_COMMANDS, NAMESPACE_FORMS, add_parsers, run_glance, run_namespace_forms
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
@@ -22,7 +23,7 @@ from kubenet_tui.engine.model import LabelSelector, Protocol
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.query import Question, ask
 from kubenet_tui.engine.selectors import selector_matches
-from kubenet_tui.output import Printer, fit_streams
+from kubenet_tui.output import Printer, fit_streams, speaks_unicode
 from kubenet_tui.progress import Progress
 from kubenet_tui.render.answer import answer_brief, answer_json, answer_text
 from kubenet_tui.selector_syntax import SelectorError, parse_label_selector
@@ -149,13 +150,15 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
                            "pod (pods without it cannot be reached on it); default: every port")
     matrix.add_argument("-l", "--selector", type=label_selector, default=None, metavar="SELECTOR",
                         help="only pods with these labels, as kubectl: app=web,tier!=db,env in (a,b),!legacy")
-    matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary"), default="text",
-                        metavar="text|json|blocked|summary",
-                        help="text grid (default), json, only the blocked pairs, or per-namespace totals")
+    matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary", *NAMESPACE_FORMS),
+                        default="text", metavar="text|json|blocked|summary|heatmap|dot|mermaid",
+                        help="text grid (default), json, only the blocked pairs, per-namespace totals, or at "
+                             "namespace level: the heatmap grid, a Graphviz or a Mermaid graph")
     _add_scope_args(matrix, "only pods in these namespaces (repeatable; default: every namespace)",
                     "every namespace (the default without -n)", sub=True)
     _add_source_args(matrix, sub=True)
 
+    add_parsers(sub, _add_source_args, _add_scope_args)
     snapshot = sub.add_parser("snapshot", help="save what was read from the cluster as one YAML file",
                               description="Write what was read from the live cluster as one YAML file that "
                                           "-f loads back (offline replay, bug reports).")
@@ -302,6 +305,9 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress)
         pods = tuple(p for p in pods if selector_matches(args.selector, p.labels))
     if port_name is not None and pods and not any(destination_port(p, port_name, protocol) for p in pods):
         raise UsageError(f"none of the {len(pods)} pods declares a {protocol.value} port named {port_name!r}")
+    if args.output in NAMESPACE_FORMS:
+        return run_namespace_forms(args.output, cluster, pods, protocol, port, port_name, progress,
+                                   speaks_unicode(sys.stdout))
     with progress.phase(f"computing connectivity between {len(pods):,} pods"):
         if port_name is not None:
             result = named_port_matrix(cluster, pods, protocol, port_name)
@@ -407,6 +413,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
             return run_matrix(args, snapshot, progress)
         if args.command == "snapshot":
             return run_snapshot(args, source, snapshot, err, progress)
+        if args.command in GLANCE_COMMANDS:
+            return run_glance(args, snapshot.cluster, progress, speaks_unicode(sys.stdout))
         return run_overview(snapshot, out, args.namespace)
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)

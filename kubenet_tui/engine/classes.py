@@ -252,7 +252,12 @@ class ClassSpace:
         self._subject_cache: dict[int, Masks] = {}
         self._rule_cache: dict[int, tuple[BoolArray, BoolArray, PortMask]] = {}
         self._destination_cache: dict[tuple[NamedPort, bool], BoolArray] = {}
+        # Classes grouped by the named ports they declare: (group per class, one class per group).
+        self._port_sets: tuple[IntArray, list[int]] | None = None
         self._selection_cache: dict[tuple[int, int, Direction], tuple[tuple[CompiledPolicy, ...], bool]] = {}
+        self._selected_all: dict[tuple[int, Direction],
+                                 tuple[IntArray, list[tuple[CompiledPolicy, ...]], BoolArray]] = {}
+        self._classes_of_ns: dict[str, IntArray] = {}
 
     # -- primitives -----------------------------------------------------------------------------------
 
@@ -308,11 +313,21 @@ class ClassSpace:
                 _frozen(np.fromiter((a is None for a in answers), dtype=np.bool_, count=self.size)))
 
     def by_destination(self, port: NamedPort, query: PortQuery, denies: bool) -> BoolArray:
-        """A named port's answer per destination class (each resolves the name on its own pods)."""
+        """A named port's answer per destination class (each resolves the name on its own pods),
+        asked once per distinct set of named ports: classes declaring the same ones answer alike."""
         found = self._destination_cache.get((port, denies))
         if found is None:
-            found = _frozen(np.fromiter((port.explain(query, r, denies).matched for r in self.classes.representatives),
-                                        dtype=np.bool_, count=self.size))
+            if self._port_sets is None:
+                keys: dict[tuple[tuple[str, str, int], ...], int] = {}
+                which = [keys.setdefault(named_ports(r), len(keys)) for r in self.classes.representatives]
+                firsts: dict[int, int] = {}
+                for c, k in enumerate(which):
+                    firsts.setdefault(k, c)
+                self._port_sets = (np.array(which, dtype=np.intp), [firsts[k] for k in range(len(keys))])
+            which_set, firsts_of = self._port_sets
+            reps = self.classes.representatives
+            answers = np.array([port.explain(query, reps[c], denies).matched for c in firsts_of], dtype=np.bool_)
+            found = _frozen(answers[which_set])
             self._destination_cache[(port, denies)] = found
         return found
 
@@ -382,9 +397,79 @@ class ClassSpace:
             return peers & ports
         return peers if ports[cls] else self.nothing
 
+    def select_all(self, tier: CompiledTier, direction: Direction) -> None:
+        """`selection` for every class at once: the same walk (each namespace's candidates in order),
+        over vectors of classes instead of class by class; `selection` then answers from it."""
+        key = (id(tier), direction)
+        if key in self._selected_all:
+            return
+        hits: list[IntArray] = []
+        chosen: list[CompiledPolicy] = []
+        cut = np.zeros(self.size, dtype=np.bool_)
+        for namespace in self._ns_names:
+            where = self._classes_in(namespace)
+            for policy in tier.candidates(namespace):
+                if direction not in policy.directions:
+                    continue
+                sure, maybe = self.subject_masks(policy)
+                sure_here, still = sure[where], ~cut[where]
+                found = where[sure_here & still]
+                if len(found):
+                    hits.append(found)
+                    chosen.append(policy)
+                if policy.rules(direction):
+                    cut[where[maybe[where] & ~sure_here & still]] = True
+        groups: list[tuple[CompiledPolicy, ...]] = [()]
+        group = np.zeros(self.size, dtype=np.intp)
+        if hits:
+            classes = np.concatenate(hits)
+            which = np.repeat(np.arange(len(chosen)), [len(h) for h in hits])
+            order = np.argsort(classes, kind="stable")  # keeps each class's policies in walk order
+            classes, which = classes[order], which[order]
+            starts = np.flatnonzero(np.r_[True, classes[1:] != classes[:-1]])
+            ids: dict[tuple[int, ...], int] = {(): 0}
+            for c, a, b in zip(classes[starts].tolist(), starts.tolist(), [*starts[1:].tolist(), len(classes)],
+                               strict=True):
+                run = tuple(which[a:b].tolist())
+                found_id = ids.get(run)
+                if found_id is None:
+                    found_id = ids[run] = len(groups)
+                    groups.append(tuple(chosen[k] for k in run))
+                group[c] = found_id
+        self._selected_all[key] = (group, groups, cut)
+
+    def _classes_in(self, namespace: str) -> IntArray:
+        found = self._classes_of_ns.get(namespace)
+        if found is None:
+            found = self._classes_of_ns[namespace] = np.flatnonzero(self.in_namespace(namespace))
+        return found
+
+    def selection_group(self, tier: CompiledTier, cls: int, direction: Direction) -> tuple[int, bool] | None:
+        """After `select_all`: which distinct selection class `cls` has (an id, the same for classes
+        selected alike) and the cut flag of `selection`; None before."""
+        vectors = self._selected_all.get((id(tier), direction))
+        if vectors is None:
+            return None
+        return int(vectors[0][cls]), bool(vectors[2][cls])
+
+    def selection_vectors(self, tier: CompiledTier,
+                          direction: Direction) -> tuple[IntArray, list[tuple[CompiledPolicy, ...]], BoolArray]:
+        """After `select_all`: the selection group of every class, the policies of each group, and the
+        cut flag of every class."""
+        self.select_all(tier, direction)
+        return self._selected_all[(id(tier), direction)]
+
+    def group_policies(self, tier: CompiledTier, group: int, direction: Direction) -> tuple[CompiledPolicy, ...]:
+        """The policies of a selection group (`selection_group`), in walk order."""
+        return self._selected_all[(id(tier), direction)][1][group]
+
     def selection(self, tier: CompiledTier, cls: int, direction: Direction) -> tuple[tuple[CompiledPolicy, ...], bool]:
         """The tier's policies surely governing class `cls` in `direction`, in precedence order, up to the
         first with rules there that may select it but cannot be told; and whether there is such a one."""
+        vectors = self._selected_all.get((id(tier), direction))
+        if vectors is not None:
+            group, groups, cut_all = vectors
+            return groups[group[cls]], bool(cut_all[cls])
         key = (id(tier), cls, direction)
         found = self._selection_cache.get(key)
         if found is None:

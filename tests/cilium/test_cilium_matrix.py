@@ -13,6 +13,7 @@ import ipaddress
 from dataclasses import replace
 
 import pytest
+from glance.test_heatmap_engine import assert_heatmap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scale.test_matrix_agrees import NAMESPACES, NETWORKS, PORTS, assert_agrees, clusters
@@ -184,3 +185,13 @@ def test_demo_matrix_agrees() -> None:
     for protocol, port in ((Protocol.TCP, 8080), (Protocol.TCP, 5432), (Protocol.UDP, 53), (Protocol.TCP, None),
                            (Protocol.TCP, 8443)):
         assert_agrees(cluster, pods, protocol, port)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(cilium_clusters(), st.sampled_from(Protocol), st.sampled_from(PORTS))
+def test_unknown_pairs_are_counted_apart_under_cilium(case: tuple[Cluster, tuple[Pod, ...]], protocol: Protocol,
+                                                      port: int | None) -> None:
+    """The deny-wins mode's row face keeps what the explained face calls unknown: the heatmap's
+    allowed and unknown counts are `evaluate`'s, pair by pair."""
+    cluster, pods = case
+    assert_heatmap(cluster, pods, protocol, port)

@@ -222,10 +222,14 @@ class DenyWins:
 
     @staticmethod
     def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
+        """`explain` for every peer class at once: a sure deny denies; otherwise what a policy not
+        evaluated, a policy that may select the class, or a rule that may match could change is unknown."""
         namespace = space.namespace_of(cls)
-        if tier.unreadable_for(namespace) is not None or tier.unevaluated_for(namespace, direction):
-            state.open = space.nothing  # unknown, or denied: never allowed
+        if tier.unreadable_for(namespace) is not None:
+            state.undecidable(space.everything)
             return
+        # Could deny and could allow anything: a policy not evaluated, or one that may select the class.
+        anything = bool(tier.unevaluated_for(namespace, direction))
         selected: list[CompiledPolicy] = []
         for policy in tier.candidates(namespace):
             if direction not in policy.directions:
@@ -234,11 +238,11 @@ class DenyWins:
             if sure[cls]:
                 selected.append(policy)
             elif maybe[cls]:
-                state.open = space.nothing  # it may switch default deny on, or deny: unknown
-                return
+                anything = True
         denied = space.nothing
-        doubtful: BoolArray = space.nothing
+        may_deny: BoolArray = space.nothing
         allowed = space.nothing
+        may_allow: BoolArray = space.nothing
         switched_on = False
         for policy in selected:
             if isinstance(policy, CiliumCompiledPolicy) and direction in policy.default_deny:
@@ -248,13 +252,24 @@ class DenyWins:
                 if rule.action is Action.DENY:
                     denied = denied | space.matched(sure, ports, direction, cls)
                     if space.any(maybe):
-                        doubtful = doubtful | space.matched(maybe, ports, direction, cls)
+                        may_deny = may_deny | space.matched(maybe, ports, direction, cls)
                 else:
                     allowed = allowed | space.matched(sure, ports, direction, cls)
+                    if space.any(maybe):
+                        may_allow = may_allow | space.matched(maybe, ports, direction, cls)
         if isinstance(tier, CiliumTier) and tier.host_policies_for(direction):
-            doubtful = doubtful | space.host_network
-        if switched_on:
-            state.allowed = state.allowed | (state.open & allowed & ~denied & ~doubtful)
-            state.open = space.nothing
-        else:
-            state.open = state.open & ~denied & ~doubtful
+            may_deny = may_deny | space.host_network  # a host firewall may drop a node's traffic
+        if anything:
+            may_deny, may_allow = space.everything, space.everything
+        state.open = state.open & ~denied  # a sure deny wins over everything
+        if not switched_on:
+            state.undecidable(may_deny)  # the rest stays open: the tier does not decide it
+            return
+        if direction is Direction.INGRESS:
+            may_allow = may_allow | space.host_network  # allow-localhost: the pod's own node gets in
+        allowed = allowed & state.open
+        state.undecidable(allowed & may_deny)
+        state.allowed = state.allowed | (allowed & state.open)
+        state.open = state.open & ~allowed
+        state.undecidable(may_allow)
+        state.open = space.nothing  # default deny for the rest
