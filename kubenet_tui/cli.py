@@ -24,6 +24,8 @@ from kubenet_tui.render.json_out import verdict_json
 from kubenet_tui.render.matrix_text import matrix_text
 from kubenet_tui.render.text import verdict_text
 from kubenet_tui.sources.base import Snapshot, Source, SourceError
+from kubenet_tui.sources.spec import SourceSpec
+from kubenet_tui.sources.spec import make_source as source_for
 
 EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
@@ -139,29 +141,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def make_source(args: argparse.Namespace) -> Source:
-    """The one place that decides where data comes from, for the TUI and the commands alike."""
+def source_spec(args: argparse.Namespace) -> SourceSpec:
+    """Where the arguments say the data comes from; the explorer gets this, never `args`."""
     if args.demo and args.file:
         raise UsageError("--demo and -f/--file cannot be combined")
-    if args.demo:
-        from kubenet_tui.sources.demo import DemoSource
-
-        return DemoSource()
-    if args.file:
-        from kubenet_tui.sources.files import FileSource
-
-        return FileSource(args.file)
-    from kubenet_tui.sources.live import LiveOptions, LiveSource
-
-    live: Source = LiveSource(LiveOptions(
+    return SourceSpec(
+        demo=args.demo,
+        files=tuple(args.file),
         kubeconfig=args.kubeconfig,
         context=args.context,
         namespaces=tuple(args.namespace),
         all_namespaces=args.all_namespaces,
         request_timeout=args.request_timeout,
         needed_namespaces=_named_namespaces(args),
-    ))
-    return live
+    )
+
+
+def make_source(args: argparse.Namespace) -> Source:
+    return source_for(source_spec(args))
 
 
 def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
@@ -280,39 +277,17 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, out: Console) -> in
     return EXIT_ALLOWED
 
 
-def run_overview(snapshot: Snapshot, out: Console, namespaces: Sequence[str] = ()) -> int:
-    """Plain overview printed when the explorer cannot run (no terminal); `-n` narrows it."""
-    cluster = snapshot.cluster
-    out.print(f"[bold]{snapshot.description}[/]: {snapshot.load_summary()}")
-    for ns in sorted(cluster.index.namespaces):
-        if namespaces and ns not in namespaces:
-            continue
-        pods = cluster.index.pods_by_namespace.get(ns, ())
-        policies = cluster.index.policies_by_namespace.get(ns, ())
-        out.print(f"\n[bold cyan]{ns}[/]  {len(pods)} pods, {len(policies)} network policies")
-        for pod in pods:
-            ip = ", ".join(str(i) for i in pod.ips) or "-"
-            labels = ",".join(f"{k}={v}" for k, v in sorted(pod.labels.items()))
-            out.print(f"  pod {pod.name:<32} {pod.phase.value:<10} {ip:<18} {labels}", markup=False, highlight=False)
-        for policy in policies:
-            types = "+".join(sorted(t.value for t in policy.policy_types))
-            out.print(f"  netpol {policy.name:<29} {types:<15} podSelector {policy.pod_selector.describe()}",
-                      markup=False, highlight=False)
-    out.print("\nTry: kubenet-tui check shop/frontend shop/db --port 6379 --demo", markup=False)
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = PipeSafeConsole(highlight=False)
     err = Console(stderr=True, highlight=False)
     try:
-        source = make_source(args)
         if args.command is None:
             from kubenet_tui.ui.launch import run_explorer
 
-            return int(run_explorer(source, args))
+            return int(run_explorer(source_spec(args)))
+        source = make_source(args)
         snapshot = source.load()
         _report_problems(snapshot, err)
         if args.command == "check":
@@ -321,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_matrix(args, snapshot, out)
         if args.command == "snapshot":
             return run_snapshot(args, source, snapshot, err)
-        return run_overview(snapshot, out, args.namespace)
+        raise UsageError(f"unknown command {args.command}")
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_UNKNOWN

@@ -105,6 +105,12 @@ class PodPolicies:
         return ("I" if self.ingress else "·") + ("E" if self.egress else "·")
 
 
+def problem_count(snapshot: Snapshot) -> int:
+    """What `:problems` lists: load problems, data that could not be read, cluster notices."""
+    cluster = snapshot.cluster
+    return len(snapshot.problems) + len(cluster.unreadable) + len(cluster.notices)
+
+
 def label_text(labels: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from textual.pilot import Pilot
 
+from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.app import KubenetApp
+
+DEMO_SHOP = SourceSpec(demo=True, namespaces=("shop",))  # `kubenet-tui --demo -n shop`
 
 KEY_NAMES = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space", ".": "full_stop"}
 

@@ -10,18 +10,19 @@ import pytest
 
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.sources.demo import DemoSource
+from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.app import make_app
 from kubenet_tui.ui.screens import HelpScreen, PodScreen, PolicyScreen, ServiceScreen
 from kubenet_tui.ui.widgets.prompt import PromptBar
 from tests.ui.fakes import FlakySource, GatedSource, PushingSource, screen_text
-from tests.ui.helpers import ALLOWED_6379, BLOCKED_5432, PICK_FRONTEND_AND_DB, keys, wait_for_data
+from tests.ui.helpers import ALLOWED_6379, BLOCKED_5432, DEMO_SHOP, PICK_FRONTEND_AND_DB, keys, wait_for_data
 
 SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 async def test_issue_flow_allowed_then_blocked_then_quit(size: tuple[int, int]) -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=size) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, *ALLOWED_6379)
@@ -46,7 +47,7 @@ async def test_issue_flow_allowed_then_blocked_then_quit(size: tuple[int, int]) 
 
 
 async def test_first_paint_shows_loading_before_data(gated: GatedSource) -> None:
-    app = make_app(gated, "shop", loading_text="bundled demo cluster")
+    app = make_app(DEMO_SHOP, source=gated)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         text = screen_text(app)
@@ -65,7 +66,7 @@ async def test_first_paint_shows_loading_before_data(gated: GatedSource) -> None
 
 async def test_error_state_then_r_retries() -> None:
     source = FlakySource(failures=1)
-    app = make_app(source, "shop")
+    app = make_app(DEMO_SHOP, source=source)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         text = screen_text(app)
@@ -89,7 +90,7 @@ async def test_watch_pushes_new_snapshot_and_verdict_follows() -> None:
     pruned = replace(cluster, network_policies=tuple(p for p in cluster.network_policies
                                                      if p.name != "test-network-policy"))
     source.next = replace(source.snapshot, cluster=pruned)
-    app = make_app(source, "shop")
+    app = make_app(DEMO_SHOP, source=source)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.2)
         await keys(pilot, *ALLOWED_6379)
@@ -104,7 +105,7 @@ async def test_watch_pushes_new_snapshot_and_verdict_follows() -> None:
 
 
 async def test_typed_ip_source_and_swap() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot)
         # An outside address as source: only the destination's ingress applies.
@@ -120,7 +121,7 @@ async def test_typed_ip_source_and_swap() -> None:
 
 
 async def test_service_as_destination() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, "/", "frontend", "enter", "s", ":", "svc", "enter", "/", "db", "enter", "d")
@@ -134,7 +135,7 @@ async def test_service_as_destination() -> None:
 
 
 async def test_port_errors_are_explained_without_leaving_the_flow() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, *PICK_FRONTEND_AND_DB, "p", "99999", "enter")
@@ -147,7 +148,7 @@ async def test_port_errors_are_explained_without_leaving_the_flow() -> None:
 
 
 async def test_filter_by_label_and_escape_clears() -> None:
-    app = make_app(DemoSource(), None, all_namespaces=True)
+    app = make_app(SourceSpec(demo=True, all_namespaces=True))
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, "/", "tier=api")
@@ -163,7 +164,7 @@ async def test_filter_by_label_and_escape_clears() -> None:
 
 
 async def test_command_line_switches_views_and_namespaces() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, ":", "policies", "enter")
@@ -187,11 +188,11 @@ async def test_command_line_switches_views_and_namespaces() -> None:
 async def test_ctx_switches_source_when_live() -> None:
     switched: list[str] = []
 
-    def switch(name: str) -> DemoSource:
-        switched.append(name)
+    def switch(spec: SourceSpec) -> DemoSource:
+        switched.append(spec.context or "")
         return DemoSource()
 
-    app = make_app(DemoSource(), "shop", switch_context=switch)
+    app = make_app(SourceSpec(context="prod", namespaces=("shop",)), source=DemoSource(), source_factory=switch, contexts=("prod", "staging"))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, ":", "ctx staging", "enter")
@@ -201,7 +202,7 @@ async def test_ctx_switches_source_when_live() -> None:
 
 
 async def test_tab_cycles_panes_and_narrow_namespaces_pane_opens() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         assert app.table("pods").has_focus
@@ -221,7 +222,7 @@ async def test_tab_cycles_panes_and_narrow_namespaces_pane_opens() -> None:
 
 
 async def test_enter_opens_details_and_escape_returns() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, "/", "db", "enter", "enter")
@@ -242,7 +243,7 @@ async def test_enter_opens_details_and_escape_returns() -> None:
 
 
 async def test_verdict_tree_enter_opens_yaml_with_deciding_rule_highlighted() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, *ALLOWED_6379, "v", "enter")
@@ -255,7 +256,7 @@ async def test_verdict_tree_enter_opens_yaml_with_deciding_rule_highlighted() ->
 
 
 async def test_blocked_tree_starts_on_the_rule_to_fix() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, *BLOCKED_5432, "v")
@@ -267,7 +268,7 @@ async def test_blocked_tree_starts_on_the_rule_to_fix() -> None:
 
 
 async def test_copy_puts_the_explanation_on_the_clipboard() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, "c")
@@ -286,7 +287,7 @@ async def test_help_lists_every_binding() -> None:
         for key in binding.split(","):
             shown = {"slash": "/", "colon": ":", "question_mark": "?", "escape": "esc"}.get(key, key)
             assert shown in documented.split() or shown in documented, f"{key} missing from help"
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, "?")
@@ -305,7 +306,7 @@ def app_bindings() -> list[str]:
 
 
 async def test_zoom_and_escape() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, *BLOCKED_5432, "v", "z")
@@ -315,7 +316,7 @@ async def test_zoom_and_escape() -> None:
 
 
 async def test_prompt_escape_cancels_and_keys_do_not_leak() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, ":", "q")  # q typed in the prompt must not quit
@@ -326,7 +327,7 @@ async def test_prompt_escape_cancels_and_keys_do_not_leak() -> None:
 
 async def test_no_color_still_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     assert app.no_color
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
@@ -340,7 +341,7 @@ async def test_typed_ahead_burst_keeps_key_order() -> None:
     then `d` marks the first match, then the port prompt gets 6379."""
     from textual import events
 
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         burst = "/frontend\rs/db\rdp6379\r"
@@ -357,7 +358,7 @@ async def test_typed_ahead_burst_keeps_key_order() -> None:
 async def test_command_palette_lists_actions_and_letters_type_into_it() -> None:
     from textual.command import CommandPalette
 
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await pilot.press("ctrl+p")
@@ -374,7 +375,6 @@ async def test_command_palette_lists_actions_and_letters_type_into_it() -> None:
 async def test_problems_are_counted_and_listed(tmp_path: object) -> None:
     from pathlib import Path
 
-    from kubenet_tui.sources.files import FileSource
     from kubenet_tui.ui.screens import ProblemsScreen
 
     manifest = Path(str(tmp_path)) / "bad.yaml"
@@ -382,7 +382,7 @@ async def test_problems_are_counted_and_listed(tmp_path: object) -> None:
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: x}\n"
         "spec:\n  podSelector: {matchExpressions: [{key: a, operator: Foo}]}\n"
     )
-    app = make_app(FileSource([str(manifest)]))
+    app = make_app(SourceSpec(files=(str(manifest),)))
     async with app.run_test(size=(100, 24)) as pilot:
         await wait_for_data(pilot)
         assert "⚠ 1 problem" in screen_text(app)
@@ -392,7 +392,7 @@ async def test_problems_are_counted_and_listed(tmp_path: object) -> None:
 
 
 async def test_pending_destination_is_not_evaluated() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, "/", "frontend", "enter", "s", "/", "pending", "enter", "d")

@@ -16,6 +16,7 @@ import yaml
 
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.sources.demo import demo_texts
+from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.app import make_app
 from tests.ui.fakes import screen_text
 from tests.ui.helpers import ALLOWED_6379, keys
@@ -61,7 +62,7 @@ async def test_live_watch_flips_the_verdict_and_a_dead_server_goes_stale(api: tu
 
     server, kubeconfig = api
     source = LiveSource(LiveOptions(kubeconfig=str(kubeconfig), request_timeout=3.0))
-    app = make_app(source, loading_text="context fake-prod")
+    app = make_app(SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0), source=source)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
