@@ -39,6 +39,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.filter import LineFilter, Monochrome
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -51,6 +52,7 @@ from kubenet_tui.sources.spec import SourceSpec, make_source
 from kubenet_tui.ui.connection import Connection, Evaluation
 from kubenet_tui.ui.messages import DataLoaded, EndPicked, LoadFailed, SelectionsReady
 from kubenet_tui.ui.model import ExplorerModel
+from kubenet_tui.ui.palette import ReadableMonochrome
 from kubenet_tui.ui.screens import (
     ContextScreen,
     HelpScreen,
@@ -158,6 +160,12 @@ class KubenetApp(App[int]):
         self._shown_evaluation: Evaluation | None = None
         self.timings: dict[str, float] = {"created": time.perf_counter()}
         self.animation_level = "none"  # no animations: nothing to repaint over slow SSH
+        self._readable = ReadableMonochrome()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """With NO_COLOR, greys that keep every word readable instead of Textual's plain monochrome."""
+        filters = list(super().get_line_filters())
+        return [self._readable if isinstance(f, Monochrome) else f for f in filters]
 
     # --- what tests and tools read --------------------------------------------------------------------
 
@@ -427,9 +435,9 @@ class KubenetApp(App[int]):
             with self.suspend():
                 # Everything here is caught: an exception leaving the block would skip the resume.
                 timeout = getattr(getattr(source, "options", None), "credential_timeout", None)
-                bound = f"at most {timeout:g} s; " if timeout else ""
-                print(f"kubenet-tui: {self.state.loading_text}: running its credential plugin "
-                      f"({bound}ctrl+c cancels)", file=sys.__stderr__, flush=True)
+                bound = f"; stopped after {timeout:g} s" if timeout else ""
+                print(f"kubenet-tui: {self.state.loading_text}: running its credential plugin\n"
+                      f"(ctrl+c cancels{bound})", file=sys.__stderr__, flush=True)
                 previous = signal.signal(signal.SIGINT, on_interrupt)
                 try:
                     prepare(interactive=True)

@@ -172,7 +172,9 @@ class ExplorerState:
         return self.generation
 
     def _set_data_state(self, state: DataState) -> None:
-        if state is DataState.STALE and self.data_state is not DataState.STALE:
+        # Stale from the first failure (or dropped watch) until fresh data arrives; retries in between
+        # do not reset the clock.
+        if state is DataState.STALE and self.stale_since is None:
             self.stale_since = self.wall_clock()
         elif state not in (DataState.STALE, DataState.LOADING):
             self.stale_since = None
