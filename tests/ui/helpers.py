@@ -24,23 +24,28 @@ async def wait_for_data(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-async def settle(pilot: Pilot[int], rounds: int = 6) -> None:
-    """Until the app and every widget of the current screen have handled what was queued, `rounds` times
-    over: a message bubbles one queue per hop (a table's event reaches the app in about five), so a
-    few rounds cover a key and everything it set off. Textual's own `pilot.press` waits for CPU idleness
-    in 20 ms sleeps instead (about 60-100 ms a key on this machine)."""
+async def settle(pilot: Pilot[int], rounds: int = 8) -> None:
+    """Until the app and every widget of the current screen have handled what was queued, round after
+    round (a message bubbles one queue per hop: a table's event reaches the app in about five), until
+    no queue has anything left or after `rounds`. Textual's own `pilot.press` waits for CPU idleness in
+    20 ms sleeps instead (60-100 ms a key on this machine)."""
     app = pilot.app
-    for _ in range(rounds):
+    loop = asyncio.get_running_loop()
+    for done_rounds in range(rounds):
         if not app.is_running or not app.screen_stack:
             return
-        done: list[asyncio.Future[None]] = []
-        loop = asyncio.get_running_loop()
-        for node in [app, *app.screen.walk_children(with_self=True)]:
+        nodes = [app, *app.screen.walk_children(with_self=True)]
+        # Peeks at each node's queue (Textual keeps it private; pinned to 8.2): nothing left, done.
+        queues = [getattr(node, "_message_queue", None) for node in nodes]
+        if done_rounds and all(q is not None and q.empty() for q in queues):
+            return
+        waits: list[asyncio.Future[None]] = []
+        for node in nodes:
             future: asyncio.Future[None] = loop.create_future()
             if node.call_later(lambda future=future: future.done() or future.set_result(None)):
-                done.append(future)
-        if done:
-            await asyncio.wait_for(asyncio.gather(*done), timeout=30)
+                waits.append(future)
+        if waits:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout=30)
 
 
 async def keys(pilot: Pilot[int], *sequence: str) -> None:
@@ -86,4 +91,11 @@ async def burst(pilot: Pilot[int], *sequence: str) -> None:
     for key, character in _key_events(*sequence):
         app.post_message(events.Key(key, character))
     await settle(pilot)
-    await pilot.pause()  # and a repaint, for what the screen shows
+
+
+async def painted(pilot: Pilot[int]) -> str:
+    """The screen as text once the frame showing everything handled so far is drawn."""
+    from tests.ui.fakes import screen_text
+
+    await pilot.pause()
+    return screen_text(pilot.app)

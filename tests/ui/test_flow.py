@@ -89,6 +89,7 @@ async def test_first_paint_shows_loading_before_data(gated: GatedSource) -> None
         await burst(pilot, "?")
         assert isinstance(app.screen, HelpScreen)
         await burst(pilot, "escape")
+        assert not isinstance(app.screen, HelpScreen)
         gated.gate.set()
         await wait_for_data(pilot)
         text = screen_text(app)

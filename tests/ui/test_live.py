@@ -81,6 +81,7 @@ async def test_live_watch_flips_the_verdict_and_a_dead_server_goes_stale(api: tu
             await pilot.pause(0.05)
             if app.evaluation is not None and app.evaluation.status is Status.BLOCKED:
                 break
+        await pilot.pause()  # the handler has run; let the frame that shows it be drawn
         text = screen_text(app)
         assert "✗ BLOCKED" in text
         assert "the cluster changed: the verdict is now BLOCKED (was ALLOWED)" in text
@@ -93,6 +94,8 @@ async def test_live_watch_flips_the_verdict_and_a_dead_server_goes_stale(api: tu
                 break
         text = screen_text(app)
         assert "◐ stale" in text and "✗ BLOCKED" in text  # the last data stays, marked stale
+        # ... with since when and why, over the verdict too (issue 9, item 13).
+        assert "◐ stale since" in text and "this verdict is on the last data read" in text
 
 
 def multi_kubeconfig(server: Any, path: Path, contexts: dict[str, dict[str, Any]]) -> Path:
@@ -190,7 +193,7 @@ async def test_ctx_to_a_context_whose_plugin_waits_for_a_login_is_bounded(api: t
     at the bound it is stopped, its message shown."""
     server, _ = api
     kubeconfig, pid = login_kubeconfig(server, tmp_path)
-    spec = SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0, credential_timeout=1.5)
+    spec = SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0, credential_timeout=0.8)
     app = make_app(spec, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.model is not None)
@@ -201,7 +204,7 @@ async def test_ctx_to_a_context_whose_plugin_waits_for_a_login_is_bounded(api: t
         await keys(pilot, "escape")
         await until(pilot, lambda: app.state.load_error is not None)
         text = " ".join(screen_text(app).replace("│", " ").split())  # the notice wraps in its box
-        assert "did not finish within 1.5 s" in text and "enter code WXYZ-1234" in text
+        assert "did not finish within 0.8 s" in text and "enter code WXYZ-1234" in text
         assert not plugin_alive(pid)
 
 

