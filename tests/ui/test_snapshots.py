@@ -53,3 +53,11 @@ class TestExplorerSnapshots:
     def test_all_namespaces_wide(self, snap_compare: Callable[..., bool]) -> None:
         assert snap_compare(make_app(SourceSpec(demo=True, all_namespaces=True)), terminal_size=(160, 48),
                             run_before=after())
+
+    def test_context_picker(self, snap_compare: Callable[..., bool]) -> None:
+        """`:ctx` alone: the kubeconfig's contexts, the current one marked ●."""
+        from kubenet_tui.sources.demo import DemoSource
+
+        app = make_app(SourceSpec(context="prod", namespaces=("shop",)), source=DemoSource(),
+                       contexts=("prod", "staging", "kind-local"))
+        assert snap_compare(app, terminal_size=(80, 24), run_before=after(":", "ctx", "enter", "down"))
