@@ -558,7 +558,7 @@ class ExplorerState:
             return None
         shown = ", ".join(f"{n}" + ("" if p == "TCP" else f"/{p.lower()}") + (f" ({name})" if name else "")
                           for n, name, p in sorted(set(items), key=lambda d: (d[0], d[2])))
-        return f"{destination.label} declares {shown}: tab picks; or any number, 53/udp, empty for every port"
+        return f"{destination.label} declares {shown} (tab picks); or a number, 53/udp, empty: every port"
 
     # --- prompt ------------------------------------------------------------------------------------
 
