@@ -431,6 +431,9 @@ class KubenetApp(App[int]):
             interrupted = True
             cancel()
 
+        # Our handler first: once suspended the terminal sends ctrl+c as SIGINT, which asyncio would
+        # turn into cancelling the whole app. (While the app has the terminal, ctrl+c is a key.)
+        previous = signal.signal(signal.SIGINT, on_interrupt)
         try:
             with self.suspend():
                 # Everything here is caught: an exception leaving the block would skip the resume.
@@ -438,17 +441,16 @@ class KubenetApp(App[int]):
                 bound = f"; stopped after {timeout:g} s" if timeout else ""
                 print(f"kubenet-tui: {self.state.loading_text}: running its credential plugin\n"
                       f"(ctrl+c cancels{bound})", file=sys.__stderr__, flush=True)
-                previous = signal.signal(signal.SIGINT, on_interrupt)
                 try:
                     prepare(interactive=True)
                 except SourceError as exc:
                     error = "the login was cancelled (ctrl+c)" if interrupted else str(exc)
                 except Exception as exc:
                     error = f"{type(exc).__name__}: {exc}"
-                finally:
-                    signal.signal(signal.SIGINT, previous)
         except SuspendNotSupported:
             return True  # no terminal to hand over (headless): the load runs the plugin detached, bounded
+        finally:
+            signal.signal(signal.SIGINT, previous)
         if error is None:
             return True
         self.state.load_failed(self.state.begin_load(), error)
