@@ -372,7 +372,7 @@ class KubenetApp(App[int]):
             self._stop_watch.set()
             self._close(self.source)
             self.source = self.source_factory(effect.spec)
-            if self._login(self.source):
+            if not effect.login or self._login(self.source):
                 self.start_load()
         elif isinstance(effect, effects.ShowDetails) and model is not None:
             self._show_details(model, effect.pane, effect.key)
@@ -531,7 +531,7 @@ class KubenetApp(App[int]):
         try:
             handler(*args)
         except InputError as exc:
-            self.state._error(str(exc))
+            self.state.input_error(str(exc))
         self._apply()
 
     def run_command(self, text: str) -> None:

@@ -408,7 +408,7 @@ def test_ns_on_a_live_cluster_read_with_n_reads_that_namespace() -> None:
     press(state, *PICK_FRONTEND_AND_DB)
     effects = press(state, ":", "ns payments", "enter")
     assert effects == [UseSource(SourceSpec(kubeconfig="/kc", context="prod", namespaces=("payments",),
-                                            needed_namespaces=("shop",)))]
+                                            needed_namespaces=("shop",)), login=False)]
     assert state.model is None and state.loading_text == "namespace payments"
     state.data_loaded(state.begin_load(), demo_model())
     assert state.scope == "payments"  # not "No pods" in a namespace that was never read
@@ -416,7 +416,7 @@ def test_ns_on_a_live_cluster_read_with_n_reads_that_namespace() -> None:
     assert press(state, ":", "ns shop", "enter") == []  # read already (needed): no new read
     assert state.scope == "shop"
     effects = press(state, ":", "ns all", "enter")
-    assert effects == [UseSource(SourceSpec(kubeconfig="/kc", context="prod", all_namespaces=True))]
+    assert effects == [UseSource(SourceSpec(kubeconfig="/kc", context="prod", all_namespaces=True), login=False)]
     state.data_loaded(state.begin_load(), demo_model())
     assert state.scope is None
 

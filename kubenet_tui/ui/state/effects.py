@@ -21,9 +21,11 @@ class Reload:
 @dataclass(frozen=True, slots=True)
 class UseSource:
     """Read from a source made from `spec` instead (`:ctx`, or `:ns` beyond what a live `-n` read);
-    the previous source is closed. A credential plugin may have the terminal first."""
+    the previous source is closed. `login`: a credential plugin may have the terminal first (another
+    context; the same context's credentials are most likely still good, and `r` logs in if not)."""
 
     spec: SourceSpec
+    login: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,10 @@ class ExplorerState:
         self.flash.error(text)
         self._dirty(FLASH)
 
+    def input_error(self, text: str) -> None:
+        """What the user typed cannot be used: say why, as an error flash."""
+        self._error(text)
+
     def clear_flash(self) -> None:
         if self.flash.shown:
             self.flash.clear()
@@ -700,7 +704,7 @@ class ExplorerState:
                            if e is not None and e.kind is not EndKind.IP)
             self._requested = (namespace,)
             self._use_source(self.spec.with_namespace(namespace, needed),
-                             f"namespace {namespace}" if namespace else "all namespaces")
+                             f"namespace {namespace}" if namespace else "all namespaces", login=False)
             return
         if namespace is not None and namespace not in model.index.namespaces:
             near = [n for n in model.namespace_names if namespace in n][:5]
@@ -726,7 +730,7 @@ class ExplorerState:
         self.set_connection(Connection())
         self._use_source(self.spec.with_context(name), f"context {name}")
 
-    def _use_source(self, spec: SourceSpec, what: str) -> None:
+    def _use_source(self, spec: SourceSpec, what: str, login: bool = True) -> None:
         self.spec = spec
         self.model = None
         self.load_error = None
@@ -734,7 +738,7 @@ class ExplorerState:
         self.clear_flash()  # what was said about the old data no longer holds
         self._clear_rows()
         self._dirty(NOTICE, HEADER, TITLES)
-        self._effect(UseSource(spec))
+        self._effect(UseSource(spec, login))
 
     def _cmd_ctx(self, arg: str) -> None:
         if not arg:
