@@ -420,13 +420,8 @@ class ExplorerState:
 
     def focused(self, pane: Pane | None) -> None:
         """The app reports where the keyboard went (a click, a screen closing)."""
-        if pane is None or pane is self.focus.current:
-            return
-        view = self.focus.view
-        self.focus.focus(pane)
-        if self.focus.view is not view:
-            self._view_changed()
-        self._dirty(FOCUS)
+        if pane is not None and pane is not self.focus.current:
+            self.focus_pane(pane)
 
     def _view_changed(self) -> None:
         if self.focus.view is Pane.POLICIES:
