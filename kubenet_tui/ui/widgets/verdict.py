@@ -126,6 +126,7 @@ class ExplainTree(Tree[PolicyLink | None]):
         target = getattr(self, "_focus_target", None)
         if target is not None:
             self._focus_target = None
+            self.get_node_at_line(0)  # lays out the lines now if the tree changed since its last paint
             self.move_cursor(target)
             # Near the top, two lines of context above: its checks and the fix show below it.
             self.scroll_to(y=max(0, self.cursor_line - 2), animate=False)
