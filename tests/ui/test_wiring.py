@@ -58,6 +58,14 @@ async def test_screens_clipboard_zoom_and_the_narrow_namespaces_pane() -> None:
         assert isinstance(app.screen, PolicyScreen) and app.screen.item.name == "test-network-policy"
         assert app.screen.link is not None and app.screen.link.rule is not None
         await burst(pilot, "escape")
+        # Allowed: enter on the deciding rule marks it │ and its matching peer and port ▶ (no colour needed).
+        await burst(pilot, "p", "6379", "enter", "v")
+        await burst(pilot, "enter")
+        assert isinstance(app.screen, PolicyScreen)
+        text = await painted(pilot)
+        assert "deciding rule ingress[0]" in text
+        assert "▶     - namespaceSelector:" in text and "│   - from:" in text
+        await burst(pilot, "escape")
         await burst(pilot, "?")
         assert isinstance(app.screen, HelpScreen)
         assert "mark the pod under the cursor as the source" in await painted(pilot)
