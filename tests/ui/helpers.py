@@ -17,11 +17,12 @@ KEY_NAMES = {"/": "slash", ":": "colon", "?": "question_mark", " ": "space", "."
 async def wait_for_data(pilot: Pilot[int]) -> None:
     app = pilot.app
     assert isinstance(app, KubenetApp)
-    # The load worker posts the data; handling it starts the selections worker: wait for both.
+    # The load worker posts the data; handling it starts the selections worker: wait for both. (What the
+    # screen shows is drawn after that: `painted` waits for the frame.)
     await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
     await app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def settle(pilot: Pilot[int], rounds: int = 8) -> None:

@@ -14,7 +14,7 @@ from kubenet_tui.engine.explain import Status
 from kubenet_tui.ui.app import make_app
 from kubenet_tui.ui.screens import HelpScreen, ServiceScreen
 from tests.ui.fakes import GatedSource, screen_text
-from tests.ui.helpers import ALLOWED_6379, DEMO_SHOP, burst, keys, wait_for_data
+from tests.ui.helpers import ALLOWED_6379, DEMO_SHOP, burst, keys, painted, wait_for_data
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -92,7 +92,7 @@ async def test_first_paint_shows_loading_before_data(gated: GatedSource) -> None
         assert not isinstance(app.screen, HelpScreen)
         gated.gate.set()
         await wait_for_data(pilot)
-        text = screen_text(app)
+        text = await painted(pilot)
         assert "◌ loading" not in text
         assert "frontend" in text and "● demo" in text
 
