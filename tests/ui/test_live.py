@@ -66,10 +66,7 @@ async def test_live_watch_flips_the_verdict_and_a_dead_server_goes_stale(api: tu
     source = LiveSource(LiveOptions(kubeconfig=str(kubeconfig), request_timeout=3.0))
     app = make_app(SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0), source=source)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if app.model is not None:
-                break
+        await until(pilot, lambda: app.model is not None)
         text = screen_text(app)
         assert "● live" in text or "● watching" in text
         assert "ctx fake-prod" in text and "ns shop" in text  # the context's namespace
@@ -119,8 +116,10 @@ def multi_kubeconfig(server: Any, path: Path, contexts: dict[str, dict[str, Any]
 
 
 async def until(pilot: Any, check: Any, seconds: float = 10.0) -> None:
+    """Until `check()` holds, then until the frame showing it is drawn."""
     for _ in range(int(seconds / 0.05)):
         if check():
+            await pilot.pause()
             return
         await pilot.pause(0.05)
     raise AssertionError("the app never got there; the screen shows:\n" + screen_text(pilot.app))
