@@ -289,11 +289,11 @@ def measure_tui(path: str, keystrokes: str) -> dict[str, Any]:
         from kubenet_tui.ui.app import make_app
     except ImportError as exc:
         return {"skipped": f"ui not present ({exc})"}
-    from kubenet_tui.sources.files import FileSource
+    from kubenet_tui.sources.spec import SourceSpec
 
     async def scenario() -> dict[str, Any]:
         created = time.perf_counter()
-        app = make_app(FileSource([path]), all_namespaces=True, watch=False)
+        app = make_app(SourceSpec(files=(path,), all_namespaces=True), watch=False)
         timings: dict[str, float] = getattr(app, "timings", {})
         created = timings.get("created", created)
         out: dict[str, Any] = {}

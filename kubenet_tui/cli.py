@@ -22,13 +22,15 @@ from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.model import LabelSelector, Protocol
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.query import Question, ask
+from kubenet_tui.engine.selector_syntax import SelectorError, parse_label_selector
 from kubenet_tui.engine.selectors import selector_matches
-from kubenet_tui.output import Printer, fit_streams, speaks_unicode
-from kubenet_tui.progress import Progress
 from kubenet_tui.render.answer import answer_brief, answer_json, answer_text
-from kubenet_tui.selector_syntax import SelectorError, parse_label_selector
-from kubenet_tui.sources.base import ProfiledSource, Snapshot, Source, SourceError
+from kubenet_tui.sources.base import Snapshot, Source, SourceError
 from kubenet_tui.sources.demo import DEFAULT_DEMO, DEMOS
+from kubenet_tui.sources.spec import SourceSpec
+from kubenet_tui.sources.spec import make_source as source_for
+from kubenet_tui.terminal.output import Printer, fit_streams, speaks_unicode
+from kubenet_tui.terminal.progress import Progress
 
 EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
@@ -169,34 +171,25 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
     return parser
 
 
-def make_source(args: argparse.Namespace) -> Source:
-    """The one place that decides where data comes from, for the TUI and the commands alike."""
+def source_spec(args: argparse.Namespace) -> SourceSpec:
+    """Where the arguments say the data comes from; the explorer gets this, never `args`."""
     if args.demo and args.file:
         raise UsageError("--demo and -f/--file cannot be combined")
-    if args.demo:
-        from kubenet_tui.sources.demo import DemoSource
-
-        return _profiled(DemoSource(args.demo), args)
-    if args.file:
-        from kubenet_tui.sources.files import FileSource
-
-        return _profiled(FileSource(args.file), args)
-    from kubenet_tui.sources.live import LiveOptions, LiveSource
-
-    live: Source = _profiled(LiveSource(LiveOptions(
+    return SourceSpec(
+        demo=args.demo,
+        files=tuple(args.file),
         kubeconfig=args.kubeconfig,
         context=args.context,
         namespaces=tuple(args.namespace),
         all_namespaces=args.all_namespaces,
         request_timeout=args.request_timeout,
         needed_namespaces=_named_namespaces(args),
-    )), args)
-    return live
+        profile=getattr(args, "cni", None),
+    )
 
 
-def _profiled(source: Source, args: argparse.Namespace) -> Source:
-    profile: Profile | None = getattr(args, "cni", None)
-    return source if profile is None else ProfiledSource(source, profile)
+def make_source(args: argparse.Namespace) -> Source:
+    return source_for(source_spec(args))
 
 
 def _profile(text: str) -> Profile:
@@ -337,28 +330,6 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress)
     return EXIT_ALLOWED
 
 
-def run_overview(snapshot: Snapshot, out: Printer, namespaces: Sequence[str] = ()) -> int:
-    """Plain overview printed when the explorer cannot run (no terminal); `-n` narrows it."""
-    cluster = snapshot.cluster
-    out.print(f"[bold]{snapshot.description}[/]: {snapshot.load_summary()}")
-    for ns in sorted(cluster.index.namespaces):
-        if namespaces and ns not in namespaces:
-            continue
-        pods = cluster.index.pods_by_namespace.get(ns, ())
-        policies = cluster.index.policies_by_namespace.get(ns, ())
-        out.print(f"\n[bold cyan]{ns}[/]  {len(pods)} pods, {len(policies)} network policies")
-        for pod in pods:
-            ip = ", ".join(str(i) for i in pod.ips) or "-"
-            labels = ",".join(f"{k}={v}" for k, v in sorted(pod.labels.items()))
-            out.print(f"  pod {pod.name:<32} {pod.phase.value:<10} {ip:<18} {labels}", markup=False, highlight=False)
-        for policy in policies:
-            types = "+".join(sorted(t.value for t in policy.policy_types))
-            out.print(f"  netpol {policy.name:<29} {types:<15} podSelector {policy.pod_selector.describe()}",
-                      markup=False, highlight=False)
-    out.print("\nTry: kubenet-tui check shop/frontend shop/db --port 6379 --demo", markup=False)
-    return 0
-
-
 def _loading_phase(args: argparse.Namespace) -> str:
     if args.demo:
         return "reading the demo cluster"
@@ -393,11 +364,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
     err = Printer(sys.stderr, stderr=True)
     progress = Progress(sys.stderr)
     try:
-        source = make_source(args)
         if args.command is None:
             from kubenet_tui.ui.launch import run_explorer
 
-            return int(run_explorer(source, args))
+            return int(run_explorer(source_spec(args)))
+        source = make_source(args)
         if args.command == "snapshot" and (args.demo or args.file):
             raise UsageError(SNAPSHOT_OF_FILES)  # before reading them: there is nothing to save
         prepare = getattr(source, "prepare", None)
@@ -415,7 +386,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
             return run_snapshot(args, source, snapshot, err, progress)
         if args.command in GLANCE_COMMANDS:
             return run_glance(args, snapshot.cluster, progress, speaks_unicode(sys.stdout))
-        return run_overview(snapshot, out, args.namespace)
+        raise UsageError(f"unknown command {args.command}")
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_UNKNOWN

@@ -22,9 +22,9 @@ from kubenet_tui.engine.heatmap import namespace_heatmap  # noqa: E402
 from kubenet_tui.engine.lint import lint  # noqa: E402
 from kubenet_tui.engine.matrix import matrix_pods  # noqa: E402
 from kubenet_tui.engine.model import Protocol  # noqa: E402
-from kubenet_tui.glance.heatmap_view import HeatmapView  # noqa: E402
-from kubenet_tui.glance.lint_view import LintView  # noqa: E402
 from kubenet_tui.sources.demo import DemoSource  # noqa: E402
+from kubenet_tui.ui.panes.heatmap_view import HeatmapView  # noqa: E402
+from kubenet_tui.ui.panes.lint_view import LintView  # noqa: E402
 
 SIZES = [(80, 24), (120, 40)]
 STYLES = {"✔": "green", "✗": "red", "◐": "yellow", "?": "magenta", "⚠": "yellow", ">": "bold reverse"}

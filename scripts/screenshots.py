@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kubenet_tui.sources.demo import DemoSource  # noqa: E402
+from kubenet_tui.sources.spec import SourceSpec  # noqa: E402
 from kubenet_tui.ui.app import make_app  # noqa: E402
 
 PICK = ["slash", *"frontend", "enter", "s", "slash", *"db", "enter", "d"]
@@ -36,7 +36,7 @@ SIZES = [(80, 24), (120, 40)]
 
 
 async def shoot(name: str, keys: list[str], size: tuple[int, int], out: Path) -> Path:
-    app = make_app(DemoSource(), "shop", loading_text="bundled demo cluster")
+    app = make_app(SourceSpec(demo="shop", namespaces=("shop",)))
     async with app.run_test(size=size) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -14,8 +14,8 @@ import pytest
 from kubenet_tui.cli import main, request_timeout
 from kubenet_tui.engine.cluster import Unreadable
 from kubenet_tui.engine.model import Operator, Requirement
+from kubenet_tui.engine.selector_syntax import SelectorError, parse_label_selector
 from kubenet_tui.engine.selectors import selector_matches
-from kubenet_tui.selector_syntax import SelectorError, parse_label_selector
 from kubenet_tui.sources.base import DataState, Snapshot
 from kubenet_tui.sources.parse import ObjectCollector
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from kubenet_tui import progress as progress_module
 from kubenet_tui.cli import main
-from kubenet_tui.progress import Progress
 from kubenet_tui.sources.demo import DemoSource
+from kubenet_tui.terminal import progress as progress_module
+from kubenet_tui.terminal.progress import Progress
 
 
 class Terminal(io.StringIO):
@@ -104,7 +104,7 @@ def test_on_a_real_terminal_the_line_is_drawn_and_erased(tmp_path: Path) -> None
     items = [{"kind": "Pod", "metadata": {"name": f"p{i}", "namespace": f"n{i % 40}", "labels": {"app": f"a{i % 97}"}},
               "status": {"podIP": f"10.1.{i // 250}.{i % 250 + 1}"}} for i in range(5000)]
     big.write_text(json.dumps({"kind": "List", "items": items}))
-    program = ("import sys\nimport kubenet_tui.progress as p\np.DELAY, p.INTERVAL = 0.0, 0.005\n"
+    program = ("import sys\nimport kubenet_tui.terminal.progress as p\np.DELAY, p.INTERVAL = 0.0, 0.005\n"
                "from kubenet_tui.cli import main\nsys.exit(main(sys.argv[1:]))\n")
     controller, terminal = pty.openpty()
     try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kubenet_tui.engine.cluster import Cluster
     from kubenet_tui.engine.model import Pod, Protocol
-    from kubenet_tui.progress import Progress
+    from kubenet_tui.terminal.progress import Progress
 
 NAMESPACE_FORMS = ("heatmap", "dot", "mermaid")
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 
 from kubenet_tui.engine.heatmap import Heatmap
-from kubenet_tui.glance.heatmap_view import Cell, HeatmapView, Mark, port_words
+from kubenet_tui.ui.panes.heatmap_view import Cell, HeatmapView, Mark, port_words
 
 FORMS = ("heatmap", "dot", "mermaid")
 _WORDS = {Mark.ALL: "all", Mark.SOME: "some", Mark.UNKNOWN: "unknown"}

@@ -39,6 +39,7 @@ class Snapshot:
     server: str | None = None
     user: str | None = None
     namespace: str | None = None  # the default namespace to show, if the source has one
+    stale_reason: str | None = None  # state STALE: why the data may no longer be current
 
     @classmethod
     def from_collector(cls, collector: ObjectCollector, state: DataState, description: str, **kw: str | None) -> Snapshot:

@@ -12,8 +12,13 @@ Nothing here prints or logs a credential; `Connection` keeps names (context, use
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,18 +128,155 @@ def merge_kubeconfigs(paths: list[Path]) -> dict[str, Any]:
     return merged
 
 
+class CredentialPlugins:
+    """The credential plugin processes one source starts: each bounded by `timeout`, all killed by
+    `cancel()` (or `close()`, after which none starts), so a plugin never outlives the explorer.
+
+    A plugin runs detached from the terminal by default: stdin closed, stderr captured, its own session,
+    and told it is not interactive, so one that wants a login fails (or times out) with what it printed
+    instead of reading keys meant for the explorer. Inside `interactive()` the caller has handed the
+    terminal over (before the explorer starts, or while it is suspended): the plugin shares it."""
+
+    def __init__(self, timeout: float = 120.0) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[str]] = set()
+        self._interactive = False
+        self._closed = False
+        self._cancelled = False
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    @contextmanager
+    def interactive(self) -> Iterator[None]:
+        """While inside, plugins share the terminal (the caller has handed it over)."""
+        self._interactive = True
+        try:
+            yield
+        finally:
+            self._interactive = False
+
+    def run(self, args: list[str], env: dict[str, str], cwd: str | None) -> str:
+        """Run one plugin; its stdout, or ConfigException with why it failed (its stderr when captured)."""
+        interactive = self._interactive and os.isatty(0) and os.isatty(2)
+        info = json.loads(env.get("KUBERNETES_EXEC_INFO") or "{}")
+        info.setdefault("spec", {})["interactive"] = interactive
+        env = {**env, "KUBERNETES_EXEC_INFO": json.dumps(info)}
+        with self._lock:
+            if self._closed:
+                raise ConfigException("exec: not started: the explorer is closing")
+            self._cancelled = False
+            try:
+                process = subprocess.Popen(
+                    args, stdout=subprocess.PIPE,
+                    stdin=None if interactive else subprocess.DEVNULL,
+                    stderr=None if interactive else subprocess.PIPE,
+                    # Detached: no controlling terminal to prompt on, and its whole group can be killed.
+                    start_new_session=not interactive,
+                    cwd=cwd, env=env, text=True,
+                )
+            except OSError as exc:
+                raise ConfigException(f"exec: {exc.strerror or exc}: {args[0]}") from None
+            self._running.add(process)
+        try:
+            stdout, stderr = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            stdout, stderr = process.communicate()
+            printed = _last_line(stderr)
+            raise ConfigException(
+                f"exec: did not finish within {self.timeout:g} s and was stopped"
+                + (f"; it printed: {printed}" if printed else "")
+                + ("" if interactive else " (a plugin that needs a login gets the terminal on :ctx NAME or r)")
+            ) from None
+        finally:
+            with self._lock:
+                self._running.discard(process)
+            if process.poll() is None:
+                _kill(process)
+                process.wait()
+        if self._cancelled:
+            raise ConfigException("exec: cancelled")
+        if process.returncode != 0:
+            detail = (stderr or "").strip()
+            raise ConfigException(f"exec: process returned {process.returncode}" + (f". {detail}" if detail else ""))
+        return stdout
+
+    def cancel(self) -> None:
+        """Kill the plugins running now (ctrl+c during a login, a context switched away from)."""
+        with self._lock:
+            running = list(self._running)
+            self._cancelled = bool(running)
+        for process in running:
+            _kill(process)
+
+    def close(self) -> None:
+        """Kill what runs and start nothing more: the source is being dropped."""
+        with self._lock:
+            self._closed = True
+        self.cancel()
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    try:
+        if process.pid == os.getpgid(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)  # its own session: the plugin and what it started
+        else:
+            process.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _last_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _run_exec(provider: Any, plugins: CredentialPlugins) -> dict[str, Any]:
+    """`ExecProvider.run`, with the process run by `plugins` (bounded, killable, terminal only when
+    handed over) instead of an unbounded `communicate()` on whatever the terminal is."""
+    info: dict[str, Any] = {"apiVersion": provider.api_version, "kind": "ExecCredential", "spec": {}}
+    if provider.cluster:
+        cluster = dict(provider.cluster.value)
+        for extension in cluster.get("extensions") or []:
+            if extension.get("name") == "client.authentication.k8s.io/exec":
+                cluster["config"] = extension.get("extension")
+                break
+        info["spec"]["cluster"] = cluster
+    provider.env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
+    stdout = plugins.run(list(provider.args), dict(provider.env), provider.cwd)
+    try:
+        data = json.loads(stdout)
+    except ValueError as exc:
+        raise ConfigException(f"exec: failed to decode process output: {exc}") from None
+    for key in ("apiVersion", "kind", "status"):
+        if not isinstance(data, dict) or key not in data:
+            raise ConfigException(f"exec: malformed response. missing key '{key}'")
+    if data["apiVersion"] != provider.api_version:
+        raise ConfigException(f"exec: plugin api version {data['apiVersion']} does not match {provider.api_version}")
+    status: dict[str, Any] = data["status"]
+    return status
+
+
 class _Loader(kube_config.KubeConfigLoader):
     """The official loader, except that a failing credential plugin is remembered instead of only
-    logged, so the user is told why (its stderr) rather than getting a bare 401."""
+    logged, so the user is told why (its stderr) rather than getting a bare 401; and the plugin runs
+    bounded and killable (`CredentialPlugins`)."""
 
     exec_error: str | None = None
+    plugins: CredentialPlugins | None = None
 
     def _load_from_exec_plugin(self) -> bool | None:
         user: Any = self._user
         if "exec" not in user:
             return None
         try:
-            status = _ExecProvider(user["exec"], None, self._cluster).run()
+            if self.plugins is None:
+                self.plugins = CredentialPlugins()
+            status = _run_exec(_ExecProvider(user["exec"], None, self._cluster), self.plugins)
             if "token" in status:
                 self.token = f"Bearer {status['token']}"
             elif "clientCertificateData" in status and "clientKeyData" in status:
@@ -176,8 +318,9 @@ def in_cluster_available(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def load_connection(kubeconfig: str | None = None, context: str | None = None,
-                    environ: Mapping[str, str] | None = None) -> Connection:
-    """The connection kubectl would use. Raises SourceError with one clear line when there is none."""
+                    environ: Mapping[str, str] | None = None, plugins: CredentialPlugins | None = None) -> Connection:
+    """The connection kubectl would use. Raises SourceError with one clear line when there is none.
+    A credential plugin runs through `plugins` (bounded, killable; a fresh default set when None)."""
     paths = kubeconfig_paths(kubeconfig, environ)
     if not paths:
         if context is None and in_cluster_available(environ):
@@ -213,6 +356,7 @@ def load_connection(kubeconfig: str | None = None, context: str | None = None,
         # Paths are already absolute; an empty base path keeps the loader from re-rooting them.
         make_loader: Any = _Loader
         loader = make_loader(config_dict=config, active_context=chosen, config_base_path="")
+        loader.plugins = plugins
         loader.load_and_set(configuration)
     except ConfigException as exc:
         raise SourceError(f"context {chosen!r}: kubeconfig problem: {exc}") from None
@@ -228,6 +372,32 @@ def load_connection(kubeconfig: str | None = None, context: str | None = None,
             f"{connection.user!r} failed: {loader.exec_error}"
         )
     return connection
+
+
+def kubeconfig_contexts(kubeconfig: str | None = None,
+                        environ: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], str | None]:
+    """The contexts the kubeconfig defines, and its current one (kubectl's merge), for the explorer's
+    context list; raises SourceError when a file cannot be read."""
+    merged = merge_kubeconfigs(kubeconfig_paths(kubeconfig, environ))
+    names = tuple(str(c["name"]) for c in merged["contexts"])
+    return names, (str(merged["current-context"]) or None)
+
+
+def uses_credential_plugin(kubeconfig: str | None, context: str | None,
+                           environ: Mapping[str, str] | None = None) -> bool:
+    """Whether connecting to `context` runs an exec credential plugin that may want the terminal (a
+    login): the explorer hands the terminal over only then. False when it cannot tell."""
+    try:
+        merged = merge_kubeconfigs(kubeconfig_paths(kubeconfig, environ))
+    except SourceError:
+        return False
+    chosen = context or merged["current-context"]
+    ctx = next((c["context"] for c in merged["contexts"] if c["name"] == chosen), None)
+    if not isinstance(ctx, dict):
+        return False
+    user = next((u["user"] for u in merged["users"] if u["name"] == ctx.get("user")), None)
+    exec_config = as_dict((user or {}).get("exec"))
+    return bool(exec_config.get("command")) and exec_config.get("interactiveMode") != "Never"
 
 
 def _in_cluster() -> Connection:

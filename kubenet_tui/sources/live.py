@@ -30,7 +30,13 @@ from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.kubeapi import PAGE_SIZE, ApiStatusError, KubeApi, TransportError, WatchStream
-from kubenet_tui.sources.kubeconfig import Connection, exec_error_of, load_connection
+from kubenet_tui.sources.kubeconfig import (
+    Connection,
+    CredentialPlugins,
+    exec_error_of,
+    load_connection,
+    uses_credential_plugin,
+)
 from kubenet_tui.sources.parse import ObjectCollector, Problem
 from kubenet_tui.sources.slim import as_dict, slim
 
@@ -54,6 +60,7 @@ class LiveOptions:
     max_delay: float = 1.5  # ...or after this long, so a steady stream still shows up
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
+    credential_timeout: float = 120.0  # bound on one run of a credential plugin (a login may take a while)
 
 
 @dataclass(frozen=True)
@@ -169,17 +176,38 @@ class LiveSource:
         self._connection: Connection | None = None
         self._prepared: Connection | None = None
         self._streams: set[WatchStream] = set()
+        self.plugins = CredentialPlugins(self.options.credential_timeout)
 
     # -- public -----------------------------------------------------------------------------------
 
-    def prepare(self) -> None:
+    def uses_credential_plugin(self) -> bool:
+        """Whether connecting runs a credential plugin that may want the terminal for a login."""
+        return uses_credential_plugin(self.options.kubeconfig, self.options.context)
+
+    def prepare(self, interactive: bool = True) -> None:
         """Resolve the kubeconfig and run any credential plugin now, in the caller's thread: the
-        explorer calls this before it takes over the terminal, so an interactive login (a plugin
-        printing a URL and waiting) talks to a normal terminal. The next `load` uses the result."""
-        self._prepared = load_connection(self.options.kubeconfig, self.options.context)
+        explorer calls this while the terminal is its caller's (before it takes the terminal over, or
+        while it is suspended), so an interactive login (a plugin printing a URL and waiting) talks to a
+        normal terminal. Bounded by `credential_timeout`. The next `load` uses the result."""
+        if interactive:
+            with self.plugins.interactive():
+                self._prepared = self._connect()
+        else:
+            self._prepared = self._connect()
+
+    def cancel(self) -> None:
+        """Stop a credential plugin that is running now (its load then fails, saying so)."""
+        self.plugins.cancel()
+
+    def close(self) -> None:
+        """The source is dropped (quit, another context): no credential plugin may run on."""
+        self.plugins.close()
+
+    def _connect(self) -> Connection:
+        return load_connection(self.options.kubeconfig, self.options.context, plugins=self.plugins)
 
     def load(self) -> Snapshot:
-        connection = self._prepared or load_connection(self.options.kubeconfig, self.options.context)
+        connection = self._prepared or self._connect()
         self._prepared = None  # a reload (r) reads the kubeconfig and credentials afresh
         self._connection = connection
         api = KubeApi(connection, self.options.request_timeout)
@@ -489,11 +517,14 @@ class LiveSource:
         detection = detect_cni([*collector.pods.values(), *detection_pods], state.cni_unreadable)
         collector.notices.extend(state.notices)
         collector.plugin = detection.plugin()
-        if any(error for _, _, error in units):
+        down = [f"watch of {unit.describe()} is down: {error}" for unit, _, error in units if error]
+        if down:
             data_state = DataState.STALE
         description = f"context {connection.context} at {connection.server}; {detection.summary()}"
         return Snapshot.from_collector(collector, data_state, description, context=connection.context,
-                                       server=connection.server, user=connection.user, namespace=state.focus)
+                                       server=connection.server, user=connection.user, namespace=state.focus,
+                                       stale_reason=down[0] + (f" (and {len(down) - 1} more)" if len(down) > 1 else "")
+                                       if down else None)
 
     # -- watching ---------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from textual import events
 
-from kubenet_tui.sources.base import Source
+from kubenet_tui.sources.spec import SourceSpec
 
 
 async def _until(check: Any, timeout: float = 60.0) -> None:
@@ -32,11 +32,11 @@ async def _until(check: Any, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.0005)
 
 
-async def measure(source: Source, namespace: str | None, all_namespaces: bool, size: tuple[int, int],
-                  source_pod: str, destination_pod: str, ports: list[str], rounds: int) -> dict[str, Any]:
+async def measure(spec: SourceSpec, size: tuple[int, int], source_pod: str, destination_pod: str, ports: list[str],
+                  rounds: int) -> dict[str, Any]:
     from kubenet_tui.ui.app import make_app
 
-    app = make_app(source, namespace, all_namespaces=all_namespaces, watch=False)
+    app = make_app(spec, watch=False)
     result: dict[str, Any] = {}
     async with app.run_test(size=size) as pilot:
         await _until(lambda: "table" in app.timings)
@@ -80,19 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ports", default="6379,5432")
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
-    source: Source
-    if args.file:
-        from kubenet_tui.sources.files import FileSource
-
-        source = FileSource([args.file])
-    else:
-        from kubenet_tui.sources.demo import DemoSource
-
-        source = DemoSource()
     namespace = args.namespace if args.namespace or args.file or args.all_namespaces else "shop"
+    spec = SourceSpec(demo=None if args.file else "shop", files=(args.file,) if args.file else (),
+                      namespaces=(namespace,) if namespace else (), all_namespaces=args.all_namespaces)
     width, height = (int(x) for x in args.size.split("x"))
-    result = asyncio.run(measure(source, namespace, args.all_namespaces, (width, height), args.src, args.dst,
-                                 args.ports.split(","), args.rounds))
+    result = asyncio.run(measure(spec, (width, height), args.src, args.dst, args.ports.split(","), args.rounds))
     print(json.dumps(result, indent=2))
     return 0
 

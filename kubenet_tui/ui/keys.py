@@ -21,7 +21,8 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
         KeyDoc("d", "mark the pod or Service under the cursor as the destination"),
         KeyDoc("S / D", "type a source / destination: NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address"),
         KeyDoc("x", "swap source and destination"),
-        KeyDoc("p", "port and protocol: 6379, 6379/udp, a port name (http), empty for every port"),
+        KeyDoc("p", "port and protocol: 6379, 6379/udp, a port name (http), empty for every port; tab offers "
+                    "the destination's declared ports"),
     )),
     ("Move around", (
         KeyDoc("tab / shift+tab", "next / previous pane: namespaces, pods, policies, services, verdict"),
@@ -36,13 +37,14 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
         KeyDoc("esc", "back: close a screen or prompt, clear the filter, leave the zoom"),
     )),
     ("Find", (
-        KeyDoc("/", "filter the focused table by name or label (role=db, tier!=web, several terms: all must "
-                    "match); enter returns to the table on the first match, esc clears"),
+        KeyDoc("/", "filter the focused table by name, label or IP (role=db, tier!=web, several terms: all must "
+                    "match); enter returns to the table on the best match (an exact name first), esc clears"),
         KeyDoc(":", "command line (→ or tab completes)"),
     )),
     ("Commands", (
-        KeyDoc(":ns NAME   :ns all", "show one namespace / all namespaces"),
-        KeyDoc(":ctx NAME", "switch to another kubeconfig context"),
+        KeyDoc(":ns NAME   :ns all", "show one namespace / all namespaces (a live cluster read with -n reads it)"),
+        KeyDoc(":ctx [NAME]", "switch to another kubeconfig context, in its own namespace; alone: pick one from a "
+                              "list (a credential plugin that wants a login gets the terminal meanwhile)"),
         KeyDoc(":pods  :policies  :svc", "show pods / policies (np, netpol) / services (optionally :pods NS)"),
         KeyDoc(":src END   :dst END", "set the source / destination (as S and D)"),
         KeyDoc(":port P", "set the port (as p)"),
@@ -55,7 +57,7 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
         KeyDoc("c", "copy the explanation, or the selected policy's YAML, to the clipboard (OSC 52: works over SSH)"),
         KeyDoc("?", "this help"),
         KeyDoc("ctrl+p", "command palette: every action by name"),
-        KeyDoc("q / ctrl+c", "quit"),
+        KeyDoc("q / ctrl+c", "quit, from any screen (in a text field q is a letter; ctrl+c still quits)"),
     )),
 )
 
@@ -75,7 +77,7 @@ COMMANDS = {
     "q": "quit", "quit": "quit", "q!": "quit", "exit": "quit",
 }
 
-COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx ", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "problems",
+COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "problems",
                        "help", "quit")
 
 

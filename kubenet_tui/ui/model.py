@@ -104,13 +104,20 @@ class PodPolicies:
         return ("I" if self.ingress else "·") + ("E" if self.egress else "·")
 
 
+def problem_count(snapshot: Snapshot) -> int:
+    """What `:problems` lists: load problems, data that could not be read, cluster notices."""
+    cluster = snapshot.cluster
+    return len(snapshot.problems) + len(cluster.unreadable) + len(cluster.notices)
+
+
 def label_text(labels: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
-def search_text(name: str, labels: Mapping[str, str]) -> str:
-    """What a plain filter term is searched in: the name and every `key=value`, lowercased."""
-    return "\x00".join([name, *(f"{k}={v}" for k, v in labels.items())]).lower()
+def search_text(name: str, labels: Mapping[str, str], addresses: Sequence[object] = ()) -> str:
+    """What a plain filter term is searched in: the name, every `key=value`, and the addresses (a
+    pod's IPs, a Service's cluster IPs), lowercased."""
+    return "\x00".join([name, *(f"{k}={v}" for k, v in labels.items()), *map(str, addresses)]).lower()
 
 
 _TERM = re.compile(r"^([^=!]+)(!=|==|=)(.*)$")
@@ -178,7 +185,7 @@ class ExplorerModel:
         self._all_pods: tuple[Pod, ...] | None = None
         self._pod_policies: dict[tuple[str, tuple[tuple[str, str], ...]], PodPolicies] = {}
         # Built here, in the loading thread, so the first `/` keystroke does not pay for it.
-        self._search: dict[str, str] = {p.key: search_text(p.key, p.labels) for p in self.cluster.pods}
+        self._search: dict[str, str] = {p.key: search_text(p.key, p.labels, p.ips) for p in self.cluster.pods}
         self._selected: dict[str, tuple[Pod, ...]] = {}
 
     # --- scoped lists (namespace None: all namespaces) -------------------------------------------
@@ -249,7 +256,7 @@ class ExplorerModel:
     def pod_search(self, pod: Pod) -> str:
         found = self._search.get(pod.key)
         if found is None:
-            found = self._search[pod.key] = search_text(pod.key, pod.labels)
+            found = self._search[pod.key] = search_text(pod.key, pod.labels, pod.ips)
         return found
 
     def pod_policies(self, pod: Pod) -> PodPolicies:

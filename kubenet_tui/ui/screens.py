@@ -15,7 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
 
 from kubenet_tui.engine.model import Pod, Service
 from kubenet_tui.render.yaml_locate import RuleLines, locate_rule, manifest_yaml
@@ -42,7 +43,7 @@ class HelpScreen(ModalScreen[None]):
     """Every key and command, generated from `keys.HELP`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark", "dismiss", "Close", show=True),
+        Binding("escape,question_mark", "dismiss", "Close", show=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -95,11 +96,6 @@ class ProblemsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#detail-body").focus()
-
-
-def problem_count(snapshot: Snapshot) -> int:
-    cluster = snapshot.cluster
-    return len(snapshot.problems) + len(cluster.unreadable) + len(cluster.notices)
 
 
 def problems_text(snapshot: Snapshot) -> Text:
@@ -317,3 +313,48 @@ class ServiceScreen(Screen[None]):
     def action_pick(self, role: str) -> None:
         self.app.post_message(EndPicked(role, EndSpec.service(self.service.key)))
         self.app.pop_screen()
+
+
+class ContextScreen(ModalScreen[str | None]):
+    """The kubeconfig's contexts (`:ctx` alone): arrows or j/k move, enter switches, esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=True),
+        Binding("j", "cursor('down')", "Down", show=False),
+        Binding("k", "cursor('up')", "Up", show=False),
+    ]
+
+    def __init__(self, contexts: Sequence[str], current: str | None) -> None:
+        super().__init__()
+        self.contexts = tuple(contexts)
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option(Text.assemble(("● " if name == self.current else "  ", "bold"), name), id=name)
+                   for name in self.contexts]
+        picker = OptionList(*options, id="contexts")
+        picker.border_title = "Switch context"
+        picker.border_subtitle = "enter switches · esc cancels"
+        yield picker
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        picker = self.query_one(OptionList)
+        if self.current in self.contexts:
+            picker.highlighted = self.contexts.index(self.current)
+        elif self.contexts:
+            picker.highlighted = 0
+        picker.focus()
+
+    def action_cursor(self, direction: str) -> None:
+        picker = self.query_one(OptionList)
+        if direction == "down":
+            picker.action_cursor_down()
+        else:
+            picker.action_cursor_up()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

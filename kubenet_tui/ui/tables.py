@@ -365,7 +365,7 @@ class ServiceRows(Rows):
 
     def search_text(self, i: int) -> str:
         svc = self.service(i)
-        return search_text(svc.key, svc.selector or {})
+        return search_text(svc.key, svc.selector or {}, svc.cluster_ips)
 
     def labels(self, i: int) -> Mapping[str, str]:
         return self.service(i).selector or {}

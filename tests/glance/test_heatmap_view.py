@@ -15,7 +15,8 @@ from engine.kit import cluster, namespace, netpol, pod
 from kubenet_tui.engine.heatmap import Heatmap, namespace_heatmap
 from kubenet_tui.engine.matrix import matrix_pods
 from kubenet_tui.engine.model import Protocol
-from kubenet_tui.glance.heatmap_view import (
+from kubenet_tui.sources.demo import DemoSource
+from kubenet_tui.ui.panes.heatmap_view import (
     Back,
     ChoosePair,
     DrillDown,
@@ -24,7 +25,6 @@ from kubenet_tui.glance.heatmap_view import (
     mark,
     shade_level,
 )
-from kubenet_tui.sources.demo import DemoSource
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from engine.kit import cluster, namespace, netpol, pod
 
-import kubenet_tui.glance
+import kubenet_tui.ui.panes
 from kubenet_tui.engine.coverage import coverage
 from kubenet_tui.engine.lint import LintRule, Severity, lint
-from kubenet_tui.glance.coverage_view import CoverageRow, coverage_rows
-from kubenet_tui.glance.lint_view import LintView, OpenObject
+from kubenet_tui.ui.panes.coverage_view import CoverageRow, coverage_rows
+from kubenet_tui.ui.panes.lint_view import LintView, OpenObject
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = sorted(f"kubenet_tui.glance.{m.name}" for m in pkgutil.iter_modules(kubenet_tui.glance.__path__))
+MODULES = sorted(f"kubenet_tui.ui.panes.{m.name}" for m in pkgutil.iter_modules(kubenet_tui.ui.panes.__path__))
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -15,7 +15,7 @@ def test_prepare_runs_the_credential_step_once_and_load_reuses_it(monkeypatch: p
     calls: list[str] = []
     marker = object()
 
-    def fake_connection(kubeconfig: Any, context: Any) -> Any:
+    def fake_connection(kubeconfig: Any, context: Any, **kw: Any) -> Any:
         calls.append("connect")
         return marker
 

@@ -1,4 +1,4 @@
-"""Sources injected into the explorer in tests: slow, failing, pushing; and a plain-text screen reader."""
+"""A source injected into the explorer in tests (one that blocks until told), and a plain-text screen reader."""
 
 from __future__ import annotations
 
@@ -37,39 +37,3 @@ class GatedSource:
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: threading.Event) -> None:
         return None
-
-
-class FlakySource:
-    """Fails `failures` times with a SourceError (a dead API server), then serves the demo."""
-
-    def __init__(self, failures: int = 1) -> None:
-        self.failures = failures
-        self.loads = 0
-
-    def load(self) -> Snapshot:
-        self.loads += 1
-        if self.loads <= self.failures:
-            raise SourceError("cannot reach https://10.0.0.1:6443: connection refused")
-        return DemoSource().load()
-
-    def watch(self, on_snapshot: Callable[[Snapshot], None], stop: threading.Event) -> None:
-        return None
-
-
-class PushingSource:
-    """Serves the demo, then pushes one more snapshot from its watch thread when told to."""
-
-    def __init__(self) -> None:
-        self.push = threading.Event()
-        self.snapshot = DemoSource().load()
-
-    def load(self) -> Snapshot:
-        return self.snapshot
-
-    def watch(self, on_snapshot: Callable[[Snapshot], None], stop: threading.Event) -> None:
-        while not stop.is_set():
-            if self.push.wait(timeout=0.05):
-                self.push.clear()
-                on_snapshot(self.next)
-
-    next: Snapshot

@@ -4,6 +4,7 @@ on screen, marked stale."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ import yaml
 
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.sources.demo import demo_texts
+from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.app import make_app
+from kubenet_tui.ui.screens import ContextScreen, HelpScreen
 from tests.ui.fakes import screen_text
 from tests.ui.helpers import ALLOWED_6379, keys
 
@@ -61,12 +64,9 @@ async def test_live_watch_flips_the_verdict_and_a_dead_server_goes_stale(api: tu
 
     server, kubeconfig = api
     source = LiveSource(LiveOptions(kubeconfig=str(kubeconfig), request_timeout=3.0))
-    app = make_app(source, loading_text="context fake-prod")
+    app = make_app(SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0), source=source)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if app.model is not None:
-                break
+        await until(pilot, lambda: app.model is not None)
         text = screen_text(app)
         assert "● live" in text or "● watching" in text
         assert "ctx fake-prod" in text and "ns shop" in text  # the context's namespace
@@ -78,6 +78,7 @@ async def test_live_watch_flips_the_verdict_and_a_dead_server_goes_stale(api: tu
             await pilot.pause(0.05)
             if app.evaluation is not None and app.evaluation.status is Status.BLOCKED:
                 break
+        await pilot.pause()  # the handler has run; let the frame that shows it be drawn
         text = screen_text(app)
         assert "✗ BLOCKED" in text
         assert "the cluster changed: the verdict is now BLOCKED (was ALLOWED)" in text
@@ -90,3 +91,131 @@ async def test_live_watch_flips_the_verdict_and_a_dead_server_goes_stale(api: tu
                 break
         text = screen_text(app)
         assert "◐ stale" in text and "✗ BLOCKED" in text  # the last data stays, marked stale
+        # ... with since when and why, over the verdict too (issue 9, item 13).
+        assert "◐ stale since" in text and "this verdict is on the last data read" in text
+
+
+def multi_kubeconfig(server: Any, path: Path, contexts: dict[str, dict[str, Any]]) -> Path:
+    """One kubeconfig with several contexts on the emulator: name → {"namespace": ..., "user": {...}}."""
+    import base64
+
+    ca = base64.b64encode(server.ca.cert_pem.bytes()).decode()
+    config: dict[str, Any] = {
+        "apiVersion": "v1", "kind": "Config", "current-context": next(iter(contexts)),
+        "clusters": [{"name": "emulator", "cluster": {"server": server.url, "certificate-authority-data": ca}}],
+        "users": [], "contexts": [],
+    }
+    for name, options in contexts.items():
+        config["users"].append({"name": f"{name}-user", "user": options.get("user") or {"token": server.token}})
+        context = {"cluster": "emulator", "user": f"{name}-user"}
+        if options.get("namespace"):
+            context["namespace"] = options["namespace"]
+        config["contexts"].append({"name": name, "context": context})
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+async def until(pilot: Any, check: Any, seconds: float = 10.0) -> None:
+    """Until `check()` holds, then until the frame showing it is drawn."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app never got there; the screen shows:\n" + screen_text(pilot.app))
+
+
+async def test_ns_and_ctx_re_scope_a_live_cluster_read_with_n(api: tuple[Any, Path], tmp_path: Path) -> None:
+    """Issue 9, item 12: with -n shop, `:ns payments` showed "No pods" and `:ctx` kept shop."""
+    server, _ = api
+    kubeconfig = multi_kubeconfig(server, tmp_path / "kc", {"fake-prod": {"namespace": "kube-system"},
+                                                            "fake-staging": {"namespace": "payments"}})
+    spec = SourceSpec(kubeconfig=str(kubeconfig), namespaces=("shop",), request_timeout=3.0)
+    app = make_app(spec, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.model is not None)
+        assert "ns shop" in screen_text(app) and "frontend" in screen_text(app)
+        await keys(pilot, ":", "ns payments", "enter")
+        await until(pilot, lambda: app.model is not None and app.scope == "payments")
+        text = screen_text(app)
+        assert "ledger-0" in text and "No pods" not in text
+
+        await keys(pilot, ":", "ctx", "enter")  # alone: the picker
+        assert isinstance(app.screen, ContextScreen)
+        assert "fake-prod" in screen_text(app) and "fake-staging" in screen_text(app)
+        await keys(pilot, "escape")  # cancels
+        assert not isinstance(app.screen, ContextScreen) and app.scope == "payments"
+        await keys(pilot, ":", "ctx", "enter", "down", "enter")
+        await until(pilot, lambda: app.model is not None and app.state.context == "fake-staging")
+        text = screen_text(app)
+        assert "ctx fake-staging" in text and "ns payments" in text  # its own namespace, not -n shop
+
+
+LOGIN_PLUGIN = """#!{python}
+import os, sys, time
+open({pid!r}, "w").write(str(os.getpid()))
+print("To sign in, open https://login.example/device and enter code WXYZ-1234", file=sys.stderr, flush=True)
+time.sleep(60)
+"""
+
+
+def login_kubeconfig(server: Any, tmp_path: Path) -> tuple[Path, Path]:
+    pid = tmp_path / "plugin.pid"
+    plugin = tmp_path / "cloud-login"
+    plugin.write_text(LOGIN_PLUGIN.format(python=sys.executable, pid=str(pid)))
+    plugin.chmod(0o755)
+    kubeconfig = multi_kubeconfig(server, tmp_path / "kc", {
+        "fake-prod": {"namespace": "shop"},
+        "login": {"user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin)}}},
+    })
+    return kubeconfig, pid
+
+
+def plugin_alive(pid_file: Path) -> bool:
+    import os
+
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text() or 0)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
+
+
+async def test_ctx_to_a_context_whose_plugin_waits_for_a_login_is_bounded(api: tuple[Any, Path],
+                                                                         tmp_path: Path) -> None:
+    """Issue 9, item 5: `:ctx` to a context whose exec plugin needs the user hung forever. Without a
+    terminal to hand over (headless here), the plugin runs detached: the keys stay the explorer's, and
+    at the bound it is stopped, its message shown."""
+    server, _ = api
+    kubeconfig, pid = login_kubeconfig(server, tmp_path)
+    spec = SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0, credential_timeout=0.8)
+    app = make_app(spec, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.model is not None)
+        await keys(pilot, ":", "ctx login", "enter")
+        await until(pilot, lambda: plugin_alive(pid))
+        await keys(pilot, "?")  # the explorer still has the keyboard
+        assert isinstance(app.screen, HelpScreen)
+        await keys(pilot, "escape")
+        await until(pilot, lambda: app.state.load_error is not None)
+        text = " ".join(screen_text(app).replace("│", " ").split())  # the notice wraps in its box
+        assert "did not finish within 0.8 s" in text and "enter code WXYZ-1234" in text
+        assert not plugin_alive(pid)
+
+
+async def test_quitting_while_a_plugin_runs_leaves_no_child(api: tuple[Any, Path], tmp_path: Path) -> None:
+    server, _ = api
+    kubeconfig, pid = login_kubeconfig(server, tmp_path)
+    app = make_app(SourceSpec(kubeconfig=str(kubeconfig), context="login", credential_timeout=60), watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: plugin_alive(pid))
+        await keys(pilot, "q")
+    for _ in range(100):
+        if not plugin_alive(pid):
+            break
+        await asyncio.sleep(0.02)
+    assert not plugin_alive(pid)

@@ -23,9 +23,9 @@ from kubenet_tui.ui.connection import (
 )
 from kubenet_tui.ui.explain_tree import ExplainItem, verdict_items
 from kubenet_tui.ui.keys import parse_command
+from kubenet_tui.ui.lines import HeaderInfo, connection_text, header_text
 from kubenet_tui.ui.model import ExplorerModel, Filter
 from kubenet_tui.ui.tables import Column, NamespaceRows, PodRows, PolicyRows, ServiceRows, fit_columns
-from kubenet_tui.ui.widgets.bars import HeaderInfo, connection_text, header_text
 
 SNAPSHOT = DemoSource().load()
 

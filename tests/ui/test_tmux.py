@@ -84,16 +84,79 @@ def test_real_app_flow_in_tmux(tmux: Tmux, size: tuple[int, int], term: str, no_
 
     # Typed in bursts, as a fast typist over SSH would: the app keeps the order.
     tmux.keys("/frontend", "Enter", "s", "/db", "Enter", "d", "p6379", "Enter")
-    screen = tmux.wait_for(lambda s: "ALLOWED" in s, "ALLOWED")
+    # The verdict arrives in one handler, its tree may paint a frame later: wait for both.
+    screen = tmux.wait_for(lambda s: "ALLOWED" in s and "test-network-policy" in s, "ALLOWED")
     assert "✔ ALLOWED" in screen
     assert "test-network-policy" in screen
     assert "shop/frontend → shop/db" in screen
 
     tmux.keys("p5432", "Enter")
-    screen = tmux.wait_for(lambda s: "BLOCKED" in s, "BLOCKED")
+    screen = tmux.wait_for(lambda s: "BLOCKED" in s and "isolated for ingress" in s, "BLOCKED")
     assert "✗ BLOCKED" in screen
     assert "isolated for ingress" in screen
 
     tmux.keys("q")
     tmux.wait_for(lambda s: "EXITED 0" in s, "a clean exit")
     assert first_frame < 10
+
+
+INTERACTIVE_LOGIN = """#!{python}
+import json, os, sys
+open({pid!r}, "w").write(str(os.getpid()))
+print("To sign in, open https://login.example/device and enter the code shown there:", file=sys.stderr, flush=True)
+code = sys.stdin.readline().strip()
+print(json.dumps({{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+                  "status": {{"token": {token!r} if code == "WXYZ" else "wrong"}}}}))
+"""
+
+
+def test_ctx_hands_the_terminal_to_a_login_and_ctrl_c_cancels_it(tmux: Tmux, tmp_path: object) -> None:
+    """Issue 9, item 5: `:ctx` to a context whose exec plugin needs the user. The explorer steps aside
+    (as at start-up) while the plugin asks; the answer goes to the plugin, the explorer comes back on
+    the new context; ctrl+c cancels a login; nothing is left running after q."""
+    from pathlib import Path
+
+    from tests.ui.test_live import _apiserver, multi_kubeconfig, plugin_alive
+
+    module = _apiserver()
+    server = module.FakeApiServer().start()
+    try:
+        import yaml
+
+        from kubenet_tui.sources.demo import demo_texts
+
+        for _, text in demo_texts():
+            for obj in yaml.safe_load_all(text):
+                if obj and obj.get("kind") in module.KIND_TO_PLURAL:
+                    server.put(obj)
+        base = Path(str(tmp_path))
+        pid = base / "plugin.pid"
+        plugin = base / "cloud-login"
+        plugin.write_text(INTERACTIVE_LOGIN.format(python=sys.executable, pid=str(pid), token=server.token))
+        plugin.chmod(0o755)
+        kubeconfig = multi_kubeconfig(server, base / "kc", {
+            "fake-prod": {"namespace": "shop"},
+            "login": {"namespace": "payments", "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin)}}},
+        })
+        env = {"TERM": "xterm-256color", "PYTHONPATH": os.getcwd(), "HOME": str(base), "KUBECONFIG": str(kubeconfig)}
+        tmux.start(f"{shlex.quote(sys.executable)} -m kubenet_tui", 80, 24, env)
+        tmux.wait_for(lambda s: "frontend" in s and "ctx fake-prod" in s, "the pods of shop")
+
+        tmux.keys(":ctx login", "Enter")
+        screen = tmux.wait_for(lambda s: "enter the code shown there" in s, "the plugin's own prompt")
+        assert "running its credential plugin" in screen and "ctrl+c cancels" in screen
+        tmux.keys("WXYZ", "Enter")  # typed to the plugin, not to the explorer
+        tmux.wait_for(lambda s: "ctx login" in s and "ledger-0" in s, "the login context, in its namespace")
+        assert not plugin_alive(pid)
+
+        tmux.keys(":ctx login", "Enter")
+        # The terminal still holds the first login's lines: wait for the second prompt.
+        tmux.wait_for(lambda s: s.count("enter the code shown there") == 2, "the plugin asking again")
+        tmux.run("send-keys", "-t", tmux.session, "C-c")
+        screen = tmux.wait_for(lambda s: "cancelled" in s, "the explorer back, the login cancelled")
+        assert "EXITED" not in screen and not plugin_alive(pid)
+        tmux.keys("q")
+        tmux.wait_for(lambda s: "EXITED 0" in s, "a clean exit")
+    finally:
+        server.stop()

@@ -7,11 +7,10 @@ from rich.text import Text
 from textual.widgets import Static
 from textual.widgets.tree import TreeNode
 
-from kubenet_tui.sources.demo import DemoSource
 from kubenet_tui.ui.app import make_app
 from kubenet_tui.ui.explain_tree import PolicyLink
 from kubenet_tui.ui.widgets.verdict import ExplainTree, VerdictBanner, VerdictPanel
-from tests.ui.helpers import BLOCKED_5432, PICK_FRONTEND_AND_DB, keys, wait_for_data
+from tests.ui.helpers import BLOCKED_5432, DEMO_SHOP, PICK_FRONTEND_AND_DB, keys, wait_for_data
 
 
 def tree_lines(node: TreeNode[PolicyLink | None]) -> list[str]:
@@ -33,7 +32,7 @@ def shown(panel: VerdictPanel) -> list[str]:
 
 
 async def copied_and_shown(*sequence: str) -> tuple[list[str], list[str]]:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, *sequence, "c")
@@ -58,7 +57,7 @@ async def test_copy_of_a_service_verdict_is_the_panel_line_for_line() -> None:
 
 
 async def test_nothing_to_copy_before_a_verdict() -> None:
-    app = make_app(DemoSource(), "shop")
+    app = make_app(DEMO_SHOP)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for_data(pilot)
         await keys(pilot, *PICK_FRONTEND_AND_DB[:4])

@@ -1,78 +1,13 @@
-"""One-line bars: the status header (where the data comes from and its state) and the connection bar
-(source, destination, port and the verdict word). Both fit their text to the width, dropping the
-least important parts first, so 80 columns never cut the state or the verdict off."""
+"""One-line bars: the status header and the connection bar, drawn from `ui.lines` at the widget's width."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from kubenet_tui.engine.explain import Status
-from kubenet_tui.sources.base import DataState
-from kubenet_tui.ui.connection import Connection, EndKind, EndSpec, Evaluation
-
-STATE_MARK = {
-    DataState.LOADING: ("◌", "yellow"),
-    DataState.LIVE: ("●", "green"),
-    DataState.WATCHING: ("●", "green"),
-    DataState.STALE: ("◐", "yellow"),
-    DataState.ERROR: ("✗", "red"),
-    DataState.OFFLINE: ("●", "cyan"),
-    DataState.DEMO: ("●", "cyan"),
-}
-
-VERDICT_MARK = {
-    Status.ALLOWED: ("✔", "ALLOWED", "verdict-allowed"),
-    Status.BLOCKED: ("✗", "BLOCKED", "verdict-blocked"),
-    Status.UNKNOWN: ("?", "UNKNOWN", "verdict-unknown"),
-    Status.NOT_EVALUATED: ("-", "NOT EVALUATED", "verdict-unknown"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class HeaderInfo:
-    state: DataState = DataState.LOADING
-    context: str | None = None
-    server: str | None = None
-    user: str | None = None
-    namespace: str | None = None  # the scope shown; None: all namespaces
-    counts: str = ""  # "5 pods · 3 netpol · 3 svc"
-    detail: str = ""  # what is being read, or the error
-
-
-def fit_parts(parts: Sequence[tuple[int, Text]], width: int, sep: str = "  ") -> Text:
-    """Join (priority, text) parts in their order, leaving out the lowest priorities (highest numbers)
-    until the line fits; the last survivor is truncated with an ellipsis if it still does not."""
-    kept = list(parts)
-    while len(kept) > 1 and sum(t.cell_len for _, t in kept) + len(sep) * (len(kept) - 1) > width:
-        drop = max(range(len(kept)), key=lambda i: (kept[i][0], i))
-        kept.pop(drop)
-    line = Text(sep).join(t for _, t in kept)
-    line.truncate(width, overflow="ellipsis")
-    return line
-
-
-def header_text(info: HeaderInfo, width: int) -> Text:
-    mark, style = STATE_MARK.get(info.state, ("●", ""))
-    title = Text("kubenet-tui", style="bold")
-    state = Text(f"{mark} {info.state.value}", style=f"bold {style}")
-    parts: list[tuple[int, Text]] = [(3, title), (0, state)]
-    if info.context:
-        parts.append((1, Text.assemble(("ctx ", "dim"), (info.context, "bold"))))
-    parts.append((1, Text.assemble(("ns ", "dim"), (info.namespace or "all", "bold"))))
-    if info.counts:
-        parts.append((2, Text(info.counts)))
-    if info.user:
-        parts.append((4, Text.assemble(("user ", "dim"), info.user)))
-    if info.server:
-        parts.append((3, Text.assemble(("server ", "dim"), info.server)))
-    if info.detail:
-        parts.append((5, Text(info.detail, style="dim")))
-    return fit_parts(parts, width)
+from kubenet_tui.ui.connection import Connection, Evaluation
+from kubenet_tui.ui.lines import HeaderInfo, connection_text, header_text
 
 
 class StatusHeader(Widget):
@@ -85,31 +20,6 @@ class StatusHeader(Widget):
         return header_text(self.info, self.size.width)
 
 
-def _end(spec: EndSpec | None, key: str, word: str) -> Text:
-    if spec is None:
-        return Text.assemble((f"{word} ", "dim"), (f"<{key}>", "bold"), (" not set", "dim"))
-    kind = {EndKind.POD: "", EndKind.SERVICE: "", EndKind.IP: "ip "}[spec.kind]
-    return Text.assemble((f"{word} ", "dim"), (f"{kind}{spec.label}", "bold"))
-
-
-def connection_text(connection: Connection, evaluation: Evaluation | None, width: int) -> Text:
-    ends = _end(connection.source, "s", "src") + Text(" → ") + _end(connection.destination, "d", "dst")
-    parts: list[tuple[int, Text]] = [
-        (0, ends),
-        (1, Text.assemble(("port ", "dim"), (connection.port.label, "bold"))),
-    ]
-    if evaluation is not None and evaluation.status is not None:
-        symbol, word, _ = VERDICT_MARK[evaluation.status]
-        style = {Status.ALLOWED: "bold green", Status.BLOCKED: "bold red"}.get(evaluation.status, "bold yellow")
-        parts.insert(0, (0, Text(f"{symbol} {word}", style=style)))
-    elif evaluation is not None and evaluation.error:
-        parts.insert(0, (0, Text("! no verdict", style="bold yellow")))
-    elif not connection.complete:
-        hint = "mark a destination with d" if connection.source else "mark a source with s"
-        parts.append((2, Text(f"({hint}; p sets the port)", style="dim")))
-    return fit_parts(parts, width, sep="  ")
-
-
 class ConnectionBar(Widget):
     """Source → destination, port, and the verdict word once there is one."""
 
@@ -117,6 +27,8 @@ class ConnectionBar(Widget):
     """The connection being asked about."""
     evaluation: reactive[Evaluation | None] = reactive(None, layout=False)
     """Its evaluation, None until both ends are set."""
+    stale: reactive[bool] = reactive(False, layout=False)
+    """The data behind the evaluation may no longer be current."""
 
     def render(self) -> Text:
-        return connection_text(self.connection, self.evaluation, self.size.width)
+        return connection_text(self.connection, self.evaluation, self.size.width, self.stale)

@@ -111,14 +111,19 @@ class ExplainTree(Tree[PolicyLink | None]):
             self._focus_target = node
 
     def on_focus(self) -> None:
-        self._to_focus_target()
+        # After the next refresh: a tree just filled has not laid out its lines yet (`v` typed right
+        # after the enter that produced the verdict), and the target's line is only known then.
+        self.call_after_refresh(self._to_focus_target)
 
     def _to_focus_target(self) -> None:
         """Entering the tree puts the cursor on the rule that matters (once per verdict)."""
         target = getattr(self, "_focus_target", None)
         if target is not None:
             self._focus_target = None
+            self.get_node_at_line(0)  # lays out the lines now if the tree changed since its last paint
             self.move_cursor(target)
+            # Near the top, two lines of context above: its checks and the fix show below it.
+            self.scroll_to(y=max(0, self.cursor_line - 2), animate=False)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[PolicyLink | None]) -> None:
         event.stop()

@@ -1,0 +1,1 @@
+"""The terminal the command line writes to: encodings, pipes, colour, progress lines."""

@@ -1,0 +1,111 @@
+"""The explorer's one-line texts: the status header (where the data comes from and its state) and the
+connection bar (source, destination, port and the verdict word). Each fits its text to the width, dropping
+the least important parts first, so 80 columns never cut the state or the verdict off. No Textual here:
+widgets/bars.py draws these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from kubenet_tui.engine.explain import Status
+from kubenet_tui.sources.base import DataState
+from kubenet_tui.ui.connection import Connection, EndKind, EndSpec, Evaluation
+
+STATE_MARK = {
+    DataState.LOADING: ("◌", "yellow"),
+    DataState.LIVE: ("●", "green"),
+    DataState.WATCHING: ("●", "green"),
+    DataState.STALE: ("◐", "yellow"),
+    DataState.ERROR: ("✗", "red"),
+    DataState.OFFLINE: ("●", "cyan"),
+    DataState.DEMO: ("●", "cyan"),
+}
+
+VERDICT_MARK = {
+    Status.ALLOWED: ("✔", "ALLOWED", "verdict-allowed"),
+    Status.BLOCKED: ("✗", "BLOCKED", "verdict-blocked"),
+    Status.UNKNOWN: ("?", "UNKNOWN", "verdict-unknown"),
+    Status.NOT_EVALUATED: ("-", "NOT EVALUATED", "verdict-unknown"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderInfo:
+    state: DataState = DataState.LOADING
+    context: str | None = None
+    server: str | None = None
+    user: str | None = None
+    namespace: str | None = None  # the scope shown; None: all namespaces
+    counts: str = ""  # "5 pods · 3 netpol · 3 svc"
+    detail: str = ""  # what is being read, or the error
+    problems: int = 0  # what :problems lists
+    since: str | None = None  # stale: the time the data stopped being current
+
+
+def fit_parts(parts: Sequence[tuple[int, Text]], width: int, sep: str = "  ") -> Text:
+    """Join (priority, text) parts in their order, leaving out the lowest priorities (highest numbers)
+    until the line fits; the last survivor is truncated with an ellipsis if it still does not."""
+    kept = list(parts)
+    while len(kept) > 1 and sum(t.cell_len for _, t in kept) + len(sep) * (len(kept) - 1) > width:
+        drop = max(range(len(kept)), key=lambda i: (kept[i][0], i))
+        kept.pop(drop)
+    line = Text(sep).join(t for _, t in kept)
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def header_text(info: HeaderInfo, width: int) -> Text:
+    """Priorities: the data state first (with since when, if stale), then context, namespace and the
+    problem count (a warning that must survive 80 columns), then counts, server, user, detail."""
+    mark, style = STATE_MARK.get(info.state, ("●", ""))
+    title = Text("kubenet-tui", style="bold")
+    since = f" since {info.since}" if info.since and info.state is DataState.STALE else ""
+    state = Text(f"{mark} {info.state.value}{since}", style=f"bold {style}")
+    parts: list[tuple[int, Text]] = [(3, title), (0, state)]
+    if info.context:
+        parts.append((1, Text.assemble(("ctx ", "dim"), (info.context, "bold"))))
+    parts.append((1, Text.assemble(("ns ", "dim"), (info.namespace or "all", "bold"))))
+    if info.problems:
+        parts.append((1, Text(f"⚠ {info.problems} problem{'s' if info.problems != 1 else ''}", style="bold yellow")))
+        parts.append((4, Text("(:problems)", style="dim")))
+    if info.counts:
+        parts.append((2, Text(info.counts)))
+    if info.user:
+        parts.append((5, Text.assemble(("user ", "dim"), info.user)))
+    if info.server:
+        parts.append((3, Text.assemble(("server ", "dim"), info.server)))
+    if info.detail:
+        parts.append((6, Text(info.detail, style="dim")))
+    return fit_parts(parts, width)
+
+
+def _end(spec: EndSpec | None, key: str, word: str) -> Text:
+    if spec is None:
+        return Text.assemble((f"{word} ", "dim"), (f"<{key}>", "bold"), (" not set", "dim"))
+    kind = {EndKind.POD: "", EndKind.SERVICE: "", EndKind.IP: "ip "}[spec.kind]
+    return Text.assemble((f"{word} ", "dim"), (f"{kind}{spec.label}", "bold"))
+
+
+def connection_text(connection: Connection, evaluation: Evaluation | None, width: int, stale: bool = False) -> Text:
+    """`stale`: the verdict was worked out on data that may no longer be current; it says so."""
+    ends = _end(connection.source, "s", "src") + Text(" → ") + _end(connection.destination, "d", "dst")
+    parts: list[tuple[int, Text]] = [
+        (0, ends),
+        (1, Text.assemble(("port ", "dim"), (connection.port.label, "bold"))),
+    ]
+    if evaluation is not None and evaluation.status is not None:
+        symbol, word, _ = VERDICT_MARK[evaluation.status]
+        style = {Status.ALLOWED: "bold green", Status.BLOCKED: "bold red"}.get(evaluation.status, "bold yellow")
+        verdict = Text(f"{symbol} {word}", style=style)
+        if stale:
+            verdict.append(" ◐ stale", style="bold yellow")
+        parts.insert(0, (0, verdict))
+    elif evaluation is not None and evaluation.error:
+        parts.insert(0, (0, Text("! no verdict", style="bold yellow")))
+    elif not connection.complete:
+        hint = "mark a destination with d" if connection.source else "mark a source with s"
+        parts.append((2, Text(f"({hint}; p sets the port)", style="dim")))
+    return fit_parts(parts, width, sep="  ")

@@ -1,0 +1,84 @@
+"""What the explorer state asks of the app: things only the app can do (read a source in a worker, push a
+screen, use the clipboard, quit). Plain values; the app carries them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubenet_tui.sources.spec import SourceSpec
+from kubenet_tui.ui.explain_tree import PolicyLink
+from kubenet_tui.ui.state.focus import Pane
+
+
+@dataclass(frozen=True, slots=True)
+class Reload:
+    """Read the current source again (`r`); `login`: a credential plugin may have the terminal first
+    (the last attempt failed, so a login is the likely fix)."""
+
+    login: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UseSource:
+    """Read from a source made from `spec` instead (`:ctx`, or `:ns` beyond what a live `-n` read);
+    the previous source is closed. `login`: a credential plugin may have the terminal first (another
+    context; the same context's credentials are most likely still good, and `r` logs in if not)."""
+
+    spec: SourceSpec
+    login: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeSelections:
+    """Work out which pods each policy selects (the Policies table's PODS column), in a worker."""
+
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowDetails:
+    """A pod, a policy or a Service, full screen (enter on a row)."""
+
+    pane: Pane
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowPolicy:
+    """A policy's YAML with the rule an explanation names marked (enter in the verdict's tree)."""
+
+    link: PolicyLink
+
+
+@dataclass(frozen=True, slots=True)
+class ShowHelp:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowProblems:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PickContext:
+    """The context picker (`:ctx` alone): the kubeconfig's contexts, the current one marked."""
+
+    contexts: tuple[str, ...]
+    current: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """Put `text` on the clipboard (OSC 52, so it works over SSH)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    code: int = 0
+
+
+Effect = Reload | UseSource | ComputeSelections | ShowDetails | ShowPolicy | ShowHelp | ShowProblems | PickContext \
+    | Copy | Quit
