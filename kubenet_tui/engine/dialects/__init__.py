@@ -1,0 +1,1 @@
+"""Network plugins' own policy dialects, each compiled into the rule model of `engine/rules.py`."""
