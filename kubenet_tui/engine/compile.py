@@ -210,3 +210,9 @@ def compile_upstream(cluster: Cluster) -> Program:
                                                          if a.tier is AdminTier.BASELINE)),
     ]
     return Program(tuple(t for t in tiers if t is not None))
+
+
+# The plugin dialects register their programs (imported last: they build on the compilers above).
+from kubenet_tui.engine.dialects.calico import compile_calico  # noqa: E402
+
+PROFILE_COMPILERS[Profile.CALICO] = compile_calico

@@ -69,6 +69,7 @@ def _policy_json(policy: PolicyExplanation) -> dict[str, Any]:
 def _tier_json(tier: TierResult) -> dict[str, Any]:
     return {
         "tier": tier.tier.value,
+        "label": tier.name,
         "outcome": tier.outcome.value,
         "summary": tier.summary,
         "deciding": [rule_ref_json(r) for r in tier.deciding],
@@ -89,7 +90,7 @@ def direction_json(d: DirectionVerdict) -> dict[str, Any]:
         "isolatingPolicies": list(d.isolating_policies),
         "decidedBy": d.decided_by.value if d.decided_by else None,
         "decidingRules": [rule_ref_json(r) for r in d.deciding_rules],
-        "chain": [f"[{t.tier.value}] {t.outcome.value}" for t in d.tiers],
+        "chain": [f"[{t.name}] {t.outcome.value}" for t in d.tiers],
         "tiers": [_tier_json(t) for t in d.tiers],
         "policies": [_policy_json(p) for t in d.tiers for p in t.policies],
     }
@@ -112,6 +113,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "ingress": direction_json(v.ingress),
         "decidingRules": [rule_ref_json(r) for r in v.deciding_rules],
         "caveats": [{"code": c.code, "message": c.message} for c in v.caveats],
+        "pending": _pending_json(v.pending),
         "suggestions": [
             {
                 "direction": s.direction.value,
@@ -123,4 +125,18 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
             }
             for s in v.suggestions
         ],
+    }
+
+
+def _pending_json(pending: Verdict | None) -> dict[str, Any] | None:
+    """What the cluster will do once its staged policies are committed (None: the same as now)."""
+    if pending is None:
+        return None
+    return {
+        "allowed": pending.allowed,
+        "status": pending.status.value,
+        "summary": pending.summary,
+        "decidingRules": [rule_ref_json(r) for r in pending.deciding_rules],
+        "egress": direction_json(pending.egress),
+        "ingress": direction_json(pending.ingress),
     }

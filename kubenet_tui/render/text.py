@@ -97,7 +97,7 @@ def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
     if not d.evaluated:
         return text
     if len(d.tiers) > 1 or (d.tiers and d.tiers[0].tier.value != "NetworkPolicy"):
-        chain = " → ".join(_tier_label(t.tier.value, t.outcome, t.deciding) for t in d.tiers)
+        chain = " → ".join(_tier_label(t.name, t.outcome, t.deciding) for t in d.tiers)
         text.append(f"  chain: {chain}\n", style="cyan")
     for tier in d.tiers:
         shown = [p for p in tier.policies if p.selects or verbose]
@@ -105,7 +105,8 @@ def direction_text(d: DirectionVerdict, verbose: bool = True) -> Text:
             shown = [p for p in shown if p.matched]
         if not shown:
             continue
-        text.append(f"  [{tier.tier.value} tier] {tier.outcome.value}\n", style="bold cyan")
+        text.append(f"  [{tier.name if tier.label else tier.tier.value + ' tier'}] {tier.outcome.value}\n",
+                    style="bold cyan")
         # Brief output of an allowed direction: just the rules that allow it.
         only_matches = not verbose and d.allowed is True
         for policy in tier.policies:

@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet_tui.engine.cluster import Cluster, NetworkPlugin
+from kubenet_tui.engine.dialects.calico_model import (
+    CalicoInvalid,
+    CalicoPolicy,
+    CalicoResources,
+    CalicoTier,
+    HostEndpoint,
+    NetworkSet,
+    ServiceAccount,
+    StagedKubernetesPolicy,
+)
+from kubenet_tui.engine.explain import Tier
 from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
@@ -38,6 +49,16 @@ from kubenet_tui.engine.model import (
 )
 from kubenet_tui.sources.kinds import Identity, Read, acting_directions, acting_tier, identify, is_cluster_scoped
 from kubenet_tui.sources.parse_admin import parse_admin_policy
+from kubenet_tui.sources.parse_calico import (
+    POLICY_KINDS,
+    parse_host_endpoint,
+    parse_network_set,
+    parse_policy,
+    parse_service_account,
+    parse_staged_kubernetes,
+    parse_tier,
+    what_is_left,
+)
 from kubenet_tui.sources.validate import (
     Invalid,
     int_or_name,
@@ -385,13 +406,24 @@ class ObjectCollector:
     unreadable: list[Unreadable] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     plugin: NetworkPlugin | None = None
+    # Calico's resources, and the ServiceAccounts whose labels its selectors read.
+    calico_tiers: dict[str, CalicoTier] = field(default_factory=dict)
+    calico_policies: dict[str, CalicoPolicy] = field(default_factory=dict)
+    calico_staged: dict[str, CalicoPolicy] = field(default_factory=dict)
+    calico_staged_kubernetes: dict[str, StagedKubernetesPolicy] = field(default_factory=dict)
+    calico_sets: dict[str, NetworkSet] = field(default_factory=dict)
+    calico_host_endpoints: dict[str, HostEndpoint] = field(default_factory=dict)
+    calico_invalid: dict[str, CalicoInvalid] = field(default_factory=dict)
+    service_accounts: dict[str, ServiceAccount] = field(default_factory=dict)
 
     @property
     def loaded(self) -> int:
         return sum(
             len(d)
             for d in (self.namespaces, self.pods, self.services, self.endpoint_slices,
-                      self.network_policies, self.admin_policies, self.nodes)
+                      self.network_policies, self.admin_policies, self.nodes, self.calico_tiers,
+                      self.calico_policies, self.calico_staged, self.calico_staged_kubernetes, self.calico_sets,
+                      self.calico_host_endpoints)
         )
 
     def add_many(self, objects: Iterable[Any], origin: str) -> None:
@@ -465,6 +497,11 @@ class ObjectCollector:
             elif read is Read.ADMIN_POLICY:
                 admin = parse_admin_policy(obj, warnings, origin)
                 self._keep(self.admin_policies, f"{admin.kind}/{admin.name}", admin, warnings)
+            elif read is Read.CALICO:
+                self._calico(obj, identity, origin, warnings)
+            elif read is Read.SERVICE_ACCOUNT:
+                account = parse_service_account(obj)
+                self._keep(self.service_accounts, f"{account.namespace}/{account.name}", account, warnings)
             elif read is Read.SNAPSHOT_INFO:
                 gaps, notices = parse_snapshot_info(obj)
                 self.unreadable.extend(gaps)
@@ -484,11 +521,33 @@ class ObjectCollector:
             if identity.read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY):
                 # Skipped, yet it exists in the cluster (or will): what it would decide is unknown.
                 self._unevaluated(obj, identity, f"invalid: {exc}", origin, [])
+            elif identity.read is Read.CALICO:
+                left = what_is_left(obj, identity.kind, f"invalid: {exc}")
+                self.calico_invalid[f"{identity.kind}/{left.key}"] = left
             return
         for message in warnings:
             self.problems.append(
                 Problem("warning", origin, message, kind, str(namespace) if namespace else None, str(name) if name else None)
             )
+
+    def _calico(self, obj: Mapping[str, Any], identity: Identity, origin: str, warnings: list[str]) -> None:
+        kind = identity.kind
+        if kind == "Tier":
+            tier = parse_tier(obj)
+            self._keep(self.calico_tiers, tier.name, tier, warnings)
+        elif kind in POLICY_KINDS:
+            policy = parse_policy(obj, kind, identity.api_version, warnings, origin)
+            store = self.calico_staged if policy.kind.staged else self.calico_policies
+            self._keep(store, f"{kind}/{policy.key}", policy, warnings)
+        elif kind == "StagedKubernetesNetworkPolicy":
+            staged = parse_staged_kubernetes(obj, warnings, origin)
+            self._keep(self.calico_staged_kubernetes, staged.policy.key, staged, warnings)
+        elif kind in ("NetworkSet", "GlobalNetworkSet"):
+            net_set = parse_network_set(obj, kind)
+            self._keep(self.calico_sets, f"{kind}/{net_set.key}", net_set, warnings)
+        elif kind == "HostEndpoint":
+            host = parse_host_endpoint(obj)
+            self._keep(self.calico_host_endpoints, host.name, host, warnings)
 
     def _unevaluated(self, obj: Mapping[str, Any], identity: Identity, reason: str, origin: str,
                      warnings: list[str]) -> None:
@@ -502,7 +561,8 @@ class ObjectCollector:
         spec = obj.get("spec")
         tier = acting_tier(identity, spec.get("tier") if isinstance(spec, Mapping) else None)
         directions = acting_directions(identity, spec)
-        policy = UnevaluatedPolicy(identity.kind, identity.api_version, namespace, name, reason, tier, directions)
+        policy = UnevaluatedPolicy(identity.kind, identity.api_version, namespace, name, reason, tier, directions,
+                                   allows_only=tier is Tier.NETWORK_POLICY)
         self.unevaluated[f"{identity.group}/{identity.kind}/{policy.key}"] = policy
         warnings.append(f"not evaluated ({reason}): verdicts it could decide are unknown")
 
@@ -512,6 +572,34 @@ class ObjectCollector:
         if key in store:
             warnings.append("loaded more than once: this copy replaces the earlier one")
         store[key] = obj
+
+    def _calico_resources(self) -> CalicoResources | None:
+        def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
+            return tuple(d[k] for k in sorted(d))
+
+        found = CalicoResources(
+            tiers=by_key(self.calico_tiers), policies=by_key(self.calico_policies), staged=by_key(self.calico_staged),
+            staged_kubernetes=by_key(self.calico_staged_kubernetes), network_sets=by_key(self.calico_sets),
+            host_endpoints=by_key(self.calico_host_endpoints), service_accounts=by_key(self.service_accounts),
+            invalid=by_key(self.calico_invalid))
+        return found if found or found.service_accounts else None
+
+    def _calico_unevaluated(self) -> dict[str, UnevaluatedPolicy]:
+        """Calico's policies as every other profile sees them: read, not evaluated."""
+        found: dict[str, UnevaluatedPolicy] = {}
+        reason = ("a Calico policy: only the calico profile (--cni calico) evaluates it, and it can allow or deny "
+                  "this traffic")
+        for key, policy in self.calico_policies.items():
+            kind = key.split("/", 1)[0]
+            found[f"calico/{key}"] = UnevaluatedPolicy(kind, policy.api_version, policy.namespace, policy.name,
+                                                       reason, Tier.PLUGIN, policy.types)
+        for key, invalid in self.calico_invalid.items():
+            if invalid.staged or invalid.network_set or invalid.kind in ("Tier", "HostEndpoint"):
+                continue
+            kind = key.split("/", 1)[0]
+            found[f"calico/{key}"] = UnevaluatedPolicy(kind, "projectcalico.org/v3", invalid.namespace, invalid.name,
+                                                       invalid.reason, Tier.PLUGIN, invalid.directions)
+        return found
 
     def cluster(self) -> Cluster:
         def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -527,8 +615,9 @@ class ObjectCollector:
             nodes=by_key(self.nodes),
             service_cidrs=tuple(dict.fromkeys(c for k in sorted(self.service_cidrs) for c in self.service_cidrs[k])),
             unreadable=tuple(self.unreadable),
-            unevaluated=by_key(self.unevaluated),
+            unevaluated=by_key({**self.unevaluated, **self._calico_unevaluated()}),
             notices=tuple(self.notices),
             plugin=self.plugin,
+            calico=self._calico_resources(),
         )
 
