@@ -118,7 +118,9 @@ def evaluate(
         return verdict
     upstream = _evaluate(cluster, cluster.program_for(Profile.UPSTREAM), source, destination, protocol, port,
                          port_name)
-    if upstream.policies_say is not verdict.policies_say:
+    # An upstream reading that cannot tell (it does not evaluate the plugin's own policies) is no
+    # second opinion worth a caveat.
+    if upstream.policies_say is not verdict.policies_say and upstream.policies_say is not Status.UNKNOWN:
         rules = ", ".join(ref.label() for ref in upstream.deciding_rules)
         caveat = caveats.profile_differs(cluster.profile.value, verdict.policies_say.value.upper(),
                                          upstream.policies_say.value.upper(), rules)

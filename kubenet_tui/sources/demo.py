@@ -12,7 +12,7 @@ from kubenet_tui.sources.files import parse_yaml_text
 from kubenet_tui.sources.parse import ObjectCollector
 
 # The bundled clusters, by name: `--demo` is the first, `--demo NAME` any of them.
-DEMOS: dict[str, tuple[str, ...]] = {"shop": ("cluster.yaml",)}
+DEMOS: dict[str, tuple[str, ...]] = {"shop": ("cluster.yaml",), "calico": ("cluster.yaml", "calico.yaml")}
 DEFAULT_DEMO = "shop"
 
 

@@ -582,7 +582,7 @@ class ObjectCollector:
             staged_kubernetes=by_key(self.calico_staged_kubernetes), network_sets=by_key(self.calico_sets),
             host_endpoints=by_key(self.calico_host_endpoints), service_accounts=by_key(self.service_accounts),
             invalid=by_key(self.calico_invalid))
-        return found if found or found.service_accounts else None
+        return None if found.empty else found
 
     def _calico_unevaluated(self) -> dict[str, UnevaluatedPolicy]:
         """Calico's policies as every other profile sees them: read, not evaluated."""

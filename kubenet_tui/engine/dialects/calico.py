@@ -97,6 +97,7 @@ NAME_LABEL = "projectcalico.org/name"
 NAMESPACE_PREFIX = "pcns."
 SERVICE_ACCOUNT_PREFIX = "pcsa."
 CALICO_GROUPS = ("projectcalico.org", "crd.projectcalico.org")
+READ_VERSIONS = ("projectcalico.org/v3", "crd.projectcalico.org/v1")
 
 # Built-in tiers: (order, default action). libcalico-go creates them; a Tier object read from the
 # cluster overrides these.
@@ -893,7 +894,7 @@ def compile_calico(cluster: Cluster) -> Program:
 
     foreign: list[UnevaluatedPolicy] = []
     for u in cluster.unevaluated:
-        if is_calico_api(u.api_version):
+        if is_calico_api(u.api_version) and u.api_version in READ_VERSIONS:
             continue  # evaluated here (or recorded above when invalid)
         if u.tier is Tier.NETWORK_POLICY:
             default.unevaluated.append(u)

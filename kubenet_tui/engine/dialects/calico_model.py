@@ -271,6 +271,7 @@ class CalicoResources:
     def has_staged(self) -> bool:
         return bool(self.staged or self.staged_kubernetes)
 
-    def __bool__(self) -> bool:
-        return bool(self.tiers or self.policies or self.staged or self.staged_kubernetes or self.network_sets
-                    or self.host_endpoints or self.invalid)
+    @property
+    def empty(self) -> bool:
+        return not (self.tiers or self.policies or self.staged or self.staged_kubernetes or self.network_sets
+                    or self.host_endpoints or self.invalid or self.service_accounts)
