@@ -21,7 +21,7 @@ from kubenet_tui.engine.evaluate import End, evaluate
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import Protocol
 from kubenet_tui.engine.rules import PortQuery
-from kubenet_tui.engine.tiers import fold_row
+from kubenet_tui.engine.tiers import CompiledTier, fold_row
 
 PackedBits = npt.NDArray[np.uint8]
 
@@ -131,6 +131,17 @@ class ClassEvaluator:
         loopback = [t for t in self.program.tiers if t.governs_loopback]
         uncertain = any(t.unreadable or t.unevaluated for t in loopback) or (
             loopback and (self.index.nodes_gap() is not None or self.index.has_namespace_gaps))
+        if loopback and not uncertain and self.program.tiers[:len(loopback)] != tuple(loopback):
+            # Tiers that do not govern loopback come first (a plugin's): the full rows decide peers
+            # those tiers leave open only; walk the loopback tiers alone, as `evaluate` does.
+            def governs(tier: CompiledTier) -> bool:
+                return tier.governs_loopback
+
+            for c, rep in enumerate(self.classes.representatives):
+                out[c] = rep.carries_traffic and (rep.host_network or all(
+                    bool(fold_row(self.program, self.space, c, d, governs).allowed[c]) for d in Direction))
+            self._self_allowed = out
+            return out
         if uncertain:
             # Rare (loopback tiers over data that could not be read): ask the explained engine per class.
             for c, rep in enumerate(self.classes.representatives):

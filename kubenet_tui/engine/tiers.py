@@ -486,10 +486,14 @@ class RowState:
     denied: BoolArray
 
 
-def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction) -> RowState:
-    """`explain_direction(...).allowed is True` for class `cls` against every peer class at once."""
+def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction,
+             tiers: Callable[[CompiledTier], bool] | None = None) -> RowState:
+    """`explain_direction(...).allowed is True` for class `cls` against every peer class at once
+    (`tiers` limits the walk, as for `explain_direction`)."""
     state = RowState(space.everything, space.nothing, space.nothing)
     for tier in program.tiers:
+        if tiers is not None and not tiers(tier):
+            continue
         MODES[tier.mode].row(tier, state, space, cls, direction)
         if not space.any(state.open):
             return state
