@@ -43,7 +43,7 @@ def test_both_api_groups_carry_the_same_specs(api: str) -> None:
 
 
 def test_a_calico_networkpolicy_is_not_a_kubernetes_one() -> None:
-    collector, cluster = read(np("y", "deny", ingress=[DENY_FROM_X]))
+    _collector, cluster = read(np("y", "deny", ingress=[DENY_FROM_X]))
     assert not cluster.network_policies and cluster.calico is not None and len(cluster.calico.policies) == 1
     verdict = check(cluster, "x/a", "y/a", 80)
     assert verdict.deciding_rules[0].kind == "Calico NetworkPolicy"
@@ -112,7 +112,7 @@ def test_unknown_rule_fields_warn_and_the_rule_might_match() -> None:
 
 
 def test_a_version_this_tool_does_not_read_is_not_evaluated() -> None:
-    collector, cluster = read(obj("GlobalNetworkPolicy", "old", {"ingress": [DENY_FROM_X]},
+    _collector, cluster = read(obj("GlobalNetworkPolicy", "old", {"ingress": [DENY_FROM_X]},
                                   api="projectcalico.org/v2"))
     verdict = check(cluster, "x/a", "y/a", 80)
     assert verdict.status is Status.UNKNOWN and "projectcalico.org/v2" in all_reasons(verdict) + verdict.ingress.summary

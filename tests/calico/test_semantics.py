@@ -17,7 +17,7 @@ from engine.kit import Manifest, all_reasons, check, netpol
 
 from kubenet_tui.engine.explain import Status
 
-from .kit import calico, gnp, global_set, network_set, np, obj, rule, service_account, tier
+from .kit import calico, global_set, gnp, network_set, np, obj, rule, service_account, tier
 
 ALL_INGRESS = netpol("y", "allow-all", {"podSelector": {}, "ingress": [{}]})
 DENY_FROM_X = rule("Deny", source={"namespaceSelector": 'ns == "x"'})
