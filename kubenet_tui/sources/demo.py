@@ -31,7 +31,7 @@ class DemoSource:
         collector = ObjectCollector()
         for file, text in demo_texts(self.name):
             parse_yaml_text(text, f"demo/{file}", collector)
-        collector.plugin = detect_cni(collector.pods.values()).plugin()
+        collector.plugin = detect_cni(collector.pods.values(), nodes=collector.nodes.values()).plugin()
         label = "bundled demo cluster" if self.name == DEFAULT_DEMO else f"bundled demo cluster {self.name}"
         return Snapshot.from_collector(collector, DataState.DEMO, label, context="demo")
 

@@ -237,7 +237,8 @@ class FileSource:
         read_paths(self.paths, collector, self._stdin)
         label = ", ".join(self.paths) if len(self.paths) <= 2 else f"{len(self.paths)} paths"
         # A cluster dump (e.g. `kubenet-tui snapshot`) carries the network plugin's pods: same caveats as live.
-        collector.plugin = detect_cni(collector.pods.values()).plugin(quiet_without_system_pods=True)
+        collector.plugin = detect_cni(collector.pods.values(), nodes=collector.nodes.values()).plugin(
+            quiet_without_system_pods=True)
         return Snapshot.from_collector(collector, DataState.OFFLINE, f"files: {label}")
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:

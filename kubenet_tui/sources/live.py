@@ -454,7 +454,8 @@ class LiveSource:
             if error:
                 collector.problems.append(Problem("warning", "api", f"watch of {unit.describe()} is down: {error}; "
                                                   "showing the last data read, retrying"))
-        detection = detect_cni([*collector.pods.values(), *detection_pods], state.cni_unreadable)
+        detection = detect_cni([*collector.pods.values(), *detection_pods], state.cni_unreadable,
+                               collector.nodes.values())
         collector.notices.extend(state.notices)
         collector.plugin = detection.plugin()
         if any(error for _, _, error in units):

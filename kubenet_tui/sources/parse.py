@@ -76,6 +76,8 @@ from kubenet_tui.sources.validate import (
 )
 
 _POLICY_SPEC_FIELDS = {"podSelector", "policyTypes", "ingress", "egress"}
+# Node annotations that tell k3s and RKE2 apart (and how they were started).
+DISTRIBUTION_PREFIXES = ("k3s.io/", "rke2.io/")
 _RULE_FIELDS = {"ingress": {"from", "ports"}, "egress": {"to", "ports"}}
 _PEER_FIELDS = {"podSelector", "namespaceSelector", "ipBlock"}
 _PORT_FIELDS = {"protocol", "port", "endPort"}
@@ -249,7 +251,12 @@ def parse_node(obj: Mapping[str, Any]) -> Node:
                 addresses.append(ip)
     cidrs = list_of(spec.get("podCIDRs"), "spec.podCIDRs") or ([spec["podCIDR"]] if spec.get("podCIDR") else [])
     pod_cidrs = tuple(parse_cidr(c, f"spec.podCIDRs[{i}]") for i, c in enumerate(cidrs))
-    return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses), pod_cidrs)
+    annotations = meta.get("annotations")
+    distribution = {str(k): str(v) for k, v in annotations.items() if str(k).startswith(DISTRIBUTION_PREFIXES)} \
+        if isinstance(annotations, Mapping) else {}
+    version = map_of(status.get("nodeInfo"), "status.nodeInfo").get("kubeletVersion")
+    return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses), pod_cidrs,
+                frozen_labels(distribution), version if isinstance(version, str) else "")
 
 
 def parse_service_cidr(obj: Mapping[str, Any]) -> tuple[IPNetwork, ...]:
