@@ -52,7 +52,7 @@ def slim(kind: str, obj: dict[str, Any], api_version: str) -> dict[str, Any]:
                 slim_spec[group] = containers
         return {**head, "metadata": _meta(obj), "spec": slim_spec,
                 "status": {k: status[k] for k in ("phase", "podIP", "podIPs") if k in status}}
-    if kind == "Namespace":
+    if kind in ("Namespace", "ServiceAccount"):
         return {**head, "metadata": _meta(obj)}
     if kind == "Node":
         status = as_dict(obj.get("status"))
