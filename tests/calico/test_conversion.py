@@ -95,7 +95,9 @@ def test_admin_network_policy_named_ports_match_every_port_in_calico() -> None:
     port leaves the rule without protocol and ports, so it matches every port (v3.29-v3.31)."""
     named = anp("deny-x", 10, ingress=[{"name": "d", "action": "Deny", "from": FROM_X,
                                         "ports": [{"namedPort": "serve-80-tcp"}]}])
-    assert check(calico(named), "x/a", "y/a", 81).status is Status.BLOCKED
+    verdict = check(calico(named), "x/a", "y/a", 81)
+    assert verdict.status is Status.BLOCKED
+    assert "does not convert the named ports" in all_reasons(verdict)
     upstream = replace(calico(named), profile_override=Profile.UPSTREAM)
     assert check(upstream, "x/a", "y/a", 81).status is Status.ALLOWED
 

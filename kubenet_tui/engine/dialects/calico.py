@@ -481,6 +481,24 @@ class CalicoPorts(PortMatcher):
         return self.explain(query, None, denies).matched
 
 
+@dataclass(frozen=True, slots=True)
+class UnconvertedPorts(PortMatcher):
+    """Ports Calico's conversion leaves out of the rule it writes, which then matches every port."""
+
+    description: str
+    why: str
+
+    @property
+    def form(self) -> Form:
+        return Form.EVERY_PORT
+
+    def explain(self, query: PortQuery, destination: Pod | None, denies: bool) -> Match:
+        return Match(True, self.why)
+
+    def mask(self, space: ClassSpace, query: PortQuery, denies: bool) -> PortMask:
+        return True
+
+
 # -- subjects -------------------------------------------------------------------------------------------
 
 
@@ -750,7 +768,10 @@ def compile_admin_for_calico(policy: AdminPolicy) -> CompiledPolicy:
                            fail_closed=form)
         ports = source.ports
         if v1alpha1 and ports and any(p.named_port is not None for p in ports):
-            return replace(rule, ports=None)
+            written = ", ".join(p.describe() for p in ports)
+            return replace(rule, ports=(UnconvertedPorts(
+                written, f"Calico (v3.29-v3.31) does not convert the named ports of {policy.kind} rules ({written}): "
+                "the rule it writes has no ports, so it matches every port and protocol"),))
         return rule
 
     return replace(compiled,
