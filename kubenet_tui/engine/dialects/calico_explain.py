@@ -117,7 +117,7 @@ def calico_suggestions(verdict: DirectionVerdict, subject: Pod, peer_pod: Pod | 
         return (), True  # only Kubernetes NetworkPolicies isolate it: add to them, or a new one
     names = ", ".join(f"{p.kind} {p.key}" for p in selecting)
     target = calico[0]
-    summary = (f"in {tier.name}, {names} select{'s' if len(selecting) == 1 else ''} {subject.key} for "
+    summary = (f"In {tier.name}, {names} select{'s' if len(selecting) == 1 else ''} {subject.key} for "
                f"{direction.value} and no rule matches {peer_name} on {port_text}, so the tier's default action "
                f"(Deny) applies.{later} Add an Allow rule for this flow to {target.kind} {target.key} (or a Pass "
                "rule, to let the next tier decide)")
