@@ -768,9 +768,9 @@ def compile_admin_for_calico(policy: AdminPolicy) -> CompiledPolicy:
                            fail_closed=form)
         ports = source.ports
         if v1alpha1 and ports and any(p.named_port is not None for p in ports):
-            written = ", ".join(p.describe() for p in ports)
+            shown = ", ".join(p.describe() for p in ports)
             return replace(rule, ports=(UnconvertedPorts(
-                written, f"Calico (v3.29-v3.31) does not convert the named ports of {policy.kind} rules ({written}): "
+                shown, f"Calico (v3.29-v3.31) does not convert the named ports of {policy.kind} rules ({shown}): "
                 "the rule it writes has no ports, so it matches every port and protocol"),))
         return rule
 
