@@ -174,10 +174,16 @@ class CniDetection:
         remarks = [p.note for p in self.plugins if p.enforces and p.note]
         return text + "".join(f"; {r}" for r in remarks)
 
-    def plugin(self, quiet_without_system_pods: bool = False) -> NetworkPlugin | None:
+    def plugin(self, quiet_without_system_pods: bool = False,
+               policies_of: Profile | None = None) -> NetworkPlugin | None:
         """What every verdict must say about enforcement. With `quiet_without_system_pods` (manifest
-        files that are not a cluster dump), nothing when no system pod was there to look at."""
+        files that are not a cluster dump), nothing when no system pod was there to look at.
+        `policies_of`: a plugin whose own policies were read (Calico's): when no plugin that enforces
+        could be identified, they are read as that plugin reads them, and every verdict says why."""
         names = tuple(p.name for p in self.plugins)
+        hint = (f"; the policies read include {policies_of.value}'s own, so they are read as {policies_of.value} "
+                "reads them (--cni chooses another reading)" if policies_of is not None else "")
+        guess = policies_of or Profile.UPSTREAM
         state = self.enforcement
         if state == "enforced":
             # The plugin whose policy engine enforces (Calico beside the VPC CNI: Calico's reading).
@@ -195,14 +201,17 @@ class CniDetection:
             notes = "; ".join(f"{p.name}: {p.note}" for p in self.plugins if p.enforces is None and p.note)
             return NetworkPlugin(names, Enforcement.DEPENDS,
                                  f"network plugin {', '.join(names)}: whether NetworkPolicy is enforced depends on its "
-                                 f"configuration ({notes}); the verdict assumes it is.")
+                                 f"configuration ({notes}); the verdict assumes it is{hint}.", profile=guess)
         if quiet_without_system_pods and not self.system_pods_seen and self.unreadable is None:
-            return None
+            if policies_of is None:
+                return None
+            return NetworkPlugin((), Enforcement.UNIDENTIFIED, f"network plugin not identified (no system pod was "
+                                 f"read){hint}.", profile=guess)
         why = (f"the pods of kube-system could not be read ({self.unreadable})" if self.unreadable
                else "no known network plugin agent was found among the pods read")
         return NetworkPlugin((), Enforcement.UNIDENTIFIED,
                              f"network plugin not identified: {why}; the verdict assumes NetworkPolicy is enforced, "
-                             "which depends on the plugin.")
+                             f"which depends on the plugin{hint}.", profile=guess)
 
 
 def detect_cni(pods: Iterable[Pod], unreadable: str | None = None, nodes: Iterable[Node] = ()) -> CniDetection:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.parse import ObjectCollector, Problem
@@ -238,7 +239,7 @@ class FileSource:
         label = ", ".join(self.paths) if len(self.paths) <= 2 else f"{len(self.paths)} paths"
         # A cluster dump (e.g. `kubenet-tui snapshot`) carries the network plugin's pods: same caveats as live.
         collector.plugin = detect_cni(collector.pods.values(), nodes=collector.nodes.values()).plugin(
-            quiet_without_system_pods=True)
+            quiet_without_system_pods=True, policies_of=Profile.CALICO if collector.calico_policies_read else None)
         return Snapshot.from_collector(collector, DataState.OFFLINE, f"files: {label}")
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.kubeapi import PAGE_SIZE, ApiStatusError, KubeApi, TransportError, WatchStream
@@ -532,7 +533,7 @@ class LiveSource:
         detection = detect_cni([*collector.pods.values(), *detection_pods], state.cni_unreadable,
                                collector.nodes.values())
         collector.notices.extend(state.notices)
-        collector.plugin = detection.plugin()
+        collector.plugin = detection.plugin(policies_of=Profile.CALICO if collector.calico_policies_read else None)
         if any(error for _, _, error in units):
             data_state = DataState.STALE
         description = f"context {connection.context} at {connection.server}; {detection.summary()}"

@@ -580,6 +580,11 @@ class ObjectCollector:
             warnings.append("loaded more than once: this copy replaces the earlier one")
         store[key] = obj
 
+    @property
+    def calico_policies_read(self) -> bool:
+        """Whether Calico's own policies (or tiers) are among what was read: Calico is there."""
+        return bool(self.calico_policies or self.calico_tiers or self.calico_staged)
+
     def _calico_resources(self) -> CalicoResources | None:
         def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
             return tuple(d[k] for k in sorted(d))

@@ -102,3 +102,44 @@ def test_the_demo_runs_calico() -> None:
     cluster = DemoSource().load().cluster
     assert cluster.plugin is not None and cluster.profile is Profile.CALICO
     assert DemoSource("calico").load().cluster.profile is Profile.CALICO
+
+
+def test_files_with_calico_policies_and_no_plugin_pods_read_them_as_calico(tmp_path: object) -> None:
+    """The issue's first try: a GlobalNetworkPolicy denies TCP 5432 from app=web to app=db, in a file
+    without any plugin pod. It must not be ALLOWED."""
+    from pathlib import Path
+
+    from kubenet_tui.engine.caveats import CaveatCode
+    from kubenet_tui.engine.evaluate import evaluate, resolve_end
+    from kubenet_tui.engine.explain import Status
+    from kubenet_tui.sources.files import FileSource
+
+    path = Path(str(tmp_path)) / "cluster.yaml"
+    path.write_text("""
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: a, labels: {app: web}}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: b, labels: {app: db}}
+status: {podIP: 10.0.0.2}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: deny-db}
+spec:
+  order: 10
+  selector: app == 'db'
+  ingress:
+  - {action: Deny, protocol: TCP, source: {selector: app == 'web'}, destination: {ports: [5432]}}
+""", encoding="utf-8")
+    snapshot = FileSource([str(path)]).load()
+    cluster = snapshot.cluster
+    assert cluster.profile is Profile.CALICO and not snapshot.ignored_kinds
+    index = cluster.index
+    verdict = evaluate(cluster, resolve_end(index, "a/web"), resolve_end(index, "b/db"), port=5432)
+    assert verdict.status is Status.BLOCKED
+    (note,) = [c for c in verdict.caveats if c.code is CaveatCode.PLUGIN_UNIDENTIFIED]
+    assert "read as calico reads them" in note.message

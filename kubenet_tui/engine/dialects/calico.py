@@ -408,9 +408,12 @@ class WorkloadPeer(PeerMatcher):
 
 def _port_matches(port: CalicoPort, number: int, protocol: Protocol, destination: Pod | None) -> tuple[bool, str]:
     if port.name is None:
+        if port.start == port.end:
+            return (True, f"port {number} matches") if number == port.start else (
+                False, f"port {port.start}, the connection is to {number}")
         if port.start <= number <= port.end:
-            return True, f"{number} is {port.describe()}"
-        return False, f"{number} is not {port.describe()}"
+            return True, f"{number} is within {port.describe()}"
+        return False, f"{number} is outside {port.describe()}"
     if destination is None:
         return False, f"named port {port.name!r} never matches an outside endpoint"
     numbers = destination.named_ports(port.name, protocol)
