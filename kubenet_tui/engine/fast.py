@@ -52,6 +52,12 @@ class ClassEvaluator:
             selected, cut = self.space.selection(tier, cls, direction)
             parts.append((tuple(map(id, selected)), cut, tier.unreadable_for(namespace) is not None,
                           bool(tier.unevaluated_for(namespace, direction))))
+            # Rules with a condition on the pod itself (Calico's): whether the class meets each.
+            for policy in selected:
+                for rule in policy.rules(direction):
+                    if rule.local is not None:
+                        sure, maybe = self.space.peer_masks(rule.local)
+                        parts.append((bool(sure[cls]), bool(maybe[cls])))
         if direction is Direction.INGRESS:
             parts.append(named_ports(self.classes.representatives[cls]))
         return tuple(parts)

@@ -133,3 +133,17 @@ def test_matrix_agrees_under_the_calico_profile(case: tuple[Cluster, tuple[Pod, 
     cluster, pods = case
     assert cluster.program.profile is Profile.CALICO
     assert_agrees(cluster, pods, protocol, port)
+
+
+def test_rows_are_not_shared_between_pods_an_own_end_condition_tells_apart() -> None:
+    """Two pods alike but for their address, and a rule whose source (the pod itself, on egress) names
+    one address: the same policies select both, yet their rows differ."""
+    from engine.kit import pod
+
+    from .kit import calico, gnp, rule
+
+    cluster = calico(pod("x", "p1", {"app": "w"}, ips=["10.9.0.1"]), pod("x", "p2", {"app": "w"}, ips=["10.9.0.2"]),
+                     gnp("own", types=["Egress"], egress=[rule("Deny", source={"nets": ["10.9.0.1/32"]}),
+                                                          rule("Allow")]))
+    pods = tuple(p for p in cluster.pods if p.key in ("x/p1", "x/p2", "x/a"))
+    assert_agrees(cluster, pods, Protocol.TCP, 80)
