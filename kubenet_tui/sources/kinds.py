@@ -122,10 +122,11 @@ def _calico(group: str, version: str, kind: str, text: str) -> Identity | None:
         return None
     if version in versions:
         return Identity(Read.CALICO, group, version, kind)
+    reason = f"apiVersion {text} is not one this tool reads ({group}/{', '.join(sorted(versions))})"
     if kind in POLICY_KINDS and not kind.startswith("Staged"):
-        return Identity(Read.UNEVALUATED_POLICY, group, version, kind,
-                        f"apiVersion {text} is not one this tool reads ({group}/{', '.join(sorted(versions))})")
-    return Identity(Read.IGNORED, group, version, kind)
+        return Identity(Read.UNEVALUATED_POLICY, group, version, kind, reason)
+    # A network set, tier or host endpoint of another version still exists: kept as unreadable.
+    return Identity(Read.CALICO, group, version, kind, reason)
 
 
 def acting_tier(identity: Identity, spec_tier: object = None) -> Tier:

@@ -539,6 +539,11 @@ class ObjectCollector:
 
     def _calico(self, obj: Mapping[str, Any], identity: Identity, origin: str, warnings: list[str]) -> None:
         kind = identity.kind
+        if identity.reason:  # a version this tool does not read: what it could touch is unknown
+            left = what_is_left(obj, kind, identity.reason)
+            self.calico_invalid[f"{kind}/{left.key}"] = left
+            warnings.append(f"not read ({identity.reason}): verdicts it could decide are unknown")
+            return
         if kind == "Tier":
             tier = parse_tier(obj)
             self._keep(self.calico_tiers, tier.name, tier, warnings)

@@ -88,7 +88,7 @@ def test_invalid_tier_and_the_policies_in_it() -> None:
     (error,) = errors_of(collector)
     assert "defaultAction 'Allow' is not Deny or Pass" in error.message
     verdict = check(cluster, "x/a", "y/a", 80)
-    assert verdict.status is Status.UNKNOWN and "Tier security is invalid" in all_reasons(verdict)
+    assert verdict.status is Status.UNKNOWN and "Tier security could not be used (invalid" in all_reasons(verdict)
 
 
 def test_an_invalid_network_set_may_hold_any_address() -> None:
@@ -136,3 +136,19 @@ def test_staged_objects_and_service_accounts_are_read_not_ignored() -> None:
     assert cluster.calico is not None
     assert len(cluster.calico.staged) == 1 and len(cluster.calico.staged_kubernetes) == 1
     assert [sa.name for sa in cluster.calico.service_accounts] == ["robot"]
+
+
+def test_a_network_set_of_an_unknown_version_may_hold_any_address() -> None:
+    collector, cluster = read(obj("GlobalNetworkSet", "feed", {"nets": ["203.0.113.0/24"]}, labels={"feed": "bad"},
+                                  api="projectcalico.org/v4"),
+                              gnp("no-feed", egress=[rule("Deny", destination={"selector": 'feed == "bad"'}),
+                                                     rule("Allow")]))
+    assert any("projectcalico.org/v4" in w.message for w in warnings_of(collector))
+    assert check(cluster, "x/a", "203.0.113.7", 80).status is Status.UNKNOWN
+
+
+def test_a_tier_of_an_unknown_version_is_not_a_tier() -> None:
+    _, cluster = read(obj("Tier", "security", {"order": 1}, api="projectcalico.org/v4"),
+                      gnp("security.deny", tier="security", ingress=[DENY_FROM_X]))
+    verdict = check(cluster, "x/a", "y/a", 80)
+    assert verdict.status is Status.UNKNOWN and "projectcalico.org/v4" in all_reasons(verdict)

@@ -812,7 +812,7 @@ def build_context(cluster: Cluster) -> CalicoContext:
         elif gap.resource is Resource.CALICO_HOST_ENDPOINTS:
             hep_gap = hep_gap or gap.describe()
     broken = tuple((f"{i.kind} {i.key}", i.labels) for i in calico.invalid if i.network_set)
-    hep_gap = hep_gap or next((f"HostEndpoint {i.name} is {i.reason}" for i in calico.invalid
+    hep_gap = hep_gap or next((f"HostEndpoint {i.name} could not be used ({i.reason})" for i in calico.invalid
                                if i.kind == "HostEndpoint"), None)
     return CalicoContext(index, accounts, frozenset(sa.namespace for sa in calico.service_accounts), accounts_gap,
                          calico.network_sets, broken, sets_gap, calico.host_endpoints, hep_gap)
@@ -875,7 +875,7 @@ def compile_calico(cluster: Cluster) -> Program:
         if name in specs:
             return build(name)
         broken = next((i for i in calico.invalid if i.kind == "Tier" and i.name == name), None)
-        why = (f"Tier {name} is {broken.reason}" if broken is not None else
+        why = (f"Tier {name} could not be used ({broken.reason})" if broken is not None else
                f"Tiers could not be read ({tiers_gap})" if tiers_gap else f"Tier {name} was not loaded")
         missing.append(_unevaluated(kind, api_version, namespace, policy, f"{why}: where tier {name} acts, and "
                                     "what it does when none of its rules matches, are unknown", Tier.PLUGIN,
