@@ -26,6 +26,7 @@ felix/rules/endpoints.go).
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -84,6 +85,7 @@ from kubenet_tui.engine.rules import (
     SubjectMatcher,
     UnknownPeer,
 )
+from kubenet_tui.engine.selectors import from_map, selector_matches
 from kubenet_tui.engine.tiers import CompiledTier, Mode, Program
 
 if TYPE_CHECKING:
@@ -267,8 +269,6 @@ class CalicoContext:
 
 
 def _host_net(ip: IPAddress) -> IPNetwork:
-    import ipaddress
-
     return ipaddress.ip_network(f"{ip}/{ip.max_prefixlen}")
 
 
@@ -583,8 +583,6 @@ def _service_endpoints(ctx: CalicoContext, match: ServiceMatch, namespace: str |
     if service.selector is None:
         return ServiceEndpoints(key, frozenset(), (), f"Service {key} has no selector and no EndpointSlices were "
                                                       "loaded: its endpoints are unknown")
-    from kubenet_tui.engine.selectors import from_map, selector_matches
-
     chosen = from_map(service.selector)
     pods = [p for p in index.pods_by_namespace.get(ns, ()) if p.carries_traffic and selector_matches(chosen, p.labels)]
     found: dict[tuple[Protocol, int], None] = {}

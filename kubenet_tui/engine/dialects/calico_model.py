@@ -42,13 +42,6 @@ class CalicoKind(StrEnum):
             return CalicoKind.GLOBAL_NETWORK_POLICY
         return self
 
-    @property
-    def short(self) -> str:
-        """Calico's own abbreviations, as in `calicoctl get gnp`."""
-        return {CalicoKind.NETWORK_POLICY: "np", CalicoKind.GLOBAL_NETWORK_POLICY: "gnp",
-                CalicoKind.STAGED_NETWORK_POLICY: "snp", CalicoKind.STAGED_GLOBAL_NETWORK_POLICY: "sgnp",
-                CalicoKind.STAGED_KUBERNETES_NETWORK_POLICY: "sknp"}[self]
-
 
 class RuleAction(StrEnum):
     ALLOW = "Allow"
@@ -124,10 +117,6 @@ class EntityRule:
         """Whether it names endpoints by label (the fields that get scoped to a namespace)."""
         return (self.selector is not None or self.not_selector is not None or self.namespace_selector is not None
                 or self.service_accounts is not None)
-
-    @property
-    def empty(self) -> bool:
-        return self == _EMPTY_ENTITY
 
 
 _EMPTY_ENTITY = EntityRule()
