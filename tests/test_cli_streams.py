@@ -76,7 +76,7 @@ def test_ascii_stand_ins_keep_the_meaning_of_the_symbols() -> None:
     out = run(ENCODINGS["ascii"], "check", FRONTEND, DB, "--port", "5432", "--demo").stdout.decode("ascii")
     first = out.splitlines()[0]
     assert first.startswith("x BLOCKED") and "shop/frontend -> shop/db" in first
-    assert "chain: [Admin] NoDecision -> [NetworkPolicy]" in out
+    assert "chain: [Calico tier adminnetworkpolicy] NoDecision -> [Calico tier kube-admin] Pass -> " in out
     grid = run(ENCODINGS["ascii"], "matrix", "--port", "6379", "-n", "shop", "--demo").stdout.decode("ascii")
     assert "+ allowed, x blocked" in grid
     rows = grid.splitlines()[-3:]

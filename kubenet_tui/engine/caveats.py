@@ -28,6 +28,7 @@ class CaveatCode(StrEnum):
     PROFILE_DIFFERS = "profile-differs"  # the plugin's reading decides otherwise than the upstream one
     L7_RULES = "l7-rules"  # allowed at L4 only: a proxy's L7 rules decide each request (Cilium)
     CILIUM_READING = "cilium-reading"  # where Cilium reads a policy otherwise than upstream (ipBlock, labels)
+    STAGED_PENDING = "staged-pending"  # staged policies (not enforced) would change the verdict once committed
     # Services.
     ENDPOINTSLICES_UNREADABLE = "endpointslices-unreadable"
     SERVICE_EXTERNAL_SOURCE = "service-external-source"
@@ -102,3 +103,9 @@ def profile_differs(profile: str, said: str, upstream: str, upstream_rules: str)
     return Caveat(CaveatCode.PROFILE_DIFFERS,
                   f"read as {profile} enforces them, the policies say {said}; the upstream Kubernetes reading would "
                   f"say {upstream}{by}")
+
+
+def staged_pending(enforced: str, pending: str, changed_by: str) -> Caveat:
+    return Caveat(CaveatCode.STAGED_PENDING,
+                  f"staged policies are not enforced: the cluster does this now ({enforced}), but once they are "
+                  f"committed it will be {pending}: {changed_by}")

@@ -18,15 +18,15 @@ import numpy as np
 import numpy.typing as npt
 
 from kubenet_tui.engine.cluster import ClusterIndex
-from kubenet_tui.engine.explain import Direction
+from kubenet_tui.engine.explain import Direction, Outcome
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPBlock, IPNetwork, LabelSelector, Pod
 from kubenet_tui.engine.rules import (
     Action,
     CompiledPolicy,
     CompiledRule,
-    NamedPort,
     PeerMatcher,
     PeerView,
+    PortMatcher,
     PortQuery,
     SubjectMatcher,
 )
@@ -155,7 +155,7 @@ def program_reads(program: Program, namespaces: Iterable[str]) -> tuple[list[IPB
         policies = {id(p): p for ns in namespaces for p in tier.candidates(ns)}
         for policy in policies.values():
             for rule in (*policy.ingress, *policy.egress):
-                for peer in rule.peers or ():
+                for peer in (*(rule.peers or ()), *((rule.local,) if rule.local is not None else ())):
                     for block in peer.address_blocks():
                         blocks.setdefault(block, None)
                     nodes = nodes or peer.reads_nodes
@@ -251,7 +251,7 @@ class ClassSpace:
         self._peer_cache: dict[PeerMatcher, Masks] = {}
         self._subject_cache: dict[int, Masks] = {}
         self._rule_cache: dict[int, tuple[BoolArray, BoolArray, PortMask]] = {}
-        self._destination_cache: dict[tuple[NamedPort, bool], BoolArray] = {}
+        self._destination_cache: dict[tuple[PortMatcher, bool], BoolArray] = {}
         # Classes grouped by the named ports they declare: (group per class, one class per group).
         self._port_sets: tuple[IntArray, list[int]] | None = None
         self._selection_cache: dict[tuple[int, int, Direction], tuple[tuple[CompiledPolicy, ...], bool]] = {}
@@ -312,9 +312,10 @@ class ClassSpace:
         return (_frozen(np.fromiter((a is True for a in answers), dtype=np.bool_, count=self.size)),
                 _frozen(np.fromiter((a is None for a in answers), dtype=np.bool_, count=self.size)))
 
-    def by_destination(self, port: NamedPort, query: PortQuery, denies: bool) -> BoolArray:
-        """A named port's answer per destination class (each resolves the name on its own pods),
-        asked once per distinct set of named ports: classes declaring the same ones answer alike."""
+    def by_destination(self, port: PortMatcher, query: PortQuery, denies: bool) -> BoolArray:
+        """A port's answer per destination class, when it depends on the destination (a named port:
+        each resolves the name on its own pods), asked once per distinct set of named ports: classes
+        declaring the same ones answer alike."""
         found = self._destination_cache.get((port, denies))
         if found is None:
             if self._port_sets is None:
@@ -417,7 +418,7 @@ class ClassSpace:
                 if len(found):
                     hits.append(found)
                     chosen.append(policy)
-                if policy.rules(direction):
+                if policy.rules(direction) or tier.end is Outcome.DENY:  # as `selection`
                     cut[where[maybe[where] & ~sure_here & still]] = True
         groups: list[tuple[CompiledPolicy, ...]] = [()]
         group = np.zeros(self.size, dtype=np.intp)
@@ -481,7 +482,7 @@ class ClassSpace:
                 sure, maybe = self.subject_masks(policy)
                 if sure[cls]:
                     selected.append(policy)
-                elif maybe[cls] and policy.rules(direction):
+                elif maybe[cls] and (policy.rules(direction) or tier.end is Outcome.DENY):
                     cut = True
                     break
             found = self._selection_cache[key] = (tuple(selected), cut)

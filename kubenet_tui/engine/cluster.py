@@ -11,6 +11,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from kubenet_tui.engine.dialects.calico_model import CalicoResources
 from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
@@ -77,6 +78,8 @@ class Cluster:
     # (evaluated by the cilium profile; the others list them as unevaluated).
     cilium_policies: tuple[CiliumPolicy, ...] = ()
     cilium_cidr_groups: tuple[CiliumCIDRGroup, ...] = ()
+    # Calico's own resources (evaluated by the calico profile; None: none were loaded).
+    calico: CalicoResources | None = None
 
     @property
     def profile(self) -> Profile:
@@ -110,6 +113,15 @@ class Cluster:
     @cached_property
     def _programs(self) -> dict[Profile, Program]:
         return {}
+
+    @cached_property
+    def staged_commit(self) -> Cluster | None:
+        """This cluster once its staged policies (Calico's) are committed; None: nothing is staged."""
+        if self.calico is None or not self.calico.has_staged:
+            return None
+        from kubenet_tui.engine.dialects.calico import commit_staged  # it imports this module
+
+        return commit_staged(self)
 
 
 class ClusterIndex:

@@ -212,7 +212,9 @@ def compile_upstream(cluster: Cluster) -> Program:
     return Program(tuple(t for t in tiers if t is not None))
 
 
-# Plugin profiles' compilers live with their dialect (they use the helpers above).
+# Plugin profiles' compilers live with their dialect (imported last: they build on the compilers above).
+from kubenet_tui.engine.dialects.calico import compile_calico  # noqa: E402
 from kubenet_tui.engine.dialects.cilium import compile_cilium  # noqa: E402
 
 PROFILE_COMPILERS[Profile.CILIUM] = compile_cilium
+PROFILE_COMPILERS[Profile.CALICO] = compile_calico

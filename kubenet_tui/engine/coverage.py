@@ -19,10 +19,10 @@ from enum import StrEnum
 
 from kubenet_tui.engine.classes import ClassSpace, partition
 from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.explain import Direction, Outcome
+from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import Pod, Protocol
 from kubenet_tui.engine.rules import PortQuery
-from kubenet_tui.engine.tiers import CompiledTier, Mode
+from kubenet_tui.engine.tiers import MODES
 
 
 class Isolation(StrEnum):
@@ -81,11 +81,6 @@ class Coverage:
         return sum(ns.admin(direction) for ns in self.namespaces)
 
 
-def isolates(tier: CompiledTier) -> bool:
-    """Whether a policy of this tier selecting a pod isolates it (denies what it does not allow)."""
-    return tier.mode is Mode.ISOLATION_UNION or (tier.mode is Mode.FIRST_MATCH and tier.end is Outcome.DENY)
-
-
 def coverage(cluster: Cluster, pods: Sequence[Pod] | None = None) -> Coverage:
     """Coverage of `pods` (default: every pod), grouped by namespace, sorted."""
     chosen = tuple(sorted(cluster.pods if pods is None else pods, key=lambda p: (p.namespace, p.name)))
@@ -136,8 +131,8 @@ def _direction(space: ClassSpace, cls: int, direction: Direction) -> tuple[bool 
     admin = False
     for tier in space.program.tiers:
         selected, cut = space.selection(tier, cls, direction)
-        if isolates(tier):
-            if selected:
+        if tier.may_isolate:
+            if any(MODES[tier.mode].isolating(tier, policy, direction) for policy in selected):
                 isolated = True
             elif tier.unreadable_for(namespace) is not None:
                 unknown = unknown or f"{tier.name} policies of namespace {namespace} could not be read"

@@ -54,6 +54,10 @@ def _side(program: Program, index: ClusterIndex, end: End, direction: Direction,
         return _unevaluated(direction, end, f"the {word} {end.name} is outside the cluster: it has no policies of "
                                             "its own"), []
     if end.pod.host_network:
+        if program.host_network_gap is not None:
+            return (DirectionVerdict(direction, end.name, False, None, f"{end.pod.key} uses the host network, and "
+                                     f"host policies may govern it: {program.host_network_gap}"),
+                    [caveats.host_network(end.pod.key)])
         return (_unevaluated(direction, end, f"{end.pod.key} uses the host network: pod policies do not govern it"),
                 [caveats.host_network(end.pod.key)])
     side = Side(end.pod, direction, peer_view(index, other), query, destination, index)
@@ -114,13 +118,31 @@ def evaluate(
         return verdict
     upstream = _evaluate(cluster, cluster.program_for(Profile.UPSTREAM), source, destination, protocol, port,
                          port_name)
-    # Upstream cannot read a plugin's own policies (unknown there): nothing to compare.
-    if upstream.policies_say is verdict.policies_say or upstream.policies_say is Status.UNKNOWN:
+    # An upstream reading that cannot tell (it does not evaluate the plugin's own policies) is no
+    # second opinion worth a caveat.
+    if upstream.policies_say is not verdict.policies_say and upstream.policies_say is not Status.UNKNOWN:
+        rules = ", ".join(ref.label() for ref in upstream.deciding_rules)
+        caveat = caveats.profile_differs(cluster.profile.value, verdict.policies_say.value.upper(),
+                                         upstream.policies_say.value.upper(), rules)
+        verdict = replace(verdict, caveats=(*verdict.caveats, caveat))
+    return _pending(cluster, verdict, source, destination, protocol, port, port_name)
+
+
+def _pending(cluster: Cluster, verdict: Verdict, source: End, destination: End, protocol: Protocol,
+             port: int | None, port_name: str | None) -> Verdict:
+    """Staged policies are never enforced: the verdict once they are committed, when it differs."""
+    committed = cluster.staged_commit
+    if committed is None or cluster.profile is not Profile.CALICO:
         return verdict
-    rules = ", ".join(ref.label() for ref in upstream.deciding_rules)
-    caveat = caveats.profile_differs(cluster.profile.value, verdict.policies_say.value.upper(),
-                                     upstream.policies_say.value.upper(), rules)
-    return replace(verdict, caveats=(*verdict.caveats, caveat))
+    pending = _evaluate(committed, committed.program, source, destination, protocol, port, port_name)
+    pending = replace(pending, profile=cluster.profile)
+    if pending.policies_say is verdict.policies_say:
+        return verdict
+    from kubenet_tui.engine.dialects.calico_explain import staged_change  # a dialect's wording
+
+    caveat = caveats.staged_pending(verdict.policies_say.value.upper(), pending.policies_say.value.upper(),
+                                    staged_change(cluster, verdict, pending))
+    return replace(verdict, pending=pending, caveats=(*verdict.caveats, caveat))
 
 
 def _evaluate(cluster: Cluster, program: Program, source: End, destination: End, protocol: Protocol,
@@ -169,10 +191,10 @@ def _evaluate(cluster: Cluster, program: Program, source: End, destination: End,
     suggestions: list[Suggestion] = []
     if source.pod is not None:
         suggestions.extend(suggest(egress, source.pod, destination.pod, peer_view(index, destination).ips,
-                                   protocol, port))
+                                   protocol, port, program.profile))
     if destination.pod is not None:
         suggestions.extend(suggest(ingress, destination.pod, source.pod, peer_view(index, source).ips, protocol,
-                                   port))
+                                   port, program.profile))
     verdict = Verdict(source.info(), destination.info(), protocol, port, port_name, status, summary, egress, ingress,
                       tuple(found), tuple(suggestions))
     return _enforced(cluster, verdict)

@@ -258,6 +258,9 @@ class Verdict:
     policy_status: Status | None = None
     enforced: bool | None = True  # None: enforcement depends on the plugin's configuration
     profile: Profile = Profile.UPSTREAM  # whose reading of the policies decided
+    # What the cluster will do once its staged policies (Calico's) are committed, when that differs
+    # from what it does now (staged policies are never enforced); None: no difference.
+    pending: Verdict | None = None
 
     @property
     def allowed(self) -> bool | None:

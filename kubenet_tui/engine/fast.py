@@ -73,11 +73,15 @@ class ClassEvaluator:
             if group is not None:
                 parts.append(group)
                 masks = self._destination_ports(tier, group[0], direction) if direction is Direction.INGRESS else ()
+                own = self._own_conditions(self.space.group_policies(tier, group[0], direction), direction)
             else:
                 selected, cut = self.space.selection(tier, cls, direction)
                 parts.append((tuple(map(id, selected)), cut))
                 masks = self._port_masks(selected, direction) if direction is Direction.INGRESS else ()
+                own = self._own_conditions(selected, direction)
             ports.extend(bool(mask[cls]) for mask in masks)
+            # Rules with a condition on the pod itself (Calico's): whether the class meets each.
+            ports.extend(bool(mask[cls]) for mask in own)
         parts.append(tuple(ports))
         return tuple(parts)
 
@@ -97,15 +101,17 @@ class ClassEvaluator:
             mine = groups[classes]
             columns.append(mine)
             columns.append(cut[classes].astype(np.intp))
-            if direction is not Direction.INGRESS:
-                continue
-            # The answers of the group's destination-dependent ports at each class, as an id that is
-            # unique within the group (the group is the column beside it).
+            # The answers of the group's destination-dependent ports (ingress) and of its rules'
+            # conditions on the pod itself at each class, as an id unique within the group (the group
+            # is the column beside it).
             answers_id = np.zeros(len(classes), dtype=np.intp)
             order = np.argsort(mine, kind="stable")
             starts = np.flatnonzero(np.r_[True, mine[order][1:] != mine[order][:-1]])
             for where in np.split(order, starts[1:]):
-                masks = self._destination_ports(tier, int(mine[where[0]]), direction)
+                group = int(mine[where[0]])
+                masks = self._own_conditions(space.group_policies(tier, group, direction), direction)
+                if direction is Direction.INGRESS:
+                    masks = (*self._destination_ports(tier, group, direction), *masks)
                 if not masks:
                     continue
                 if len(where) == 1:
@@ -143,6 +149,31 @@ class ClassEvaluator:
             found = self._group_ports[key] = self._port_masks(self.space.group_policies(tier, group, direction),
                                                               direction)
         return found
+
+    def _own_conditions(self, selected: tuple[CompiledPolicy, ...], direction: Direction) -> tuple[BoolArray, ...]:
+        """The masks (sure, maybe) of the conditions the selected rules put on the pod itself (Calico's
+        `source` of an egress rule): a row depends on whether its class meets each."""
+        masks: list[BoolArray] = []
+        for policy in selected:
+            for rule in policy.rules(direction):
+                if rule.local is not None:
+                    masks.extend(self.space.peer_masks(rule.local))
+        return tuple(masks)
+
+    def _loopback_follows(self, loopback: list[CompiledTier]) -> bool:
+        """Whether tiers that do not govern loopback (a plugin's) come before those that do: the full
+        rows then only hold the loopback tiers' denials of peers those tiers left open."""
+        return self.program.tiers[:len(loopback)] != tuple(loopback)
+
+    def _loopback_walk(self, cls: int) -> tuple[bool, bool]:
+        """A class's traffic to itself through the loopback tiers alone, as `evaluate` walks it:
+        (allowed, unknown) in both directions."""
+        def governs(tier: CompiledTier) -> bool:
+            return tier.governs_loopback
+
+        states = [fold_row(self.program, self.space, cls, d, governs) for d in Direction]
+        allowed = all(bool(s.allowed[cls]) for s in states)
+        return allowed, not allowed and all(bool(s.allowed[cls] or s.unknown[cls]) for s in states)
 
     def _port_masks(self, selected: tuple[CompiledPolicy, ...], direction: Direction) -> tuple[BoolArray, ...]:
         """The port answers of the selected policies' rules that differ per destination class."""
@@ -287,6 +318,13 @@ class ClassEvaluator:
                 unknown[c] = status is Status.UNKNOWN
             return allowed, unknown
         carries = np.array([r.carries_traffic for r in self.classes.representatives], dtype=np.bool_)
+        if loopback and self._loopback_follows(loopback):
+            for c, rep in enumerate(self.classes.representatives):
+                if rep.carries_traffic and not rep.host_network:
+                    allowed[c], unknown[c] = self._loopback_walk(c)
+                else:
+                    allowed[c] = rep.carries_traffic
+            return allowed, unknown
         if loopback:
             carries &= ~(egress.denies_self | ingress.denies_self)
         return carries, unknown
@@ -305,6 +343,11 @@ class ClassEvaluator:
             return self._self_allowed
         out = np.zeros(self.size, dtype=np.bool_)
         loopback = [t for t in self.program.tiers if t.governs_loopback]
+        if loopback and not self._loopback_uncertain(loopback) and self._loopback_follows(loopback):
+            for c, rep in enumerate(self.classes.representatives):
+                out[c] = rep.carries_traffic and (rep.host_network or self._loopback_walk(c)[0])
+            self._self_allowed = out
+            return out
         if self._loopback_uncertain(loopback):
             # Rare (loopback tiers over data that could not be read): ask the explained engine per class.
             for c, rep in enumerate(self.classes.representatives):

@@ -28,6 +28,18 @@ class Resource(StrEnum):
     CILIUM_NETWORK_POLICIES = "ciliumnetworkpolicies"
     CILIUM_CLUSTERWIDE_NETWORK_POLICIES = "ciliumclusterwidenetworkpolicies"
     CILIUM_CIDR_GROUPS = "ciliumcidrgroups"
+    # Calico (projectcalico.org/v3, or the crd.projectcalico.org/v1 CRDs behind it), named with their
+    # group: Calico's networkpolicies are not Kubernetes'.
+    CALICO_TIERS = "tiers.projectcalico.org"
+    CALICO_NETWORK_POLICIES = "networkpolicies.projectcalico.org"
+    CALICO_GLOBAL_NETWORK_POLICIES = "globalnetworkpolicies.projectcalico.org"
+    CALICO_NETWORK_SETS = "networksets.projectcalico.org"
+    CALICO_GLOBAL_NETWORK_SETS = "globalnetworksets.projectcalico.org"
+    CALICO_HOST_ENDPOINTS = "hostendpoints.projectcalico.org"
+    CALICO_STAGED_NETWORK_POLICIES = "stagednetworkpolicies.projectcalico.org"
+    CALICO_STAGED_GLOBAL_NETWORK_POLICIES = "stagedglobalnetworkpolicies.projectcalico.org"
+    CALICO_STAGED_KUBERNETES_NETWORK_POLICIES = "stagedkubernetesnetworkpolicies.projectcalico.org"
+    SERVICE_ACCOUNTS = "serviceaccounts"  # their labels are Calico's pcsa.* selector labels
 
 
 class GapKind(StrEnum):
@@ -78,6 +90,8 @@ class UnevaluatedPolicy:
     tier: Tier
     # The directions it can act in, when that much of it could be read (rules or policyTypes).
     directions: frozenset[Direction] = frozenset(Direction)
+    # It can only allow (a Kubernetes NetworkPolicy): it cannot undo what another policy allows.
+    allows_only: bool = False
 
     @property
     def key(self) -> str:

@@ -48,7 +48,7 @@ from kubenet_tui.engine.rules import (
     SelectedNamespacePods,
 )
 from kubenet_tui.engine.selectors import partly_known, selector_matches
-from kubenet_tui.engine.tiers import CompiledTier, Mode
+from kubenet_tui.engine.tiers import MODES, CompiledTier, Mode
 
 Path = tuple[str | int, ...]
 LISTED = 5  # pods named in a message before "and N more"
@@ -586,8 +586,8 @@ class _Linter:
         dns = np.array([r.carries_traffic and (r.labels.get("k8s-app") in ("kube-dns", "coredns")
                                                 or bool(r.named_ports("dns", Protocol.UDP))) for r in reps],
                        dtype=np.bool_)
-        tier = next((t for t in self.program.tiers if t.mode is Mode.ISOLATION_UNION), None)
-        if tier is None:
+        tiers = [t for t in self.program.tiers if t.may_isolate]
+        if not tiers:
             return
         evaluator = ClassEvaluator(self.cluster, self.classes, Protocol.UDP, 53)
         table = evaluator.row_table(Direction.EGRESS)
@@ -602,7 +602,8 @@ class _Linter:
             row = table.which[c]
             if (table.allowed[row] & target).any() or (table.unknown[row] & target).any():
                 continue
-            isolating, _ = space.selection(tier, c, Direction.EGRESS)
+            isolating = [p for tier in tiers for p in space.selection(tier, c, Direction.EGRESS)[0]
+                         if MODES[tier.mode].isolating(tier, p, Direction.EGRESS)]
             if not isolating:
                 continue  # denied by another tier: that tier's rules say so themselves
             if not dns.any() and self._outside_dns(isolating):

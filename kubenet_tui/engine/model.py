@@ -276,6 +276,10 @@ class Node:
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_LABELS, hash=False)
     addresses: tuple[IPAddress, ...] = ()
     pod_cidrs: tuple[IPNetwork, ...] = ()  # spec.podCIDRs: where this node's pods get addresses
+    # What tells the Kubernetes distribution (and so its network plugin) apart: the k3s.io/* and
+    # rke2.io/* annotations (node-args: how it was started) and the kubelet version (v1.30.4+k3s1).
+    distribution: Mapping[str, str] = field(default_factory=lambda: EMPTY_LABELS, hash=False)
+    kubelet_version: str = ""
 
 
 # --- Cluster-scoped tiers (policy.networking.k8s.io) -------------------------------------------

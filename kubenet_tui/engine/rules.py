@@ -39,6 +39,7 @@ class Action(StrEnum):
     ALLOW = "Allow"
     DENY = "Deny"
     PASS = "Pass"
+    LOG = "Log"  # never decides: the packet is logged and the next rule is evaluated (Calico)
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,7 +510,8 @@ class CompiledRule:
     """One rule: it matches a connection when some peer and some port match. `peers`/`ports` None:
     every peer / every port. `fail_closed` names what the engine did not understand: the rule then
     matches nothing (an allow) or everything (a deny; `action` is already Deny, `written` says what
-    the manifest said)."""
+    the manifest said). `local` is a condition on the pod whose side it is (Calico rules test both
+    ends: an egress rule's `source`), asked of that pod as a peer; None: no condition."""
 
     index: int
     action: Action
@@ -520,6 +522,7 @@ class CompiledRule:
     name: str | None = None
     fail_closed: str | None = None
     section: tuple[str | int, ...] | None = None  # its list in the manifest, when not ("spec", direction)
+    local: PeerMatcher | None = None
 
     def explain(self, other: PeerView, query: PortQuery, destination: Pod | None,
                 index: ClusterIndex) -> RuleExplanation:
@@ -552,7 +555,9 @@ class CompiledRule:
         if not peer_ok and port_ok and any(c.unknown for c in peers):
             return RuleExplanation(self.index, False, peers, ports, "might match: a peer depends on data that could "
                                    "not be read", action_text, name, unknown=True, section=self.section)
-        if peer_ok and port_ok:
+        if peer_ok and port_ok and self.action is Action.LOG:
+            reason = "matches: Log (the packet is logged and the next rule is evaluated; Log never decides)"
+        elif peer_ok and port_ok:
             reason = f"matches: {action_text}" if action_text else "peer and port match"
         elif not peer_ok and not port_ok:
             reason = f"no peer matches {other.name} and no port matches"

@@ -12,6 +12,7 @@ from typing import Any
 from kubenet_tui.engine.dialects.cilium_suggest import cilium_decision, suggest_cilium
 from kubenet_tui.engine.explain import Direction, DirectionVerdict, Outcome, Suggestion, Tier
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPAddress, Pod, Protocol
+from kubenet_tui.engine.profiles import Profile
 
 # Labels that usually name a workload; the first present one makes a readable, stable selector.
 _IDENTITY_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "name", "role", "component")
@@ -50,13 +51,34 @@ def suggest(
     peer_ips: tuple[IPAddress, ...],
     protocol: Protocol,
     port: int | None,
+    profile: Profile = Profile.UPSTREAM,
 ) -> tuple[Suggestion, ...]:
-    """Changes that would allow the blocked direction `verdict` at `subject` (empty if not blocked)."""
+    """Changes that would allow the blocked direction `verdict` at `subject` (empty if not blocked),
+    as the policies of `profile` are written."""
     if verdict.allowed is not False:
         return ()
     decision = cilium_decision(verdict)
     if decision is not None:  # the cilium profile: answer in Cilium's own policy
         return suggest_cilium(verdict, decision, subject, peer_pod, peer_ips, protocol, port)
+    if profile is Profile.CALICO:
+        from kubenet_tui.engine.dialects.calico_explain import calico_suggestions
+
+        own, upstream_too = calico_suggestions(verdict, subject, peer_pod, peer_ips, protocol, port)
+        if not upstream_too:
+            return own
+        return own + _upstream(verdict, subject, peer_pod, peer_ips, protocol, port, bool(own))
+    return _upstream(verdict, subject, peer_pod, peer_ips, protocol, port, False)
+
+
+def _upstream(
+    verdict: DirectionVerdict,
+    subject: Pod,
+    peer_pod: Pod | None,
+    peer_ips: tuple[IPAddress, ...],
+    protocol: Protocol,
+    port: int | None,
+    after_others: bool,
+) -> tuple[Suggestion, ...]:
     direction = verdict.direction
     peer_word = "from" if direction is Direction.INGRESS else "to"
     peer_name = peer_pod.key if peer_pod else str(peer_ips[0])
@@ -87,6 +109,8 @@ def suggest(
                 isolating[0].key, None, {"spec": {"policyTypes": ["Egress"]}},
             ))
         for policy in isolating:
+            if policy.kind != "NetworkPolicy":
+                continue  # another dialect's policy: its own suggestions
             for rule in policy.rules:
                 peer_ok = any(c.matched for c in rule.peers)
                 port_ok = any(c.matched for c in rule.ports)
@@ -137,5 +161,6 @@ def suggest(
                     f"{subject.name} app={subject.name}")
     if peer_pod is not None and not peer_pod.labels:
         summary += f"; {peer_name} has no labels, so it is named by its IP, which changes when the pod is replaced"
-    found.append(Suggestion(direction, "new-policy", ("or " if found else "") + summary, None, None, manifest))
+    found.append(Suggestion(direction, "new-policy", ("or " if found or after_others else "") + summary, None, None,
+                            manifest))
     return tuple(found)

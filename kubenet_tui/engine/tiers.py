@@ -19,7 +19,7 @@ policies alone say (`assumed`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -37,7 +37,8 @@ from kubenet_tui.engine.explain import (
 )
 from kubenet_tui.engine.gaps import UnevaluatedPolicy
 from kubenet_tui.engine.model import Pod
-from kubenet_tui.engine.rules import Action, CompiledPolicy, PeerView, PortQuery
+from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.rules import Action, CompiledPolicy, CompiledRule, PeerView, PortQuery
 
 if TYPE_CHECKING:
     from kubenet_tui.engine.classes import BoolArray, ClassSpace
@@ -70,6 +71,12 @@ class CompiledTier:
     def name(self) -> str:
         return self.label or self.tier.value
 
+    @property
+    def may_isolate(self) -> bool:
+        """Whether a policy of this tier selecting a pod can isolate it (deny what no rule allows): every
+        mode but first-match, which does when its end action denies (a Calico tier)."""
+        return self.mode is not Mode.FIRST_MATCH or self.end is Outcome.DENY
+
     def candidates(self, namespace: str) -> tuple[CompiledPolicy, ...]:
         """The policies that may select a pod of `namespace`, in precedence order."""
         found = self._candidates.get(namespace)
@@ -99,6 +106,10 @@ class Program:
     """Every dialect's policies compiled, as the tiers a direction walks in order."""
 
     tiers: tuple[CompiledTier, ...]
+    profile: Profile = Profile.UPSTREAM  # whose reading compiled it
+    # Why host-network pods may be governed by policies that are not evaluated (Calico host
+    # endpoints); None: pod policies never govern them.
+    host_network_gap: str | None = None
     _by_name: dict[tuple[str, str | None, str], CompiledPolicy] = field(default_factory=dict, repr=False)
 
     def tier(self, which: Tier) -> CompiledTier | None:
@@ -132,14 +143,40 @@ def _unevaluated_summary(found: Sequence[UnevaluatedPolicy], pod: Pod) -> str:
 # -- FIRST_MATCH ---------------------------------------------------------------------------------------
 
 
+def _own_view(side: Side) -> PeerView:
+    """The pod whose side it is, as a rule's condition on it (`CompiledRule.local`) sees it."""
+    pod, index = side.pod, side.index
+    gap = index.namespace_labels_unreadable(pod.namespace)
+    return PeerView(pod, index.namespace_labels(pod.namespace), pod.ips, gap.reason if gap is not None else None)
+
+
+def explain_rule(rule: CompiledRule, side: Side) -> RuleExplanation:
+    """A rule against the connection, its condition on the pod itself included."""
+    explanation = rule.explain(side.other, side.query, side.destination, side.index)
+    if rule.local is None:
+        return explanation
+    own = rule.local.explain(_own_view(side), side.index)
+    if own.matched:
+        return explanation
+    end = "source" if side.direction is Direction.EGRESS else "destination"
+    if own.unknown:
+        if not (explanation.matched or explanation.unknown):
+            return explanation
+        return replace(explanation, matched=False, unknown=True,
+                       reason=f"might match: whether the {end} {side.pod.key} matches {rule.local.description} "
+                              f"cannot be told ({own.reason})")
+    return replace(explanation, matched=False, unknown=False,
+                   reason=f"the {end} {side.pod.key} itself does not match {rule.local.description}: {own.reason}")
+
+
 def _first_match(policy: CompiledPolicy, side: Side) -> tuple[list[RuleExplanation], RuleExplanation | None]:
-    """Rules in written order up to the first that surely matches (the rest are never reached).
-    Rules that might match on the way are kept (marked unknown)."""
+    """Rules in written order up to the first that surely matches and decides (the rest are never
+    reached; a Log rule logs and goes on). Rules that might match on the way are kept (marked unknown)."""
     rules: list[RuleExplanation] = []
     for rule in policy.rules(side.direction):
-        explanation = rule.explain(side.other, side.query, side.destination, side.index)
+        explanation = explain_rule(rule, side)
         rules.append(explanation)
-        if explanation.matched:
+        if explanation.matched and rule.action is not Action.LOG:
             return rules, explanation
     return rules, None
 
@@ -150,24 +187,37 @@ _OUTCOME = {Action.ALLOW: Outcome.ALLOW, Action.DENY: Outcome.DENY, Action.PASS:
 
 class FirstMatch:
     @staticmethod
+    def isolating(tier: CompiledTier, policy: CompiledPolicy, direction: Direction) -> bool:
+        """Whether `policy` selecting a pod isolates it: in a tier whose end action denies (Calico's)."""
+        return tier.end is Outcome.DENY
+
+    @staticmethod
     def explain(tier: CompiledTier, side: Side) -> tuple[TierResult, tuple[Caveat, ...]]:
         pod, direction = side.pod, side.direction
         gap = tier.unreadable_for(pod.namespace)
         if gap is not None:
-            return TierResult(tier.tier, Outcome.UNKNOWN, f"{tier.name.lower()}-tier policies could not be "
-                              f"read ({gap}): one of them could decide this", assumed=Outcome.NO_DECISION,
+            where = f" ({tier.label})" if tier.label else ""
+            return TierResult(tier.tier, Outcome.UNKNOWN, f"{tier.tier.value.lower()}-tier policies could not be "
+                              f"read ({gap}): one of them could decide this{where}", assumed=Outcome.NO_DECISION,
                               label=tier.label), ()
         unevaluated = tier.unevaluated_for(pod.namespace, direction)
+        # Policies not evaluated that can only allow (Kubernetes NetworkPolicies) cannot undo an
+        # allow: they make the tier unknown only when it would not allow.
+        allowing = [u for u in unevaluated if u.allows_only]
+        deciding = [u for u in unevaluated if not u.allows_only]
         # The first thing met that could have decided but cannot be told: the tier is then unknown,
         # and the walk goes on as if it did not apply, for what the readable policies alone say.
-        unknown = _unevaluated_summary(unevaluated, pod) if unevaluated else None
+        unknown = _unevaluated_summary(deciding, pod) if deciding else None
         explanations: list[PolicyExplanation] = []
         candidates = tier.candidates(pod.namespace)
         selected: list[CompiledPolicy] = []
         for policy in candidates:
+            if direction not in policy.directions:
+                continue
             selection = policy.subject.explain(pod, side.index)
             if selection.selects is None:
-                if not policy.rules(direction):
+                # A policy without rules here matters only through the tier's end action.
+                if not policy.rules(direction) and tier.end is not Outcome.DENY:
                     continue
                 explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, False,
                                                       selection.reason, (), policy.priority))
@@ -181,7 +231,8 @@ class FirstMatch:
             rules, decided = _first_match(policy, side)
             explanations.append(PolicyExplanation(policy.kind, policy.namespace, policy.name, True, selection.reason,
                                                   tuple(rules), policy.priority))
-            maybe = next((r for r in rules if r.unknown), None)
+            maybe = next((r for r, rule in zip(rules, policy.rules(direction), strict=False)
+                          if r.unknown and rule.action is not Action.LOG), None)
             if maybe is not None:
                 unknown = unknown or (f"{policy.name} {direction.value}[{maybe.index}] might match, depending on data "
                                       "that could not be read")
@@ -194,33 +245,58 @@ class FirstMatch:
             if unknown is not None:
                 return (TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), outcome, (ref,),
                                    label=tier.label), ())
+            if allowing and outcome is not Outcome.ALLOW:
+                return (TierResult(tier.tier, Outcome.UNKNOWN, _unevaluated_summary(allowing, pod), (),
+                                   tuple(explanations), outcome, (ref,), label=tier.label), ())
             rivals = [p for p in candidates if p is not policy and p.priority == policy.priority
                       and p.subject.explain(pod, side.index).selects is True]
-            summary = f"{_VERB[outcome]} by {ref.label()} ({decided.action})"
+            action = f" ({decided.action})" if decided.action else ""
+            summary = f"{_VERB[outcome]} by {ref.label()}{action}"
             return (TierResult(tier.tier, outcome, summary, (ref,), tuple(explanations), label=tier.label),
                     _ambiguity(tier, policy, rivals, side))
         end = tier.end if selected else Outcome.NO_DECISION
+        unknown = unknown or (_unevaluated_summary(allowing, pod) if allowing else None)
         if unknown is not None:
             return TierResult(tier.tier, Outcome.UNKNOWN, unknown, (), tuple(explanations), end, label=tier.label), ()
-        if not selected:
+        found: tuple[Caveat, ...] = ()
+        if not selected and tier.tier is Tier.NETWORK_POLICY:
+            summary = (f"{pod.key} is not isolated for {direction.value}: no {tier.name} policy with "
+                       f"{direction.policy_type.value} in its types selects it")
+        elif not selected:
             summary = f"no {tier.name} policy selects {pod.key}"
+        elif end is Outcome.DENY:
+            keys = ", ".join(p.key for p in selected)
+            summary = (f"{pod.key} is isolated for {direction.value} by {keys}, and no {direction.value} rule of "
+                       f"{'it' if len(selected) == 1 else 'them'} matches {side.other.name} on this port "
+                       f"({tier.name}: its default action is Deny)")
+            if direction is Direction.INGRESS:
+                found = tuple(caveats.policy_types_defaulted(p.key) for p in selected if p.ingress_by_default)
         else:
             summary = f"no {direction.value} rule of the {tier.name} policies selecting {pod.key} matches"
             if end is not Outcome.NO_DECISION:
                 summary += f": the tier's default action is {end.value}"
-        return TierResult(tier.tier, end, summary, (), tuple(explanations), label=tier.label), ()
+        return TierResult(tier.tier, end, summary, (), tuple(explanations), label=tier.label), found
 
     @staticmethod
     def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
         namespace = space.namespace_of(cls)
-        if tier.unreadable_for(namespace) is not None or tier.unevaluated_for(namespace, direction):
+        unevaluated = tier.unevaluated_for(namespace, direction)
+        if tier.unreadable_for(namespace) is not None or any(not u.allows_only for u in unevaluated):
             state.undecidable(state.open)  # unknown for every peer still undecided
             return
         selected, cut = space.selection(tier, cls, direction)
         passed = space.nothing
         for policy in selected:
             for rule in policy.rules(direction):
+                if rule.action is Action.LOG:
+                    continue
                 sure, maybe, ports = space.rule_masks(rule)
+                if rule.local is not None:
+                    own_sure, own_maybe = space.peer_masks(rule.local)
+                    if not own_sure[cls]:
+                        if own_maybe[cls]:  # it might apply: whatever it would match is unknown
+                            state.undecidable(space.matched(sure | maybe, ports, direction, cls))
+                        continue
                 taken = space.matched(sure, ports, direction, cls) & state.open
                 if rule.action is Action.ALLOW:
                     state.allowed = state.allowed | taken
@@ -238,13 +314,17 @@ class FirstMatch:
         elif selected and tier.end is Outcome.DENY:
             state.open = space.nothing
         state.open = state.open | passed
+        if unevaluated:  # policies that can only allow were not evaluated: what is not allowed is unknown
+            state.undecidable(state.open)
 
 
 def _ambiguity(tier: CompiledTier, decider: CompiledPolicy, rivals: list[CompiledPolicy],
                side: Side) -> tuple[Caveat, ...]:
     """Equal priorities are ambiguous only when another policy could match this same connection."""
+    if decider.priority is None:
+        return ()
     matching = [p.name for p in rivals if _first_match(p, side)[1] is not None]
-    if not matching or decider.priority is None:
+    if not matching:
         return ()
     return (caveats.ambiguous_priority(tier.tier.value, decider.name, ", ".join(matching), decider.priority,
                                        side.direction.value, side.pod.key),)
@@ -254,6 +334,10 @@ def _ambiguity(tier: CompiledTier, decider: CompiledPolicy, rivals: list[Compile
 
 
 class IsolationUnion:
+    @staticmethod
+    def isolating(tier: CompiledTier, policy: CompiledPolicy, direction: Direction) -> bool:
+        return direction in policy.directions
+
     @staticmethod
     def explain(tier: CompiledTier, side: Side) -> tuple[TierResult, tuple[Caveat, ...]]:
         """SEMANTICS.md 3: is the pod isolated in this direction, and if so does some rule allow the peer?"""
@@ -337,7 +421,10 @@ class IsolationUnion:
 
 
 class TierMode(Protocol):
-    """A mode's two faces (a class with these as static methods)."""
+    """A mode's two faces (a class with these as static methods), and whether a policy selecting a pod
+    isolates it (denies what no rule allows) in a direction."""
+
+    def isolating(self, tier: CompiledTier, policy: CompiledPolicy, direction: Direction) -> bool: ...
 
     def explain(self, tier: CompiledTier, side: Side) -> tuple[TierResult, tuple[Caveat, ...]]: ...
 
@@ -442,11 +529,14 @@ class RowState:
         self.open = self.open & ~peers
 
 
-def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction) -> RowState:
+def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction,
+             tiers: Callable[[CompiledTier], bool] | None = None) -> RowState:
     """`explain_direction(...).allowed` for class `cls` against every peer class at once: True in
-    `allowed`, None in `unknown`, False elsewhere."""
+    `allowed`, None in `unknown`, False elsewhere (`tiers` limits the walk, as for `explain_direction`)."""
     state = RowState(space.everything, space.nothing, space.nothing, space.nothing)
     for tier in program.tiers:
+        if tiers is not None and not tiers(tier):
+            continue
         MODES[tier.mode].row(tier, state, space, cls, direction)
         if not space.any(state.open):
             return state

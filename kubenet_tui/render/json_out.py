@@ -93,7 +93,7 @@ def _policy_json(policy: PolicyExplanation) -> dict[str, Any]:
 def _tier_json(tier: TierResult) -> dict[str, Any]:
     return {
         "tier": tier.tier.value,
-        **({"label": tier.label} if tier.label else {}),
+        "label": tier.name,
         "outcome": tier.outcome.value,
         "summary": tier.summary,
         "deciding": [rule_ref_json(r) for r in tier.deciding],
@@ -143,6 +143,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "ingress": direction_json(v.ingress),
         "decidingRules": [rule_ref_json(r) for r in v.deciding_rules],
         "caveats": [{"code": c.code, "message": c.message} for c in v.caveats],
+        "pending": _pending_json(v.pending),
         "suggestions": [
             {
                 "direction": s.direction.value,
@@ -154,4 +155,18 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
             }
             for s in v.suggestions
         ],
+    }
+
+
+def _pending_json(pending: Verdict | None) -> dict[str, Any] | None:
+    """What the cluster will do once its staged policies are committed (None: the same as now)."""
+    if pending is None:
+        return None
+    return {
+        "allowed": pending.allowed,
+        "status": pending.status.value,
+        "summary": pending.summary,
+        "decidingRules": [rule_ref_json(r) for r in pending.deciding_rules],
+        "egress": direction_json(pending.egress),
+        "ingress": direction_json(pending.ingress),
     }

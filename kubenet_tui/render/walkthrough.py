@@ -282,7 +282,8 @@ def _tier(tier: TierResult, side: _Side) -> Node | None:
     decided_here = tier.tier is side.decided_by
     blocked = side.allowed is False
     policies = tuple(_policy(p, side, blocked and decided_here) for p in tier.policies)
-    return Node(Kind.TIER, f"[{tier.name} tier]", f" {tier.outcome.value}", children=policies,
+    name = tier.name if tier.label else f"{tier.tier.value} tier"  # a label names its tier already
+    return Node(Kind.TIER, f"[{name}]", f" {tier.outcome.value}", children=policies,
                 verbose=all(p.verbose for p in policies),
                 open=decided_here or (blocked and tier.outcome in (Outcome.DENY, Outcome.PASS)))
 

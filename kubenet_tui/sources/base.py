@@ -70,6 +70,9 @@ class Snapshot:
             parts.append(f"{len(c.admin_policies)} admin/baseline policies")
         if c.cilium_policies:
             parts.append(f"{len(c.cilium_policies)} Cilium policies")
+        if c.calico is not None and (c.calico.policies or c.calico.staged):
+            staged = f" (+{len(c.calico.staged)} staged)" if c.calico.staged else ""
+            parts.append(f"{len(c.calico.policies)} Calico policies{staged}")
         text = ", ".join(parts)
         errors = sum(1 for p in self.problems if p.severity == "error")
         warnings = len(self.problems) - errors

@@ -12,7 +12,8 @@ from kubenet_tui.sources.files import parse_yaml_text
 from kubenet_tui.sources.parse import ObjectCollector
 
 # The bundled clusters, by name: `--demo` is the first, `--demo NAME` any of them.
-DEMOS: dict[str, tuple[str, ...]] = {"shop": ("cluster.yaml",), "cilium": ("cilium.yaml",)}
+DEMOS: dict[str, tuple[str, ...]] = {"shop": ("cluster.yaml",), "cilium": ("cilium.yaml",),
+                                    "calico": ("cluster.yaml", "calico.yaml")}
 DEFAULT_DEMO = "shop"
 
 
@@ -31,7 +32,7 @@ class DemoSource:
         collector = ObjectCollector()
         for file, text in demo_texts(self.name):
             parse_yaml_text(text, f"demo/{file}", collector)
-        collector.plugin = detect_cni(collector.pods.values()).plugin()
+        collector.plugin = detect_cni(collector.pods.values(), nodes=collector.nodes.values()).plugin()
         label = "bundled demo cluster" if self.name == DEFAULT_DEMO else f"bundled demo cluster {self.name}"
         return Snapshot.from_collector(collector, DataState.DEMO, label, context="demo")
 

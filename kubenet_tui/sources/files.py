@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.json_stream import ListHeader, NotAList, read_items
@@ -263,7 +264,8 @@ class FileSource:
         read_paths(self.paths, collector, self._stdin)
         label = ", ".join(self.paths) if len(self.paths) <= 2 else f"{len(self.paths)} paths"
         # A cluster dump (e.g. `kubenet-tui snapshot`) carries the network plugin's pods: same caveats as live.
-        collector.plugin = detect_cni(collector.pods.values()).plugin(quiet_without_system_pods=True)
+        collector.plugin = detect_cni(collector.pods.values(), nodes=collector.nodes.values()).plugin(
+            quiet_without_system_pods=True, policies_of=Profile.CALICO if collector.calico_policies_read else None)
         return Snapshot.from_collector(collector, DataState.OFFLINE, f"files: {label}")
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:

@@ -30,8 +30,10 @@ class Read(StrEnum):
     SNAPSHOT_INFO = "snapshotinfo"
     CILIUM_POLICY = "ciliumpolicy"  # CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy (the cilium profile reads them)
     CILIUM_CIDR_GROUP = "ciliumcidrgroup"
+    CALICO = "calico"  # Calico's own resources (tiers, policies, network sets...), evaluated by its profile
+    SERVICE_ACCOUNT = "serviceaccount"  # its labels are what Calico's pcsa.* selectors see
     UNEVALUATED_POLICY = "unevaluated"  # a policy this tool does not evaluate: verdicts it touches are unknown
-    IGNORED = "ignored"  # not needed for verdicts (Deployments, Secrets, staged policies...)
+    IGNORED = "ignored"  # not needed for verdicts (Deployments, Secrets...)
 
 
 SNAPSHOT_GROUP = "kubenet-tui.dev"
@@ -42,6 +44,7 @@ _READ: dict[tuple[str, str], tuple[Read, frozenset[str]]] = {
     ("", "Pod"): (Read.POD, frozenset({"v1"})),
     ("", "Service"): (Read.SERVICE, frozenset({"v1"})),
     ("", "Node"): (Read.NODE, frozenset({"v1"})),
+    ("", "ServiceAccount"): (Read.SERVICE_ACCOUNT, frozenset({"v1"})),
     ("discovery.k8s.io", "EndpointSlice"): (Read.ENDPOINT_SLICE, frozenset({"v1", "v1beta1"})),
     ("networking.k8s.io", "ServiceCIDR"): (Read.SERVICE_CIDR, frozenset({"v1", "v1beta1"})),
     ("networking.k8s.io", "NetworkPolicy"): (Read.NETWORK_POLICY, frozenset({"v1"})),
@@ -97,6 +100,9 @@ def identify(kind: str, api_version: object) -> Identity:
     group, _, version = text.rpartition("/")
     if not text:
         group, version = _DEFAULT_GROUP.get(kind, ""), ""
+    calico = _calico(group, version, kind, text)
+    if calico is not None:
+        return calico
     known = _READ.get((group, kind))
     if known is not None:
         read, versions = known
@@ -108,10 +114,28 @@ def identify(kind: str, api_version: object) -> Identity:
         return Identity(Read.IGNORED, group, version, kind)
     plugin = PLUGIN_POLICY_KINDS.get((group, kind))
     if plugin is not None:
+        article = "an" if plugin[0] in "AEIOU" else "a"
         return Identity(Read.UNEVALUATED_POLICY, group, version, kind,
-                        f"a {plugin} policy: this tool does not evaluate {plugin}'s own policies yet, and they can "
-                        "allow or deny this traffic")
+                        f"{article} {plugin} policy: this tool does not evaluate {plugin}'s own policies yet, and "
+                        "they can allow or deny this traffic")
     return Identity(Read.IGNORED, group, version, kind)
+
+
+def _calico(group: str, version: str, kind: str, text: str) -> Identity | None:
+    """Calico's kinds: read in the versions Calico serves them (the API server's projectcalico.org/v3,
+    the crd.projectcalico.org/v1 CRDs behind it); a policy of another version is not evaluated."""
+    from kubenet_tui.sources.parse_calico import CALICO_KINDS, CALICO_VERSIONS, POLICY_KINDS
+
+    versions = CALICO_VERSIONS.get(group)
+    if versions is None or kind not in CALICO_KINDS:
+        return None
+    if version in versions:
+        return Identity(Read.CALICO, group, version, kind)
+    reason = f"apiVersion {text} is not one this tool reads ({group}/{', '.join(sorted(versions))})"
+    if kind in POLICY_KINDS and not kind.startswith("Staged"):
+        return Identity(Read.UNEVALUATED_POLICY, group, version, kind, reason)
+    # A network set, tier or host endpoint of another version still exists: kept as unreadable.
+    return Identity(Read.CALICO, group, version, kind, reason)
 
 
 def acting_tier(identity: Identity, spec_tier: object = None) -> Tier:
@@ -163,5 +187,6 @@ def _cilium_directions(obj: Mapping[object, object]) -> frozenset[Direction]:
 
 def is_cluster_scoped(identity: Identity) -> bool:
     return identity.kind in ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "ClusterNetworkPolicy",
-                             "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy") or (
+                             "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy", "StagedGlobalNetworkPolicy",
+                             "GlobalNetworkSet", "Tier", "HostEndpoint") or (
         identity.group == "crd.antrea.io" and identity.kind == "ClusterNetworkPolicy")

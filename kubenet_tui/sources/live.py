@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.kubeapi import PAGE_SIZE, ApiStatusError, KubeApi, TransportError, WatchStream
@@ -72,6 +73,12 @@ class Kind:
     group: str  # "" for the core group
     version: str
     namespaced: bool
+    resource_name: str = ""  # its `Resource` when the plural alone is ambiguous (Calico's networkpolicies)
+
+    @property
+    def resource(self) -> str:
+        """The name gaps record it under (a `Resource` value)."""
+        return self.resource_name or self.plural
 
     @property
     def api_version(self) -> str:
@@ -105,9 +112,27 @@ CILIUM_KINDS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("CiliumCIDRGroup", "ciliumcidrgroups", ("v2", "v2alpha1"), False),
 )
 
+SERVICE_ACCOUNTS = Kind("ServiceAccount", "serviceaccounts", "", "v1", True)
+# Calico's resources: from its API server (projectcalico.org/v3) when served, else from the CRDs that
+# store them (crd.projectcalico.org/v1, the same specs). (kind, plural, namespaced)
+CALICO_GROUPS = (("projectcalico.org", "v3"), ("crd.projectcalico.org", "v1"))
+CALICO_KINDS: tuple[tuple[str, str, bool], ...] = (
+    ("Tier", "tiers", False),
+    ("GlobalNetworkPolicy", "globalnetworkpolicies", False),
+    ("NetworkPolicy", "networkpolicies", True),
+    ("GlobalNetworkSet", "globalnetworksets", False),
+    ("NetworkSet", "networksets", True),
+    ("HostEndpoint", "hostendpoints", False),
+    ("StagedGlobalNetworkPolicy", "stagedglobalnetworkpolicies", False),
+    ("StagedNetworkPolicy", "stagednetworkpolicies", True),
+    ("StagedKubernetesNetworkPolicy", "stagedkubernetesnetworkpolicies", True),
+)
+
 # "unevaluated" last: an object kept only as a policy that is not evaluated (invalid, unsupported).
 _MODEL_ATTRS = ("namespaces", "pods", "services", "endpoint_slices", "network_policies", "admin_policies", "nodes",
-                "cilium_policies", "cilium_cidr_groups", "unevaluated")
+                "cilium_policies", "cilium_cidr_groups", "calico_tiers", "calico_policies", "calico_staged",
+                "calico_staged_kubernetes", "calico_sets", "calico_host_endpoints", "calico_invalid",
+                "service_accounts", "unevaluated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +175,8 @@ class _Unit:
     error: str | None = None  # why its watch is down, while it is
 
     def describe(self) -> str:
-        return f"{self.kind.plural} in namespace {self.namespace}" if self.namespace else f"{self.kind.plural} cluster-wide"
+        what = self.kind.resource
+        return f"{what} in namespace {self.namespace}" if self.namespace else f"{what} cluster-wide"
 
 
 @dataclass
@@ -264,10 +290,13 @@ class LiveSource:
         order = {k: i for i, k in enumerate(("Namespace", "Node", "Pod", "Service", "EndpointSlice", "NetworkPolicy",
                                               "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
                                               "ClusterNetworkPolicy", "CiliumCIDRGroup",
-                                              "CiliumClusterwideNetworkPolicy", "CiliumNetworkPolicy"))}
+                                              "CiliumClusterwideNetworkPolicy", "CiliumNetworkPolicy",
+                                              "ServiceAccount", "Tier"))}
         with self._lock:
-            raws = {(p.raw["kind"], k): p.raw for u in state.units if u.for_verdicts for k, p in u.entries.items()}
-        return [raws[key] for key in sorted(raws, key=lambda k: (order.get(k[0], 99), k[1]))]
+            # Calico's NetworkPolicy is another kind than Kubernetes': the apiVersion tells them apart.
+            raws = {(p.raw["kind"], p.raw["apiVersion"], k): p.raw
+                    for u in state.units if u.for_verdicts for k, p in u.entries.items()}
+        return [raws[key] for key in sorted(raws, key=lambda k: (order.get(k[0], 99), k[1], k[0], k[2]))]
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -350,6 +379,8 @@ class LiveSource:
             state.cluster_denied["namespaces"] = reason
 
         def read_namespaced(kind: Kind) -> None:
+            """Cluster-wide (or the scope's namespaces); a refused cluster-wide list falls back to the
+            namespaces the user can be expected to see, and what is still not read is a gap."""
             if cluster_wide:
                 refused = attempt(kind, None, f"list {kind.plural}")
                 if refused is None:
@@ -357,7 +388,7 @@ class LiveSource:
                 if refused.code == 404:
                     self._absent(state, kind, refused)
                     return
-                state.cluster_denied[kind.plural] = _reason(refused)
+                state.cluster_denied[kind.resource] = _reason(refused)
                 targets = fallback
             else:
                 targets = scoped
@@ -367,8 +398,8 @@ class LiveSource:
                     self._absent(state, kind, refused)
                     break
                 if refused is not None:
-                    state.unreadable.append(Unreadable(Resource(kind.plural), name, _reason(refused)))
-                    state.problems.append(Problem("error", "api", f"{kind.plural} in namespace {name} cannot be "
+                    state.unreadable.append(Unreadable(Resource(kind.resource), name, _reason(refused)))
+                    state.problems.append(Problem("error", "api", f"{kind.resource} in namespace {name} cannot be "
                                                   f"read: {_reason(refused)}; verdicts that depend on them are unknown"))
 
         # The namespaced kinds that decide verdicts.
@@ -415,6 +446,21 @@ class LiveSource:
         if node_refusal is not None and self._admin_uses_nodes(state):
             state.unreadable.append(Unreadable(Resource.NODES, None, _reason(node_refusal), _gap_kind(node_refusal)))
 
+        # Calico's own resources, when its API (or its CRDs) are served.
+        calico = self._calico_kinds(api, connection, groups)
+        for kind in calico:
+            if kind.namespaced:
+                read_namespaced(kind)
+                continue
+            refused = attempt(kind, None, f"list {kind.plural}")
+            if refused is not None and refused.code == 403:
+                state.unreadable.append(Unreadable(Resource(kind.resource), None, _reason(refused)))
+                state.problems.append(Problem("error", "api", f"{kind.resource} cannot be read: {_reason(refused)}; "
+                                              "verdicts that depend on them are unknown"))
+        if calico and self._calico_reads_accounts(state):
+            # Their labels are what serviceAccounts selectors see (pcsa.*): read them only then.
+            read_namespaced(SERVICE_ACCOUNTS)
+
         # The network plugin runs in system namespaces; read them if the scope did not.
         read_everywhere = any(u.kind is PODS and u.namespace is None for u in state.units)
         if not read_everywhere:
@@ -426,6 +472,34 @@ class LiveSource:
                 if refused is not None and name == "kube-system":
                     state.cni_unreadable = _reason(refused)
         return state
+
+    def _calico_kinds(self, api: KubeApi, connection: Connection, groups: dict[str, Any]) -> list[Kind]:
+        """Calico's kinds as this cluster serves them: the first of its groups that discovery lists."""
+        for group, version in CALICO_GROUPS:
+            if version not in _served_versions(groups, group):
+                continue
+            try:
+                resources = api.get_json(f"/apis/{group}/{version}")
+            except ApiStatusError:
+                continue
+            except TransportError as exc:
+                raise self._fatal(connection, exc, "read API discovery") from None
+            names = {r.get("name") for r in resources.get("resources") or [] if isinstance(r, dict)}
+            kinds = [Kind(kind, plural, group, version, namespaced, f"{plural}.projectcalico.org")
+                     for kind, plural, namespaced in CALICO_KINDS if plural in names]
+            if kinds:
+                return kinds
+        return []
+
+    @staticmethod
+    def _calico_reads_accounts(state: _State) -> bool:
+        """Whether a Calico policy selects by service account labels (pcsa.*)."""
+        for unit in state.units:
+            for parsed in unit.entries.values():
+                if parsed.attr in ("calico_policies", "calico_staged") and (
+                        "serviceAccount" in parsed.value.manifest or "pcsa." in parsed.value.manifest):
+                    return True
+        return False
 
     def _serves(self, api: KubeApi, connection: Connection, version: str, plural: str,
                 group: str = POLICY_GROUP) -> bool:
@@ -439,7 +513,7 @@ class LiveSource:
 
     @staticmethod
     def _absent(state: _State, kind: Kind, exc: ApiStatusError) -> None:
-        state.unreadable.append(Unreadable(Resource(kind.plural), None, f"not served by this cluster ({kind.api_version})",
+        state.unreadable.append(Unreadable(Resource(kind.resource), None, f"not served by this cluster ({kind.api_version})",
                                            GapKind.NOT_SERVED))
         state.problems.append(Problem("warning", "api", f"{kind.plural} ({kind.api_version}) are not served by this "
                                       f"cluster: {exc.message or exc.reason}"))
@@ -489,7 +563,7 @@ class LiveSource:
             units = [(u, list(u.entries.values()), u.error) for u in state.units]
         read_in: dict[str, set[str | None]] = {}
         for unit, entries, _ in units:
-            read_in.setdefault(unit.kind.plural, set()).add(unit.namespace)
+            read_in.setdefault(unit.kind.resource, set()).add(unit.namespace)
             for parsed in entries:
                 if not unit.for_verdicts:
                     if parsed.attr == "pods":
@@ -514,9 +588,10 @@ class LiveSource:
             if error:
                 collector.problems.append(Problem("warning", "api", f"watch of {unit.describe()} is down: {error}; "
                                                   "showing the last data read, retrying"))
-        detection = detect_cni([*collector.pods.values(), *detection_pods], state.cni_unreadable)
+        detection = detect_cni([*collector.pods.values(), *detection_pods], state.cni_unreadable,
+                               collector.nodes.values())
         collector.notices.extend(state.notices)
-        collector.plugin = detection.plugin()
+        collector.plugin = detection.plugin(policies_of=Profile.CALICO if collector.calico_policies_read else None)
         down = [f"watch of {unit.describe()} is down: {error}" for unit, _, error in units if error]
         if down:
             data_state = DataState.STALE

@@ -12,6 +12,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet_tui.engine.cluster import Cluster, NetworkPlugin
+from kubenet_tui.engine.dialects.calico_model import (
+    CalicoInvalid,
+    CalicoPolicy,
+    CalicoResources,
+    CalicoTier,
+    HostEndpoint,
+    NetworkSet,
+    ServiceAccount,
+    StagedKubernetesPolicy,
+)
 from kubenet_tui.engine.dialects.cilium_model import CiliumCIDRGroup, CiliumPolicy
 from kubenet_tui.engine.explain import Direction, Tier
 from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
@@ -48,6 +58,16 @@ from kubenet_tui.sources.kinds import (
     is_cluster_scoped,
 )
 from kubenet_tui.sources.parse_admin import parse_admin_policy
+from kubenet_tui.sources.parse_calico import (
+    POLICY_KINDS,
+    parse_host_endpoint,
+    parse_network_set,
+    parse_policy,
+    parse_service_account,
+    parse_staged_kubernetes,
+    parse_tier,
+    what_is_left,
+)
 from kubenet_tui.sources.parse_cilium import Unsupported, parse_cidr_group, parse_cilium_policy
 from kubenet_tui.sources.shared import Shared
 from kubenet_tui.sources.validate import (
@@ -67,6 +87,8 @@ from kubenet_tui.sources.validate import (
 )
 
 _POLICY_SPEC_FIELDS = {"podSelector", "policyTypes", "ingress", "egress"}
+# Node annotations that tell k3s and RKE2 apart (and how they were started).
+DISTRIBUTION_PREFIXES = ("k3s.io/", "rke2.io/")
 _RULE_FIELDS = {"ingress": {"from", "ports"}, "egress": {"to", "ports"}}
 _PEER_FIELDS = {"podSelector", "namespaceSelector", "ipBlock"}
 _PORT_FIELDS = {"protocol", "port", "endPort"}
@@ -242,7 +264,12 @@ def parse_node(obj: Mapping[str, Any]) -> Node:
                 addresses.append(ip)
     cidrs = list_of(spec.get("podCIDRs"), "spec.podCIDRs") or ([spec["podCIDR"]] if spec.get("podCIDR") else [])
     pod_cidrs = tuple(parse_cidr(c, f"spec.podCIDRs[{i}]") for i, c in enumerate(cidrs))
-    return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses), pod_cidrs)
+    annotations = meta.get("annotations")
+    distribution = {str(k): str(v) for k, v in annotations.items() if str(k).startswith(DISTRIBUTION_PREFIXES)} \
+        if isinstance(annotations, Mapping) else {}
+    version = map_of(status.get("nodeInfo"), "status.nodeInfo").get("kubeletVersion")
+    return Node(name, frozen_labels(labels_of(meta.get("labels"), "metadata.labels")), tuple(addresses), pod_cidrs,
+                frozen_labels(distribution), version if isinstance(version, str) else "")
 
 
 def parse_service_cidr(obj: Mapping[str, Any]) -> tuple[IPNetwork, ...]:
@@ -402,13 +429,24 @@ class ObjectCollector:
     cilium_policies: dict[str, CiliumPolicy] = field(default_factory=dict)
     cilium_cidr_groups: dict[str, CiliumCIDRGroup] = field(default_factory=dict)
     shared: Shared = field(default_factory=Shared, repr=False)
+    # Calico's resources, and the ServiceAccounts whose labels its selectors read.
+    calico_tiers: dict[str, CalicoTier] = field(default_factory=dict)
+    calico_policies: dict[str, CalicoPolicy] = field(default_factory=dict)
+    calico_staged: dict[str, CalicoPolicy] = field(default_factory=dict)
+    calico_staged_kubernetes: dict[str, StagedKubernetesPolicy] = field(default_factory=dict)
+    calico_sets: dict[str, NetworkSet] = field(default_factory=dict)
+    calico_host_endpoints: dict[str, HostEndpoint] = field(default_factory=dict)
+    calico_invalid: dict[str, CalicoInvalid] = field(default_factory=dict)
+    service_accounts: dict[str, ServiceAccount] = field(default_factory=dict)
 
     @property
     def loaded(self) -> int:
         return sum(
             len(d)
             for d in (self.namespaces, self.pods, self.services, self.endpoint_slices,
-                      self.network_policies, self.admin_policies, self.nodes, self.cilium_policies)
+                      self.network_policies, self.admin_policies, self.nodes, self.cilium_policies,
+                      self.calico_tiers, self.calico_policies, self.calico_staged, self.calico_staged_kubernetes,
+                      self.calico_sets, self.calico_host_endpoints)
         )
 
     def add_many(self, objects: Iterable[Any], origin: str) -> None:
@@ -492,6 +530,11 @@ class ObjectCollector:
             elif read is Read.CILIUM_CIDR_GROUP:
                 group = parse_cidr_group(obj)
                 self._keep(self.cilium_cidr_groups, group.name, group, warnings)
+            elif read is Read.CALICO:
+                self._calico(obj, identity, origin, warnings)
+            elif read is Read.SERVICE_ACCOUNT:
+                account = parse_service_account(obj)
+                self._keep(self.service_accounts, f"{account.namespace}/{account.name}", account, warnings)
             elif read is Read.SNAPSHOT_INFO:
                 gaps, notices = parse_snapshot_info(obj)
                 self.unreadable.extend(gaps)
@@ -515,11 +558,38 @@ class ObjectCollector:
             if identity.read in (Read.NETWORK_POLICY, Read.ADMIN_POLICY, Read.CILIUM_POLICY):
                 # Skipped, yet it exists in the cluster (or will): what it would decide is unknown.
                 self._unevaluated(obj, identity, f"invalid: {exc}", origin, [])
+            elif identity.read is Read.CALICO:
+                left = what_is_left(obj, identity.kind, f"invalid: {exc}")
+                self.calico_invalid[f"{identity.kind}/{left.key}"] = left
             return
         for message in warnings:
             self.problems.append(
                 Problem("warning", origin, message, kind, str(namespace) if namespace else None, str(name) if name else None)
             )
+
+    def _calico(self, obj: Mapping[str, Any], identity: Identity, origin: str, warnings: list[str]) -> None:
+        kind = identity.kind
+        if identity.reason:  # a version this tool does not read: what it could touch is unknown
+            left = what_is_left(obj, kind, identity.reason)
+            self.calico_invalid[f"{kind}/{left.key}"] = left
+            warnings.append(f"not read ({identity.reason}): verdicts it could decide are unknown")
+            return
+        if kind == "Tier":
+            tier = parse_tier(obj)
+            self._keep(self.calico_tiers, tier.name, tier, warnings)
+        elif kind in POLICY_KINDS:
+            policy = parse_policy(obj, kind, identity.api_version, warnings, origin)
+            store = self.calico_staged if policy.kind.staged else self.calico_policies
+            self._keep(store, f"{kind}/{policy.key}", policy, warnings)
+        elif kind == "StagedKubernetesNetworkPolicy":
+            staged = parse_staged_kubernetes(obj, warnings, origin)
+            self._keep(self.calico_staged_kubernetes, staged.policy.key, staged, warnings)
+        elif kind in ("NetworkSet", "GlobalNetworkSet"):
+            net_set = parse_network_set(obj, kind)
+            self._keep(self.calico_sets, f"{kind}/{net_set.key}", net_set, warnings)
+        elif kind == "HostEndpoint":
+            host = parse_host_endpoint(obj)
+            self._keep(self.calico_host_endpoints, host.name, host, warnings)
 
     def _unevaluated(self, obj: Mapping[str, Any], identity: Identity, reason: str, origin: str,
                      warnings: list[str]) -> None:
@@ -534,7 +604,8 @@ class ObjectCollector:
         tier = acting_tier(identity, spec.get("tier") if isinstance(spec, Mapping) else None)
         # Cilium objects: `spec` and `specs` both hold rules.
         directions = acting_directions(identity, obj if identity.group == "cilium.io" else spec)
-        policy = UnevaluatedPolicy(identity.kind, identity.api_version, namespace, name, reason, tier, directions)
+        policy = UnevaluatedPolicy(identity.kind, identity.api_version, namespace, name, reason, tier, directions,
+                                   allows_only=tier is Tier.NETWORK_POLICY)
         self.unevaluated[f"{identity.group}/{identity.kind}/{policy.key}"] = policy
         warnings.append(f"not evaluated ({reason}): verdicts it could decide are unknown")
 
@@ -544,6 +615,39 @@ class ObjectCollector:
         if key in store:
             warnings.append("loaded more than once: this copy replaces the earlier one")
         store[key] = obj
+
+    @property
+    def calico_policies_read(self) -> bool:
+        """Whether Calico's own policies (or tiers) are among what was read: Calico is there."""
+        return bool(self.calico_policies or self.calico_tiers or self.calico_staged)
+
+    def _calico_resources(self) -> CalicoResources | None:
+        def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
+            return tuple(d[k] for k in sorted(d))
+
+        found = CalicoResources(
+            tiers=by_key(self.calico_tiers), policies=by_key(self.calico_policies), staged=by_key(self.calico_staged),
+            staged_kubernetes=by_key(self.calico_staged_kubernetes), network_sets=by_key(self.calico_sets),
+            host_endpoints=by_key(self.calico_host_endpoints), service_accounts=by_key(self.service_accounts),
+            invalid=by_key(self.calico_invalid))
+        return None if found.empty else found
+
+    def _calico_unevaluated(self) -> dict[str, UnevaluatedPolicy]:
+        """Calico's policies as every other profile sees them: read, not evaluated."""
+        found: dict[str, UnevaluatedPolicy] = {}
+        reason = ("a Calico policy: only the calico profile (--cni calico) evaluates it, and it can allow or deny "
+                  "this traffic")
+        for key, policy in self.calico_policies.items():
+            kind = key.split("/", 1)[0]
+            found[f"calico/{key}"] = UnevaluatedPolicy(kind, policy.api_version, policy.namespace, policy.name,
+                                                       reason, Tier.PLUGIN, policy.types)
+        for key, invalid in self.calico_invalid.items():
+            if invalid.staged or invalid.network_set or invalid.kind in ("Tier", "HostEndpoint"):
+                continue
+            kind = key.split("/", 1)[0]
+            found[f"calico/{key}"] = UnevaluatedPolicy(kind, "projectcalico.org/v3", invalid.namespace, invalid.name,
+                                                       invalid.reason, Tier.PLUGIN, invalid.directions)
+        return found
 
     def cluster(self) -> Cluster:
         def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -567,10 +671,11 @@ class ObjectCollector:
             nodes=by_key(self.nodes),
             service_cidrs=tuple(dict.fromkeys(c for k in sorted(self.service_cidrs) for c in self.service_cidrs[k])),
             unreadable=tuple(self.unreadable),
-            unevaluated=by_key(unevaluated),
+            unevaluated=by_key({**unevaluated, **self._calico_unevaluated()}),
             notices=tuple(self.notices),
             plugin=self.plugin,
             cilium_policies=by_key(self.cilium_policies),
             cilium_cidr_groups=by_key(self.cilium_cidr_groups),
+            calico=self._calico_resources(),
         )
 

@@ -52,13 +52,23 @@ def slim(kind: str, obj: dict[str, Any], api_version: str) -> dict[str, Any]:
                 slim_spec[group] = containers
         return {**head, "metadata": _meta(obj), "spec": slim_spec,
                 "status": {k: status[k] for k in ("phase", "podIP", "podIPs") if k in status}}
-    if kind == "Namespace":
+    if kind in ("Namespace", "ServiceAccount"):
         return {**head, "metadata": _meta(obj)}
     if kind == "Node":
         status = as_dict(obj.get("status"))
         spec = as_dict(obj.get("spec"))
-        return {**head, "metadata": _meta(obj), "spec": {k: spec[k] for k in ("podCIDR", "podCIDRs") if k in spec},
-                "status": {k: status[k] for k in ("addresses",) if k in status}}
+        meta = _meta(obj)
+        # k3s and RKE2 say how they were started in annotations: what tells their network plugin.
+        marks = {k: v for k, v in as_dict(as_dict(obj.get("metadata")).get("annotations")).items()
+                 if k.startswith(("k3s.io/", "rke2.io/"))}
+        if marks:
+            meta["annotations"] = marks
+        kept = {k: status[k] for k in ("addresses",) if k in status}
+        version = as_dict(status.get("nodeInfo")).get("kubeletVersion")
+        if version:
+            kept["nodeInfo"] = {"kubeletVersion": version}
+        return {**head, "metadata": meta, "spec": {k: spec[k] for k in ("podCIDR", "podCIDRs") if k in spec},
+                "status": kept}
     if kind == "Service":
         spec = as_dict(obj.get("spec"))
         keep = ("selector", "ports", "type", "clusterIP", "clusterIPs", "externalTrafficPolicy")

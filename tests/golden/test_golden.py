@@ -48,16 +48,21 @@ class Case:
     caveats: frozenset[str] = frozenset()
 
 
+# The demo cluster runs Calico, so it is read as Calico does: the admin kinds in the tiers Calico
+# converts them to (AdminNetworkPolicy in `adminnetworkpolicy`, ClusterNetworkPolicy in `kube-admin`,
+# both ending in Pass), the NetworkPolicies in tier `default`.
+ADMIN_TIERS = ("[Calico tier adminnetworkpolicy] NoDecision", "[Calico tier kube-admin] Pass")
+
 CASES = [
     Case("frontend-to-db-6379", "shop/frontend", "shop/db", "6379", "allowed", True, True,
-         (("shop", "test-network-policy", "ingress", 0, 1, 0),), ("[Admin] NoDecision", "[NetworkPolicy] Allow")),
+         (("shop", "test-network-policy", "ingress", 0, 1, 0),), (*ADMIN_TIERS, "[Calico tier default] Allow")),
     Case("frontend-to-db-5432", "shop/frontend", "shop/db", "5432", "blocked", True, False, (),
-         ("[Admin] NoDecision", "[NetworkPolicy] Deny")),
+         (*ADMIN_TIERS, "[Calico tier default] Deny")),
     Case("payments-worker-to-db", "payments/worker-58d4c-hq7vn", "shop/db", "6379", "blocked", False, False, ()),
     Case("except-172-17-1-5-to-db", "172.17.1.5", "shop/db", "6379", "blocked", True, False, (),
          caveats=frozenset({"node-traffic"})),
     Case("prometheus-to-db-metrics", "monitoring/prometheus-0", "shop/db", "metrics", "allowed", True, True,
-         (("shop", "allow-metrics-scrape", "ingress", 0, 0, 0),), ("[Admin] Pass", "[NetworkPolicy] Allow")),
+         (("shop", "allow-metrics-scrape", "ingress", 0, 0, 0),), (*ADMIN_TIERS, "[Calico tier default] Allow")),
     Case("payments-api-to-8-8-8-8-443", "payments/api-6c5f7b-2xkqp", "8.8.8.8", "443", "allowed", True, True,
          (("payments", "api-egress", "egress", 1, 0, 0),)),
     Case("payments-api-to-8-8-8-8-80", "payments/api-6c5f7b-2xkqp", "8.8.8.8", "80", "blocked", False, True, ()),
@@ -108,7 +113,7 @@ def _not_enforced_facts(data: dict[str, Any], text: str) -> None:
 OTHERS = [
     Other("frontend-to-payments-api-https", "shop/frontend", "svc/payments/api", "https", None, _service_facts),
     Other("frontend-to-db-every-port", "shop/frontend", "shop/db", None, None, _ports_facts),
-    Other("calico-unknown", "y/b", "x/a", "80", "calico-unknown.yaml", _unknown_facts),
+    Other("antrea-unknown", "y/b", "x/a", "80", "antrea-unknown.yaml", _unknown_facts),
     Other("flannel-not-enforced", "x/a", "x/b", "80", "flannel-not-enforced.yaml", _not_enforced_facts),
 ]
 NAMES = [c.name for c in CASES] + [c.name for c in OTHERS]

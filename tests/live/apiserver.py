@@ -41,10 +41,15 @@ class ResourceDef:
     group: str  # "" for the core group
     versions: tuple[str, ...]
     namespaced: bool
+    key: str = ""  # where its objects are kept, when the plural is not unique (Calico's networkpolicies)
 
     @property
     def builtin(self) -> bool:
         return self.group in ("", "discovery.k8s.io", "networking.k8s.io")
+
+    @property
+    def store(self) -> str:
+        return self.key or self.plural
 
 
 RESOURCES: dict[str, ResourceDef] = {
@@ -71,6 +76,33 @@ RESOURCES: dict[str, ResourceDef] = {
 KIND_TO_PLURAL = {r.kind: r.plural for r in RESOURCES.values()}
 POLICY_GROUP = "policy.networking.k8s.io"
 CILIUM_GROUP = "cilium.io"
+# Calico: the same objects served by its API server (projectcalico.org/v3) and stored as CRDs
+# (crd.projectcalico.org/v1); `FakeApiServer.calico_groups` says which of the two are served.
+CALICO_GROUPS = {"projectcalico.org": "v3", "crd.projectcalico.org": "v1"}
+CALICO_RESOURCES: dict[str, ResourceDef] = {
+    r.kind: r
+    for r in (
+        ResourceDef(plural, kind, "projectcalico.org", ("v3",), namespaced, f"{plural}.projectcalico.org")
+        for plural, kind, namespaced in (
+            ("tiers", "Tier", False), ("networkpolicies", "NetworkPolicy", True),
+            ("globalnetworkpolicies", "GlobalNetworkPolicy", False), ("networksets", "NetworkSet", True),
+            ("globalnetworksets", "GlobalNetworkSet", False), ("hostendpoints", "HostEndpoint", False),
+            ("stagednetworkpolicies", "StagedNetworkPolicy", True),
+            ("stagedglobalnetworkpolicies", "StagedGlobalNetworkPolicy", False),
+            ("stagedkubernetesnetworkpolicies", "StagedKubernetesNetworkPolicy", True),
+        )
+    )
+}
+RESOURCES["serviceaccounts"] = ResourceDef("serviceaccounts", "ServiceAccount", "", ("v1",), True)
+KIND_TO_PLURAL["ServiceAccount"] = "serviceaccounts"
+
+
+def resource_for(obj: dict[str, Any]) -> ResourceDef:
+    """Which resource an object is, by its kind and (for Calico's kinds) its apiVersion's group."""
+    group = str(obj.get("apiVersion") or "").rpartition("/")[0]
+    if group in CALICO_GROUPS:
+        return CALICO_RESOURCES[obj["kind"]]
+    return RESOURCES[KIND_TO_PLURAL[obj["kind"]]]
 
 
 @dataclass(frozen=True)
@@ -209,11 +241,13 @@ class FakeApiServer:
         self.rbac: dict[str, Rbac] = {}  # per user; absent: everything allowed
         self.policy_versions: set[str] = set()  # served versions of policy.networking.k8s.io
         self.cilium_versions: set[str] = set()  # served versions of cilium.io (Cilium installed: v2, v2alpha1)
+        self.calico_groups: set[str] = set()  # served Calico groups (projectcalico.org, crd.projectcalico.org)
         self.faults: list[Fault] = []
         self.silent = False  # accept and read requests, never answer
         self.requests: list[Request] = []
         self.gone_sent = 0  # watches answered with a 410 ERROR event
-        self.objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in RESOURCES}
+        self.objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
+            r.store: {} for r in (*RESOURCES.values(), *CALICO_RESOURCES.values())}
         self.rv = 100
         self.compacted_rv = 0
         self.max_watch_seconds = 30.0
@@ -295,10 +329,12 @@ class FakeApiServer:
     def put(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Create or replace an object (by kind/namespace/name); watchers see ADDED or MODIFIED."""
         obj = copy.deepcopy(obj)
-        plural = KIND_TO_PLURAL[obj.pop("kind")]
+        rdef = resource_for(obj)
+        plural = rdef.store
+        obj.pop("kind")
         obj.pop("apiVersion", None)  # stored bare, dressed per request with the version asked for
         meta = obj.setdefault("metadata", {})
-        key = (meta.get("namespace", "") if RESOURCES[plural].namespaced else "", meta["name"])
+        key = (meta.get("namespace", "") if rdef.namespaced else "", meta["name"])
         with self._cond:
             existing = self.objects[plural].get(key)
             meta.setdefault("uid", existing["metadata"]["uid"] if existing else f"uid-{next(self._uid)}")
@@ -313,8 +349,8 @@ class FakeApiServer:
         for obj in objects:
             self.put(obj)
 
-    def delete(self, kind: str, name: str, namespace: str = "") -> None:
-        plural = KIND_TO_PLURAL[kind]
+    def delete(self, kind: str, name: str, namespace: str = "", api_version: str = "") -> None:
+        plural = resource_for({"kind": kind, "apiVersion": api_version}).store
         with self._cond:
             obj = self.objects[plural].pop((namespace, name))
             obj = copy.deepcopy(obj)
@@ -553,10 +589,12 @@ class _Handler(BaseHTTPRequestHandler):
             if not self._served(group, version):
                 self._status(404, "the server could not find the requested resource")
                 return
+            defs = CALICO_RESOURCES.values() if group in CALICO_GROUPS else [
+                r for r in RESOURCES.values() if r.group == group and version in r.versions]
             resources = [
                 {"name": r.plural, "singularName": r.kind.lower(), "namespaced": r.namespaced, "kind": r.kind,
                  "verbs": ["get", "list", "watch"]}
-                for r in RESOURCES.values() if r.group == group and version in r.versions
+                for r in defs
             ]
             self._send_json(200, {"kind": "APIResourceList", "apiVersion": "v1",
                                   "groupVersion": f"{group}/{version}" if group else version, "resources": resources})
@@ -577,10 +615,16 @@ class _Handler(BaseHTTPRequestHandler):
             namespace, rest = rest[1], rest[2:]
         plural = rest[0]
         name = rest[1] if len(rest) > 1 else None
-        rdef = RESOURCES.get(plural)
-        if rdef is None or rdef.group != group or version not in rdef.versions or (namespace and not rdef.namespaced):
+        if group in CALICO_GROUPS:
+            rdef = next((r for r in CALICO_RESOURCES.values() if r.plural == plural), None)
+        else:
+            rdef = RESOURCES.get(plural)
+            if rdef is not None and (rdef.group != group or version not in rdef.versions):
+                rdef = None
+        if rdef is None or (namespace and not rdef.namespaced):
             self._status(404, "the server could not find the requested resource")
             return
+        self.group = group
         watch = query.get("watch") in ("1", "true")
         verb = "watch" if watch else ("get" if name else "list")
         fault = api.fault_for(plural, namespace, path, query, watch)
@@ -589,7 +633,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         rbac = api.rbac.get(user)
         scope_ns = namespace if rdef.namespaced else None
-        if rbac is not None and not rbac.allows(plural, scope_ns):
+        if rbac is not None and not rbac.allows(rdef.store, scope_ns):
             group_text = group
             where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
             resource_text = f"{plural}.{group}" if group else plural
@@ -599,7 +643,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if name is not None:
             key = (namespace or "", name)
-            obj = api.objects[plural].get(key)
+            obj = api.objects[rdef.store].get(key)
             if obj is None:
                 self._status(404, f'{plural} "{name}" not found', {"name": name, "kind": plural})
                 return
@@ -625,6 +669,9 @@ class _Handler(BaseHTTPRequestHandler):
         if cilium:
             entries = [{"groupVersion": f"{CILIUM_GROUP}/{v}", "version": v} for v in cilium]
             groups.append({"name": CILIUM_GROUP, "versions": entries, "preferredVersion": entries[0]})
+        for name in sorted(self.api.calico_groups):
+            entry = {"groupVersion": f"{name}/{CALICO_GROUPS[name]}", "version": CALICO_GROUPS[name]}
+            groups.append({"name": name, "versions": [entry], "preferredVersion": entry})
         return groups
 
     def _served(self, group: str, version: str) -> bool:
@@ -634,16 +681,20 @@ class _Handler(BaseHTTPRequestHandler):
             return version in self.api.policy_versions
         if group == CILIUM_GROUP:
             return version in self.api.cilium_versions
+        if group in CALICO_GROUPS:
+            return group in self.api.calico_groups and version == CALICO_GROUPS[group]
         return group in ("discovery.k8s.io", "networking.k8s.io") and version == "v1"
 
-    @staticmethod
-    def _dress(obj: dict[str, Any], rdef: ResourceDef, version: str) -> dict[str, Any]:
-        api_version = f"{rdef.group}/{version}" if rdef.group else version
+    group = ""  # the API group of the request being answered (Calico's objects are served under two)
+
+    def _dress(self, obj: dict[str, Any], rdef: ResourceDef, version: str) -> dict[str, Any]:
+        group = self.group if rdef.group == "projectcalico.org" else rdef.group
+        api_version = f"{group}/{version}" if group else version
         return {**obj, "apiVersion": api_version, "kind": rdef.kind}
 
     def _list(self, rdef: ResourceDef, version: str, namespace: str | None, query: dict[str, str]) -> None:
         api = self.api
-        items, rv = api.list_objects(rdef.plural, namespace, query.get("labelSelector"))
+        items, rv = api.list_objects(rdef.store, namespace, query.get("labelSelector"))
         offset = 0
         token = query.get("continue")
         if token:
@@ -662,7 +713,8 @@ class _Handler(BaseHTTPRequestHandler):
             meta["remainingItemCount"] = len(items) - following
         # Typed lists omit kind/apiVersion on their items; custom resources carry them.
         out_items = page if rdef.builtin else [self._dress(o, rdef, version) for o in page]
-        api_version = f"{rdef.group}/{version}" if rdef.group else version
+        group = self.group if rdef.group == "projectcalico.org" else rdef.group
+        api_version = f"{group}/{version}" if group else version
         self._send_json(200, {"kind": f"{rdef.kind}List", "apiVersion": api_version, "metadata": meta,
                               "items": out_items})
 
@@ -682,12 +734,12 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if since_text == "0":
                 # "Any" resourceVersion: the current state as ADDED events first, then changes.
-                items, since = api.list_objects(rdef.plural, namespace, selector)
+                items, since = api.list_objects(rdef.store, namespace, selector)
                 for obj in items:
                     self._chunk({"type": "ADDED", "object": self._dress(obj, rdef, version)})
             else:
                 since = int(since_text)
-            for event in api.events_after(since, rdef.plural, namespace, selector, deadline):
+            for event in api.events_after(since, rdef.store, namespace, selector, deadline):
                 if event is None:
                     api.gone_sent += 1
                     self._chunk({"type": "ERROR", "object": status_body(

@@ -14,6 +14,7 @@ from conftest import shop_cluster
 from kubenet_tui.cli import main
 from kubenet_tui.engine.evaluate import evaluate, resolve_end
 from kubenet_tui.engine.explain import Status
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.sources.base import DataState
 from kubenet_tui.sources.live import LiveOptions, LiveSource
 
@@ -223,13 +224,19 @@ def test_forbidden_nodes_are_silent_unless_an_admin_policy_needs_them(server: Fa
                                      "to": [{"nodes": {"matchLabels": {"kubernetes.io/hostname": "node-1"}}}]}]}})
     snapshot = live(kubeconfig).load()
     assert ("nodes", None) in {(g.resource, g.namespace) for g in snapshot.cluster.unreadable}
-    # A verdict the nodes peer could decide says so: is 203.0.113.9 a node? It cannot be told.
-    index = snapshot.cluster.index
-    verdict = evaluate(snapshot.cluster, resolve_end(index, "shop/frontend"), resolve_end(index, "203.0.113.9"),
-                       port=443)
+    # A verdict the nodes peer could decide says so: is 203.0.113.9 a node? It cannot be told (read
+    # as upstream: this cluster runs Calico, whose conversion drops an Allow rule with a nodes peer).
+    cluster = snapshot.with_profile(Profile.UPSTREAM).cluster
+    index = cluster.index
+    verdict = evaluate(cluster, resolve_end(index, "shop/frontend"), resolve_end(index, "203.0.113.9"), port=443)
     assert verdict.status is Status.UNKNOWN
     (admin,) = [p for p in verdict.egress.policies if p.name == "egress-to-nodes"]
     assert "Nodes could not be read" in admin.rules[0].peers[0].reason
+    calico = evaluate(snapshot.cluster, resolve_end(index, "shop/frontend"), resolve_end(index, "203.0.113.9"),
+                      port=443)
+    assert calico.status is Status.ALLOWED
+    (admin,) = [p for p in calico.egress.policies if p.name == "egress-to-nodes"]
+    assert "fail closed" in admin.rules[0].reason and "matches nothing" in admin.rules[0].reason
 
 
 def test_namespace_scope_reads_only_those_namespaces(server: FakeApiServer, kubeconfig: Path) -> None:

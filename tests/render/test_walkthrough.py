@@ -139,7 +139,7 @@ def test_allowed_side_keeps_only_what_allows_it_unless_verbose(demo: Cluster) ->
 
 
 def test_unknown_verdict_says_what_the_readable_policies_alone_say() -> None:
-    cluster = FileSource([str(CLUSTERS / "calico-unknown.yaml")]).load().cluster
+    cluster = FileSource([str(CLUSTERS / "antrea-unknown.yaml")]).load().cluster
     w = walkthrough(verdict(cluster, "y/b", "x/a", "80"))
     assert (w.headline.mark, w.headline.head) == (Mark.UNKNOWN, "UNKNOWN")
     assert w.headline.tail.endswith("(the readable policies alone: BLOCKED)")

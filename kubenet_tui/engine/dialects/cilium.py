@@ -193,8 +193,8 @@ def _compile_rule(policy: CiliumPolicy, rule: CiliumRule, cluster: Cluster) -> C
                              if peer_rule.authentication not in (None, "disabled") else None)
                 compiled[direction].append(CiliumCompiledRule(
                     j, action, _peers(peer_rule, policy.namespace, direction is Direction.EGRESS, cluster),
-                    _ports(peer_rule), action, "Deny" if action is Action.DENY else None, None, None, section,
-                    condition))
+                    _ports(peer_rule), action, "Deny" if action is Action.DENY else None, section=section,
+                    condition=condition))
         if rule.enables_default_deny(direction) and not rule.has_section(direction):
             # enableDefaultDeny without any rule: the rule still isolates.
             compiled[direction].append(_isolating_rule(policy.section(rule, direction.value)))

@@ -114,6 +114,11 @@ def _hidden_labels(key: str, labels: list[str]) -> Caveat:
 
 class DenyWins:
     @staticmethod
+    def isolating(tier: CompiledTier, policy: CompiledPolicy, direction: Direction) -> bool:
+        """A policy that switches default deny on for the direction."""
+        return isinstance(policy, CiliumCompiledPolicy) and direction in policy.default_deny
+
+    @staticmethod
     def explain(tier: CompiledTier, side: Side) -> tuple[TierResult, tuple[Caveat, ...]]:
         pod, direction, index = side.pod, side.direction, side.index
         label = tier.label
