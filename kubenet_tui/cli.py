@@ -133,9 +133,12 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="explain whether one connection is allowed",
                            description="Explain whether SOURCE can open a connection to DESTINATION. "
                                        "Exit code: 0 allowed, 1 blocked, 2 unusable input, 3 unknown.")
-    check.add_argument("source", metavar="SOURCE", help="NAMESPACE/POD, or an IP address outside the cluster")
+    check.add_argument("source", metavar="SOURCE", help="NAMESPACE/POD, a pod name (in -n's namespace), a pod IP, "
+                                                            "or an address outside the cluster")
     check.add_argument("destination", metavar="DESTINATION",
-                       help="NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address outside the cluster")
+                       help="NAMESPACE/POD, svc/NAMESPACE/NAME, NAME.NAMESPACE[.svc.cluster.local], "
+                            "a ClusterIP, a pod IP, a bare name (in -n's namespace), or an address outside "
+                            "the cluster")
     _add_port_args(check, "destination port number, or a container port name of the destination pod "
                           "(a Service: its port number or name); default: the question is about every port")
     check.add_argument("-o", "--output", choices=("text", "json"), default="text", metavar="text|json",

@@ -42,7 +42,9 @@ def ask(cluster: Cluster, question: Question) -> Answer:
     if isinstance(destination, ServiceTarget):
         return evaluate_service(cluster, source, destination.service, port.proto, port.text, destination.via)
     if port.text is None:
-        if source.pod is not None and source.pod is destination.pod:
+        # One pod to itself, or an end that carries no traffic (no IP yet, finished): no port differs.
+        silent = any(end.pod is not None and not end.pod.carries_traffic for end in (source, destination))
+        if silent or (source.pod is not None and source.pod is destination.pod):
             return evaluate(cluster, source, destination, port.proto, None)
         return evaluate_ports(cluster, source, destination, port.protocols)
     number, name = resolve_port(port.text, port.proto, destination)

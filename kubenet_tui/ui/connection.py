@@ -1,22 +1,27 @@
 """The connection the user is asking about (source, destination, port) and its evaluation by the engine.
 
-No Textual here: the explorer keeps a `Connection`, and `evaluate_connection` hands it to the engine
-(pod and IP ends to `evaluate`, a Service destination to `evaluate_service`) and returns what to show.
+No Textual here: the explorer keeps a `Connection`, and `evaluate_connection` asks the engine's one
+entry point (`engine.query.ask`) with the same grammar as the command line: pods, Services by name,
+DNS name or ClusterIP, bare names in the namespace in view, addresses, and "which ports?" when no
+port is given.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.cluster import Cluster, ClusterIndex
+from kubenet_tui.engine.ends import End, PortSpec, ServiceTarget, parse_port, resolve_target
 from kubenet_tui.engine.errors import InputError, PortError
-from kubenet_tui.engine.evaluate import evaluate, resolve_end, resolve_port
 from kubenet_tui.engine.explain import Status, Verdict
-from kubenet_tui.engine.model import Protocol
-from kubenet_tui.engine.services import ServiceVerdict, evaluate_service, resolve_service
+from kubenet_tui.engine.query import Answer, Question, ask
+from kubenet_tui.engine.services import ServiceVerdict
+
+__all__ = ["Connection", "EndKind", "EndSpec", "Evaluation", "PortSpec", "evaluate_connection",
+           "parse_end", "parse_port"]
 
 
 class EndKind(StrEnum):
@@ -27,14 +32,23 @@ class EndKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class EndSpec:
-    """One end as the user chose it: a pod or Service by `namespace/name`, or an address."""
+    """One end as the user chose it: a pod or Service by `namespace/name`, or an address.
+
+    `typed` keeps what was typed when it was another name for the end (a DNS name, a ClusterIP, a
+    pod's IP, a bare name): the engine is asked with it, so the answer says how the end was named."""
 
     kind: EndKind
     ref: str  # "namespace/name" for pods and Services, the address for IPs
+    typed: str | None = None
 
     @property
     def label(self) -> str:
         return f"svc/{self.ref}" if self.kind is EndKind.SERVICE else self.ref
+
+    @property
+    def query(self) -> str:
+        """What the engine is asked with."""
+        return self.typed if self.typed is not None else self.label
 
     @classmethod
     def pod(cls, key: str) -> EndSpec:
@@ -45,11 +59,15 @@ class EndSpec:
         return cls(EndKind.SERVICE, key)
 
 
-def parse_end(text: str) -> EndSpec:
-    """`NAMESPACE/POD`, `svc/NAMESPACE/NAME` (or `service/...`), or an IPv4/IPv6 address."""
+def parse_end(text: str, index: ClusterIndex | None = None, namespace: str | None = None) -> EndSpec:
+    """`NAMESPACE/POD`, `svc/NAMESPACE/NAME`, an IPv4/IPv6 address, and, with the loaded cluster's
+    `index`, every other form the engine reads: `NAME.NAMESPACE[.svc...]`, a ClusterIP, a pod IP, or
+    a bare name looked up in `namespace`."""
     text = text.strip()
     if not text:
-        raise InputError("type NAMESPACE/POD, svc/NAMESPACE/NAME or an IP address")
+        raise InputError("type NAMESPACE/POD, svc/NAMESPACE/NAME, NAME.NAMESPACE, a pod name or an IP address")
+    if index is not None:
+        return _classified(text, resolve_target(index, text, namespace))
     try:
         return EndSpec(EndKind.IP, str(ipaddress.ip_address(text)))
     except ValueError:
@@ -64,50 +82,21 @@ def parse_end(text: str) -> EndSpec:
     return EndSpec(EndKind.POD, text)
 
 
-@dataclass(frozen=True, slots=True)
-class PortSpec:
-    """`text` None: every port of the protocol. Otherwise a number or a port name, resolved by the engine."""
-
-    text: str | None = None
-    protocol: Protocol = Protocol.TCP
-
-    @property
-    def label(self) -> str:
-        if self.text is None:
-            return f"any {self.protocol.value} port"
-        return f"{self.text}/{self.protocol.value}"
-
-
-def parse_port(text: str) -> PortSpec:
-    """`6379`, `6379/udp`, `http`, `dns/udp`, `udp` (every UDP port), or empty (every TCP port)."""
-    text = text.strip()
-    if not text or text.lower() in ("any", "*"):
-        return PortSpec()
-    port, _, proto = text.partition("/")
-    port = port.strip()
-    try:
-        protocol = Protocol.parse(proto.strip()) if proto else Protocol.TCP
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    if not proto and port.upper() in Protocol.__members__:
-        return PortSpec(None, Protocol(port.upper()))
-    if port.lower() in ("", "any", "*"):
-        return PortSpec(None, protocol)
-    if port.isdigit():
-        number = int(port)
-        if not 1 <= number <= 65535:
-            raise InputError(f"port {number} is out of range (1-65535)")
-        return PortSpec(str(number), protocol)
-    if not all(c.isalnum() or c == "-" for c in port):
-        raise InputError(f"{port!r} is neither a port number nor a port name")
-    return PortSpec(port.lower(), protocol)
+def _classified(text: str, target: End | ServiceTarget) -> EndSpec:
+    if isinstance(target, ServiceTarget):
+        canonical = EndSpec.service(target.service.key)
+    elif target.pod is not None:
+        canonical = EndSpec.pod(target.pod.key)
+    else:
+        canonical = EndSpec(EndKind.IP, str(target.ip))
+    return canonical if text == canonical.label else replace(canonical, typed=text)
 
 
 @dataclass(frozen=True, slots=True)
 class Connection:
     source: EndSpec | None = None
     destination: EndSpec | None = None
-    port: PortSpec = PortSpec()
+    port: PortSpec = field(default_factory=PortSpec)
 
     @property
     def complete(self) -> bool:
@@ -119,46 +108,42 @@ class Connection:
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """What the verdict panel shows: a pod/IP verdict, a Service verdict, or why there is none."""
+    """What the verdict panel shows: the engine's answer (a pod or address verdict, a Service
+    verdict, or which ports are allowed), or why there is none."""
 
     connection: Connection
-    verdict: Verdict | None = None
-    service_verdict: ServiceVerdict | None = None
+    answer: Answer | None = None
     error: str | None = None
     elapsed_ms: float = 0.0
 
     @property
     def status(self) -> Status | None:
-        if self.verdict is not None:
-            return self.verdict.status
-        if self.service_verdict is not None:
-            return self.service_verdict.status
-        return None
+        return self.answer.status if self.answer is not None else None
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return self.answer if isinstance(self.answer, Verdict) else None
+
+    @property
+    def service_verdict(self) -> ServiceVerdict | None:
+        return self.answer if isinstance(self.answer, ServiceVerdict) else None
 
 
-def evaluate_connection(cluster: Cluster, connection: Connection) -> Evaluation:
-    """Ask the engine about a complete connection; input problems come back as `error`, never raised."""
+def evaluate_connection(cluster: Cluster, connection: Connection, namespace: str | None = None) -> Evaluation:
+    """Ask the engine about a complete connection; input problems come back as `error`, never raised.
+    `namespace`: where bare names are looked up (the namespace in view)."""
     started = time.perf_counter()
-    source, destination, port = connection.source, connection.destination, connection.port
+    source, destination = connection.source, connection.destination
     assert source is not None and destination is not None
-    index = cluster.index
+    if source.kind is EndKind.SERVICE:
+        message = f"{source.label} cannot be a source: traffic comes from its pods; mark one of them with s"
+        return Evaluation(connection, error=message, elapsed_ms=_ms(started))
     try:
-        if source.kind is EndKind.SERVICE:
-            raise InputError(
-                f"{source.label} cannot be a source: traffic comes from its pods; mark one of them with s"
-            )
-        source_end = resolve_end(index, source.ref)
-        if destination.kind is EndKind.SERVICE:
-            service = resolve_service(index, destination.label)
-            result = evaluate_service(cluster, source_end, service, port.protocol, port.text)
-            return Evaluation(connection, service_verdict=result, elapsed_ms=_ms(started))
-        destination_end = resolve_end(index, destination.ref)
-        number, name = resolve_port(port.text, port.protocol, destination_end)
-        verdict = evaluate(cluster, source_end, destination_end, port.protocol, number, name)
+        answer = ask(cluster, Question(source.query, destination.query, connection.port, namespace))
     except InputError as exc:
         message = exc.worded("p →") if isinstance(exc, PortError) else str(exc)
         return Evaluation(connection, error=message, elapsed_ms=_ms(started))
-    return Evaluation(connection, verdict=verdict, elapsed_ms=_ms(started))
+    return Evaluation(connection, answer=answer, elapsed_ms=_ms(started))
 
 
 def _ms(started: float) -> float:

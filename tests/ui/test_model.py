@@ -263,7 +263,7 @@ def test_connection_bar_always_shows_the_verdict_word() -> None:
                       EndSpec.service("another-long-namespace/service-name"), PortSpec("8443"))
     v = evaluate_connection(SNAPSHOT.cluster, Connection(EndSpec.pod("shop/frontend"), EndSpec.pod("shop/db"),
                                                          PortSpec("5432")))
-    text = connection_text(conn, Evaluation(conn, verdict=v.verdict), 80).plain
+    text = connection_text(conn, Evaluation(conn, answer=v.answer), 80).plain
     assert text.startswith("✗ BLOCKED") and len(text) <= 80
     assert "mark a source with s" in connection_text(Connection(), None, 120).plain
 

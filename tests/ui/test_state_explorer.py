@@ -40,7 +40,7 @@ def shown(state: ExplorerState, width: int = 200) -> str:
     if state.flash.message is not None:
         parts.append(state.flash.message.line)
     evaluation = state.evaluation
-    answer = evaluation.verdict or evaluation.service_verdict if evaluation is not None else None
+    answer = evaluation.answer if evaluation is not None else None
     if answer is not None:
         parts.append(panel_text(walkthrough(answer)))  # what the verdict panel shows
     elif evaluation is not None and evaluation.error:
@@ -208,6 +208,46 @@ def test_typed_ends_and_swap() -> None:
     assert state.connection.source is not None and state.connection.source.ref == "shop/db"
     assert state.evaluation is not None and state.evaluation.status is Status.BLOCKED
 
+
+
+@pytest.mark.parametrize(
+    ("typed", "label", "says"),
+    [
+        ("db.shop", "svc/shop/db", "db.shop"),  # a Service's DNS name
+        ("db.shop.svc.cluster.local", "svc/shop/db", "svc/shop/db"),
+        ("10.96.10.20", "svc/shop/db", "10.96.10.20"),  # its ClusterIP
+        ("db", "shop/db", "shop/db"),  # a bare name: the pod, in the namespace in view
+        ("10.244.1.10", "shop/frontend", "shop/frontend"),  # a pod's IP stands for the pod
+    ],
+)
+def test_typed_ends_read_like_the_command_line(typed: str, label: str, says: str) -> None:
+    """GIVEN the shop scope WHEN the destination is typed as the command line accepts it THEN the bar
+    names what it resolved to, and the verdict is the command line's."""
+    state = loaded()
+    press(state, "/", "frontend", "enter", "s", "D", typed, "enter", "p", "6379", "enter")
+    destination = state.connection.destination
+    assert destination is not None and destination.label == label
+    assert state.evaluation is not None and state.evaluation.status is not None, shown(state)
+    assert says in shown(state)
+
+
+def test_a_typed_name_that_resolves_to_nothing_keeps_the_old_end_and_says_why() -> None:
+    state = loaded()
+    press(state, *ALLOWED_6379)
+    press(state, "D", "nosuch.shop", "enter")
+    assert state.connection.destination is not None and state.connection.destination.ref == "shop/db"
+    assert state.flash.message is not None and "destination:" in state.flash.message.line
+    assert "nosuch" in state.flash.message.line
+
+
+def test_no_port_answers_which_ports() -> None:
+    """GIVEN frontend → db WHEN the port is emptied THEN the answer lists the ports that are allowed."""
+    state = loaded()
+    press(state, *ALLOWED_6379)
+    press(state, "p", "backspace", "backspace", "backspace", "backspace", "enter")
+    assert state.connection.port.text is None
+    text = shown(state)
+    assert "6379/TCP" in text and "BLOCKED" in text
 
 def test_marking_needs_a_row_and_a_service_is_never_a_source() -> None:
     state = loaded()

@@ -472,7 +472,7 @@ class ExplorerState:
     def _reevaluate(self) -> None:
         evaluation = None
         if self.connection.complete and self.model is not None:
-            evaluation = evaluate_connection(self.model.cluster, self.connection)
+            evaluation = evaluate_connection(self.model.cluster, self.connection, self.scope)
         self.evaluation = evaluation
         if evaluation is None and self.focus.current is Pane.VERDICT:
             self.focus_pane(self.focus.view)
@@ -582,7 +582,7 @@ class ExplorerState:
     def open_port(self) -> None:
         current = self.connection.port
         value = "" if current.text is None else current.text
-        if current.protocol.value != "TCP":
+        if current.protocol is not None and (current.protocol.value != "TCP" or current.text is None):
             value = f"{value}/{current.protocol.value.lower()}" if value else current.protocol.value.lower()
         self._open_prompt(PromptMode.PORT, value, self.port_suggestions(), select=True, placeholder=self.port_hint())
 
@@ -645,9 +645,9 @@ class ExplorerState:
             elif mode is PromptMode.PORT:
                 self.set_connection(replace(self.connection, port=parse_port(value)))
             elif mode is PromptMode.SOURCE:
-                self.set_end("source", parse_end(value))
+                self.set_end("source", self._parse_end(value, "source"))
             elif mode is PromptMode.DESTINATION:
-                self.set_end("destination", parse_end(value))
+                self.set_end("destination", self._parse_end(value, "destination"))
             elif mode is PromptMode.COMMAND:
                 self.run_command(value)
         except InputError as exc:
@@ -672,7 +672,16 @@ class ExplorerState:
         self.show_view(view)
 
     def _cmd_end(self, role: str, arg: str) -> None:
-        self.set_end(role, parse_end(arg))
+        self.set_end(role, self._parse_end(arg, role))
+
+    def _parse_end(self, text: str, role: str) -> EndSpec:
+        """Typed ends read like the command line's: with data loaded, DNS names, ClusterIPs, pod IPs
+        and bare names (in the namespace in view) too."""
+        index = self.model.cluster.index if self.model is not None else None
+        try:
+            return parse_end(text, index, self.scope)
+        except InputError as exc:
+            raise InputError(f"{role}: {exc}") from None
 
     def _cmd_port(self, arg: str) -> None:
         self.set_connection(replace(self.connection, port=parse_port(arg)))
@@ -763,9 +772,8 @@ class ExplorerState:
         if evaluation is None or evaluation.status is None:
             self._error("nothing to copy yet: mark a source (s) and a destination (d)")
             return
-        answer = evaluation.verdict or evaluation.service_verdict
-        assert answer is not None
-        text = panel_text(walkthrough(answer))  # exactly what the verdict panel shows
+        assert evaluation.answer is not None
+        text = panel_text(walkthrough(evaluation.answer))  # exactly what the verdict panel shows
         self._effect(Copy(text))
         self._info(f"copied the explanation ({len(text.splitlines())} lines) to the clipboard (OSC 52)")
 

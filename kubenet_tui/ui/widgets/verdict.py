@@ -174,7 +174,7 @@ class VerdictPanel(Vertical):
             tree.clear()
             return
         status = evaluation.status
-        answer = evaluation.verdict or evaluation.service_verdict
+        answer = evaluation.answer
         assert status is not None and answer is not None
         banner.add_class(STATUS_CLASS[status])
         # Banner, lines under it and tree are one walkthrough: `c` copies the same (`copy_text`).
