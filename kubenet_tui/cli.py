@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 
 from kubenet_tui import __version__
+from kubenet_tui.commands import flows as flows_command
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
@@ -220,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scope_args(snapshot, "read only these namespaces (repeatable)",
                     "read every namespace (the default without -n)", sub=True)
     _add_source_args(snapshot, sub=True, files=False)
+    flows_command.add_parser(sub)
     return parser
 
 
@@ -459,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_matrix(args, snapshot, progress)
         if args.command == "snapshot":
             return run_snapshot(args, source, snapshot, err, progress)
+        if args.command == "flows":
+            return flows_command.run(args, source, snapshot, out, err, progress)
         return run_overview(snapshot, out, args.namespace)
     except DataMissing as exc:
         err.print(f"kubenet-tui: unknown: {exc}", markup=False, highlight=False, soft_wrap=True)
