@@ -537,12 +537,15 @@ def _decisions(verdict: Verdict) -> tuple[Decision, ...]:
 def _names_match(cls: FlowClass, decisions: Sequence[Decision]) -> bool | None:
     expect = cls.observed.policy_allows
     action = {True: "allow", False: "deny"}.get(expect) if expect is not None else None
-    named = {p.key for p in cls.policies if not p.pending and p.kind not in _NOT_POLICIES and p.action == action}
+    named = [p for p in cls.policies if not p.pending and p.kind not in _NOT_POLICIES and p.action == action]
     if not named:
         return None
-    ours = {(f"{r.namespace}/{r.name}" if r.namespace else r.name) for d in decisions for r in d.rules}
-    ours.update(k for d in decisions for k in d.isolating)
-    return bool(named & ours)
+    ours: set[tuple[Direction, str]] = set()
+    for decision in decisions:
+        ours.update((decision.side, f"{r.namespace}/{r.name}" if r.namespace else r.name) for r in decision.rules)
+        if decision.allowed is False:  # the policies that switched a default deny on decide it too
+            ours.update((decision.side, key) for key in decision.isolating)
+    return any((side, p.key) in ours for p in named for side in ((p.side,) if p.side else tuple(Direction)))
 
 
 def _caveats(answer: Answer | None) -> list[Caveat]:
