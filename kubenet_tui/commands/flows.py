@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, source: Source, snapshot: Snapshot, out: Conso
     aggregator, report = read_report(args.log, Format(args.format), progress)
     _report_problems(report, err)
     if report.interrupted:
-        err.print(f"kubenet-tui: interrupted after {report.lines:,} lines: the report covers what was read",
+        err.print(f"kubenet-tui: interrupted after {plural(report.lines, 'line')}: the report covers what was read",
                   markup=False, highlight=False)
     if not len(aggregator):
         why = _nothing_usable(report, aggregator)
@@ -165,7 +165,7 @@ def _write_text(flows: FlowReport, shown: list[FlowClass], report: ReadReport, s
         f"snapshot time: {iso(at) if at is not None else 'unknown'} ({how})",
         f"Flow times: {iso(flows.first)} to {iso(flows.last)}" if flows.first is not None else
         "Flow times: not in the log",
-        f"{counts['total']:,} classes: {counts['disagrees']:,} disagree, {counts['unknown']:,} unknown, "
+        f"{plural(counts['total'], 'class', 'classes')}: {counts['disagrees']:,} disagree, {counts['unknown']:,} unknown, "
         f"{counts['agrees']:,} agree, {counts['notCompared']:,} not compared"
         + (f" ({len(shown):,} shown: --only {args.only})" if args.only else ""),
     ]

@@ -127,7 +127,7 @@ class Joiner:
                 notes.append(EndNote(Evidence.BAD_ADDRESS, f"{end.ip!r} is not an IP address"))
         if end.namespace and end.name and end.hint in (EndHint.POD, EndHint.UNKNOWN):
             return self._named_pod(end, ip, notes)
-        if end.namespace and end.prefix:
+        if end.namespace and end.prefix is not None:
             return self._pod_set(end, notes)
         if ip is not None:
             return self._address(end, ip, destination, notes)

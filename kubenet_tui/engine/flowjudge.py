@@ -206,7 +206,7 @@ class FlowJudge:
         self.cluster = cluster
         self.snapshot = snapshot
         self.joiner = Joiner(cluster)
-        self._ours: dict[tuple[str, str, Protocol, int], _Ours] = {}
+        self._ours: dict[tuple[Profile, str, str, Protocol, int], _Ours] = {}
         self._alternatives: dict[Profile, Cluster] = {}
 
     def report(self, aggregator: FlowAggregator) -> FlowReport:
@@ -281,13 +281,11 @@ class FlowJudge:
 
     def _evaluate(self, source: JoinedEnd, destination: JoinedEnd, protocol: Protocol, port: int,
                   cluster: Cluster | None = None) -> _Ours:
-        key = (source.key, destination.key, protocol, port)
-        cache = self._ours if cluster is None else None
-        if cache is not None and key in cache:
-            return cache[key]
-        found = self._decide(source, destination, protocol, port, cluster or self.cluster)
-        if cache is not None:
-            cache[key] = found
+        cluster = cluster or self.cluster
+        key = (cluster.profile, source.key, destination.key, protocol, port)
+        found = self._ours.get(key)
+        if found is None:
+            found = self._ours[key] = self._decide(source, destination, protocol, port, cluster)
         return found
 
     def _decide(self, source: JoinedEnd, destination: JoinedEnd, protocol: Protocol, port: int,

@@ -128,6 +128,9 @@ def class_text(cls: FlowClass, verbose: bool | None = None) -> Text:
     for label, end in (("source", cls.source), ("destination", cls.destination)):
         if not end.label.startswith(f"{end.logged.namespace}/{end.logged.name}"):
             text.append(f"  {label} as logged: {end.logged.describe()}\n", style="dim")
+        if cls.agreement is Agreement.AGREES:  # otherwise the causes name them
+            for note in end.notes:
+                text.append(f"  {label}: {note.detail}\n", style="dim")
     if cls.names_match is False:
         text.append("  the plugin names other policies than the ones that decide here\n", style="yellow")
     if cls.agreement is Agreement.AGREES and cls.ours is Status.BLOCKED:
