@@ -14,15 +14,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Console
 
-from kubenet_tui.engine.flowjudge import Agreement, FlowClass, FlowJudge, FlowReport, SnapshotTime, iso
+from kubenet_tui.engine.flowjudge import Agreement, Answer, FlowClass, FlowJudge, FlowReport, SnapshotTime, iso
 from kubenet_tui.engine.flows import FlowAggregator, Observed
 from kubenet_tui.progress import Progress
-from kubenet_tui.render.flows_out import PLUGIN_TITLES, class_json, class_text, plural, report_counts_json
+from kubenet_tui.render.flows_out import (
+    PLUGIN_TITLES,
+    class_json,
+    class_text,
+    plural,
+    report_counts_json,
+    shown_in_full,
+)
 from kubenet_tui.sources.base import Snapshot, Source
 from kubenet_tui.sources.flows import Format, ReadReport, open_flows, read_flows
 from kubenet_tui.sources.flows.when import demo_time, files_time, live_time
@@ -52,7 +59,8 @@ def add_parser(sub: Any) -> None:
                         metavar="|".join(f.value for f in Format),
                         help="the log's format (default: recognised on each line)")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="text: every verdict in full (default: in full for disagreements and unknowns)")
+                        help="every verdict in full, text and JSON (default: in full for disagreements and unknowns; "
+                             "agreements say what decided them)")
     _add_scope_args(parser, "live cluster: read only these namespaces (repeatable)",
                     "live cluster: read every namespace (the default without -n)", sub=True)
     _add_source_args(parser, sub=True)
@@ -105,13 +113,19 @@ def run(args: argparse.Namespace, source: Source, snapshot: Snapshot, out: Conso
         err.print(f"kubenet-tui: error: nothing usable was read from {args.log}: {why}", markup=False,
                   highlight=False, soft_wrap=True)
         return EXIT_NOTHING
+    judge = FlowJudge(snapshot.cluster, snapshot_time(args))
     with progress.phase(f"joining {len(aggregator):,} classes of flows to the cluster and evaluating them"):
-        flows = FlowJudge(snapshot.cluster, snapshot_time(args)).report(aggregator)
+        flows = judge.report(aggregator)
     shown = list(_chosen(flows.classes, args.only))
+
+    def full(cls: FlowClass) -> Answer | None:
+        """The verdict in full where it is shown: the findings, or every class with --verbose."""
+        return judge.explain(cls) if args.verbose or shown_in_full(cls) else None
+
     if args.output == "json":
-        _write_json(flows, shown, report, snapshot, args)
+        _write_json(flows, shown, report, snapshot, args, full)
     else:
-        _write_text(flows, shown, report, snapshot, args, out)
+        _write_text(flows, shown, report, snapshot, args, out, full)
     return EXIT_AGREE if flows.all_agree else EXIT_DISAGREE
 
 
@@ -156,7 +170,7 @@ def _read_summary(report: ReadReport, aggregator_replies: int) -> str:
 
 
 def _write_text(flows: FlowReport, shown: list[FlowClass], report: ReadReport, snapshot: Snapshot,
-                args: argparse.Namespace, out: Console) -> None:
+                args: argparse.Namespace, out: Console, full: Callable[[FlowClass], Answer | None]) -> None:
     at, how = flows.snapshot
     counts = report_counts_json(flows)
     head = [
@@ -175,9 +189,8 @@ def _write_text(flows: FlowReport, shown: list[FlowClass], report: ReadReport, s
         out.print("\n".join(head), markup=False, highlight=False, soft_wrap=True)
     else:
         write("\n".join(head) + "\n")
-    verbose = True if args.verbose else None
     for cls in shown:
-        text = class_text(cls, verbose)
+        text = class_text(cls, full(cls))
         if terminal:
             out.print()
             out.print(text, soft_wrap=True, end="")
@@ -189,7 +202,7 @@ def _write_text(flows: FlowReport, shown: list[FlowClass], report: ReadReport, s
 
 
 def _write_json(flows: FlowReport, shown: list[FlowClass], report: ReadReport, snapshot: Snapshot,
-                args: argparse.Namespace) -> None:
+                args: argparse.Namespace, full: Callable[[FlowClass], Answer | None]) -> None:
     from kubenet_tui.cli import _speaks_unicode
 
     ascii_only = not _speaks_unicode(sys.stdout)
@@ -212,6 +225,6 @@ def _write_json(flows: FlowReport, shown: list[FlowClass], report: ReadReport, s
     write = sys.stdout.write
     write('{"summary": ' + json.dumps(summary, ensure_ascii=ascii_only) + ', "classes": [')
     for i, cls in enumerate(shown):
-        write(("," if i else "") + "\n  " + json.dumps(class_json(cls), ensure_ascii=ascii_only))
+        write(("," if i else "") + "\n  " + json.dumps(class_json(cls, full(cls)), ensure_ascii=ascii_only))
     write("\n]}\n")
     sys.stdout.flush()

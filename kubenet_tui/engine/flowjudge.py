@@ -24,6 +24,7 @@ from typing import NamedTuple, TypeVar
 
 from kubenet_tui.engine.caveats import Caveat, CaveatCode
 from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.compile import PROFILE_COMPILERS
 from kubenet_tui.engine.ends import End, ServiceTarget, Target, resolve_port
 from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.evaluate import evaluate
@@ -92,7 +93,7 @@ class Decision(NamedTuple):
     tier: Tier | None
     rules: tuple[RuleRef, ...]  # the deciding rules (none for a default deny)
     isolating: tuple[str, ...]  # the NetworkPolicies that switched the default deny on
-    summary: str
+    summary: str  # the side's own words; empty when judged by other pods of the same classes
     nearest: Suggestion | None  # the rule that came closest (matches the peer or the port, not both)
     fix: Suggestion | None  # the smallest change that would allow it
 
@@ -192,10 +193,12 @@ _NOT_POLICIES = frozenset({"Profile", "EndOfTier", ""})
 
 
 class _Ours(NamedTuple):
-    answer: Answer | None
+    answer: Answer | None  # the verdict of `pair`, or of a pair of the same pod classes (`exact` False)
     status: Status | None
     note: str = ""
     compared: bool = True
+    pair: tuple[End, Target] | None = None  # the pair the class stands for
+    exact: bool = True
 
 
 class FlowJudge:
@@ -208,6 +211,12 @@ class FlowJudge:
         self.joiner = Joiner(cluster)
         self._ours: dict[tuple[Profile, str, str, Protocol, int], _Ours] = {}
         self._alternatives: dict[Profile, Cluster] = {}
+        # Pods no matcher can tell apart get the same verdict (classes.partition): one evaluation per pair
+        # of pod classes and port answers for every pair of their pods, a pair's own explanation (which
+        # names it) is computed only where it is shown.
+        self._pod_classes: dict[Profile, dict[str, int]] = {}
+        self._by_classes: dict[tuple[object, ...], Answer] = {}
+        self._exact: dict[tuple[Profile, str, str, Protocol, int], Answer] = {}
 
     def report(self, aggregator: FlowAggregator) -> FlowReport:
         groups: dict[tuple[object, ...], list[RawClass]] = defaultdict(list)
@@ -264,13 +273,22 @@ class FlowJudge:
         if not head.port:
             return replace(base, note=f"the log gives no destination port for this {protocol.value} flow")
         ours = self._evaluate(source, destination, protocol, head.port)
-        base = replace(base, answer=ours.answer, ours=ours.status, note=ours.note)
+        base = replace(base, ours=ours.status, note=ours.note)
         if not ours.compared:
-            return base
+            return replace(base, answer=ours.answer)
         checks = _checks(head.observed, base.sides, ours)
         agreement = _agreement(checks)
-        verdict = representative(ours.answer)
-        decisions = _decisions(verdict) if verdict is not None else ()
+        if agreement is Agreement.AGREES and head.observed is Observed.ALLOWED:
+            # What decides it is the same for every pod of these classes (rules, not names); the pair's own
+            # walkthrough is computed when asked for (`explain`).
+            verdict = representative(ours.answer)
+            decisions = _decisions(verdict, named=ours.exact) if verdict is not None else ()
+            base = replace(base, answer=ours.answer if ours.exact else None)
+        else:
+            answer = self._exact_answer(ours, protocol, head.port)
+            verdict = representative(answer)
+            decisions = _decisions(verdict) if verdict is not None else ()
+            base = replace(base, answer=answer)
         judged = replace(base, checks=checks, agreement=agreement, decisions=decisions,
                          names_match=_names_match(base, decisions))
         if agreement in (Agreement.DISAGREES, Agreement.UNKNOWN):
@@ -296,7 +314,7 @@ class FlowJudge:
                 return _Ours(None, None, f"the {word} {end.label} cannot be evaluated: {why}")
         if all(_outside(t) for t in source.targets) and all(_outside(t) for t in destination.targets):
             return _Ours(None, None, "neither end is a pod of the cluster: no pod policy applies", compared=False)
-        answers: list[tuple[str, Answer]] = []
+        answers: list[tuple[End, Target, Answer, bool]] = []
         for src in source.targets[:MAX_PAIRS]:
             if not isinstance(src, End):
                 continue
@@ -304,24 +322,75 @@ class FlowJudge:
                 if len(answers) >= MAX_PAIRS:
                     break
                 try:
-                    answers.append((f"{src.name} -> {_name(dst)}", _answer(cluster, src, dst, protocol, port)))
+                    answer, exact = self._shared(cluster, src, dst, protocol, port)
                 except InputError as exc:
                     return _Ours(None, None, f"{src.name} -> {_name(dst)} on {port}/{protocol.value}: {exc}")
+                answers.append((src, dst, answer, exact))
         if not answers:
             return _Ours(None, None, "no pair of ends could be evaluated")
-        statuses = {a.status for _, a in answers}
+        statuses = {a.status for _, _, a, _ in answers}
         if len(statuses) == 1:
-            status = answers[0][1].status
+            src, dst, answer, exact = answers[0]
             note = f"the same for all {len(answers)} pairs of pods" if len(answers) > 1 else ""
-            return _Ours(answers[0][1], status, note)
+            return _Ours(answer, answer.status, note, pair=(src, dst), exact=exact)
         by_status: dict[Status, list[str]] = defaultdict(list)
-        for name, answer in answers:
-            by_status[answer.status].append(name)
+        for src, dst, answer, _ in answers:
+            by_status[answer.status].append(f"{src.name} -> {_name(dst)}")
         parts = "; ".join(f"{status.value.upper()} for {', '.join(names[:4])}{' ...' if len(names) > 4 else ''}"
                           for status, names in sorted(by_status.items()))
-        chosen = next((a for _, a in answers if a.status is Status.BLOCKED), answers[0][1])
+        src, dst, chosen, exact = next((a for a in answers if a[2].status is Status.BLOCKED), answers[0])
         return _Ours(chosen, Status.UNKNOWN, f"the pods the plugin logged as one do not all get the same verdict: "
-                                             f"{parts}")
+                                             f"{parts}", pair=(src, dst), exact=exact)
+
+    def _shared(self, cluster: Cluster, source: End, destination: Target, protocol: Protocol,
+                port: int) -> tuple[Answer, bool]:
+        """The verdict of this pair, or of the first pair of the same pod classes asked about (the status,
+        the sides and the deciding rules are the same; only names differ). True: it is this pair's own."""
+        if isinstance(destination, ServiceTarget) or source.pod is None or destination.pod is None:
+            return self._exact_pair(cluster, source, destination, protocol, port), True
+        classes = self._classes_of(cluster)
+        key = (cluster.profile, classes[source.pod.key], classes[destination.pod.key],
+               source.pod is destination.pod, protocol, port)
+        found = self._by_classes.get(key)
+        if found is None:
+            found = self._by_classes[key] = self._exact_pair(cluster, source, destination, protocol, port)
+            return found, True
+        mine = self._exact.get((cluster.profile, source.name, destination.name, protocol, port))
+        return (mine, True) if mine is not None else (found, False)
+
+    def _exact_pair(self, cluster: Cluster, source: End, destination: Target, protocol: Protocol,
+                    port: int) -> Answer:
+        key = (cluster.profile, source.name, _name(destination), protocol, port)
+        found = self._exact.get(key)
+        if found is None:
+            found = self._exact[key] = _answer(cluster, source, destination, protocol, port)
+        return found
+
+    def _exact_answer(self, ours: _Ours, protocol: Protocol, port: int) -> Answer | None:
+        if ours.exact or ours.pair is None:
+            return ours.answer
+        return self._exact_pair(self.cluster, ours.pair[0], ours.pair[1], protocol, port)
+
+    def _classes_of(self, cluster: Cluster) -> dict[str, int]:
+        found = self._pod_classes.get(cluster.profile)
+        if found is None:
+            from kubenet_tui.engine.classes import partition  # numpy: only once there is a pod pair to judge
+
+            parted = partition(cluster.program, cluster.index, cluster.pods)
+            found = self._pod_classes[cluster.profile] = {
+                pod.key: int(c) for pod, c in zip(parted.pods, parted.class_of, strict=True)}
+        return found
+
+    def explain(self, cls: FlowClass) -> Answer | None:
+        """The class's own verdict in full (an agreeing, allowed class is judged by its pod classes and
+        keeps no walkthrough: this computes it)."""
+        if cls.answer is not None or cls.ours is None or cls.port is None:
+            return cls.answer
+        protocol = _PROTOCOLS.get(cls.protocol.upper())
+        if protocol is None:
+            return None
+        ours = self._evaluate(cls.source, cls.destination, protocol, cls.port)
+        return self._exact_answer(ours, protocol, cls.port)
 
     def _alternative(self, profile: Profile) -> Cluster:
         """The same snapshot read as `profile` (the plugin that wrote the log) reads the policies."""
@@ -434,8 +503,8 @@ class FlowJudge:
         add(Cause.PROFILE, 35, f"the flows come from {_PLUGIN_NAMES[cls.plugin]}, which reads the policies as "
                                f"{expected.value}, but the verdict read them as {used.value} (--cni {expected.value} "
                                "reads them as the plugin does)")
-        if cls.port is None:
-            return
+        if cls.port is None or (expected not in PROFILE_COMPILERS and used not in PROFILE_COMPILERS):
+            return  # both read the policies as upstream does: no other answer to find
         other = self._evaluate(cls.source, cls.destination, protocol, cls.port, self._alternative(expected))
         if other.status is None or other.status is cls.ours:
             return
@@ -514,12 +583,14 @@ def _agreement(checks: Sequence[SideCheck]) -> Agreement:
     return Agreement.AGREES
 
 
-def _decisions(verdict: Verdict) -> tuple[Decision, ...]:
+def _decisions(verdict: Verdict, named: bool = True) -> tuple[Decision, ...]:
+    """What decided each evaluated side. `named` False: the verdict is of other pods of the same classes,
+    so what names pods (the summaries, the suggestions) is left out."""
     found = []
     for side in (verdict.egress, verdict.ingress):
         if not side.evaluated:
             continue
-        mine = [s for s in verdict.suggestions if s.direction is side.direction]
+        mine = [s for s in verdict.suggestions if s.direction is side.direction] if named else []
         nearest = next((s for s in mine if s.kind in ("add-port", "add-peer")), None)
         isolating = side.isolating_policies if side.decided_by is Tier.NETWORK_POLICY else ()
         if side.decided_by is not None and side.decided_by is not Tier.NETWORK_POLICY:
@@ -528,7 +599,7 @@ def _decisions(verdict: Verdict) -> tuple[Decision, ...]:
             if tier is not None and not side.deciding_rules:
                 isolating = tuple(p.key for p in tier.policies if p.selects)
         found.append(Decision(side.direction, side.allowed, side.decided_by, side.deciding_rules, isolating,
-                              side.summary, nearest, mine[0] if mine else None))
+                              side.summary if named else "", nearest, mine[0] if mine else None))
     return tuple(found)
 
 

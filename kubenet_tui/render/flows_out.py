@@ -10,7 +10,16 @@ from rich.text import Text
 
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.flowjoin import JoinedEnd
-from kubenet_tui.engine.flowjudge import Agreement, Cause, Decision, FlowClass, FlowReport, LikelyCause, iso
+from kubenet_tui.engine.flowjudge import (
+    Agreement,
+    Answer,
+    Cause,
+    Decision,
+    FlowClass,
+    FlowReport,
+    LikelyCause,
+    iso,
+)
 from kubenet_tui.engine.flows import Observed, Plugin, PluginPolicy
 from kubenet_tui.render.answer import answer_json, answer_text
 
@@ -65,7 +74,7 @@ def decision_text(decision: Decision) -> str:
     if decision.allowed is True:
         if decision.rules:
             return f"{side}: allowed by {', '.join(r.label() for r in decision.rules)}"
-        return f"{side}: allowed ({decision.summary})"
+        return f"{side}: allowed ({decision.summary or 'no policy decides it: allowed by default'})"
     if decision.allowed is None:
         return f"{side}: unknown ({decision.summary})"
     if decision.rules:
@@ -106,9 +115,9 @@ def _when(cls: FlowClass) -> str:
     return f"{events}, {span}; first at line {cls.first_line}"
 
 
-def class_text(cls: FlowClass, verbose: bool | None = None) -> Text:
-    """One class: the comparison first, then the observation, our verdict and why; the full walkthrough
-    of the verdict for a disagreement or an unknown (or always, `verbose`)."""
+def class_text(cls: FlowClass, answer: Answer | None = None) -> Text:
+    """One class: the comparison first, then the observation, our verdict and why; then `answer`, the
+    verdict's full walkthrough, when given (`shown_in_full` says for which classes by default)."""
     symbol, word, style = AGREEMENT_MARKS[cls.agreement]
     text = Text()
     text.append(f"{symbol} {word}", style=style)
@@ -148,10 +157,9 @@ def class_text(cls: FlowClass, verbose: bool | None = None) -> Text:
             text.append(f"    {i}. {cause_text(cause)} [{cause.cause.value}, score {cause.score}]\n")
             for evidence in cause.evidence:
                 text.append(f"       - {evidence}\n")
-    full = verbose if verbose is not None else cls.agreement in (Agreement.DISAGREES, Agreement.UNKNOWN)
-    if full and cls.answer is not None:
+    if answer is not None:
         text.append("  our verdict in full:\n", style="bold")
-        walkthrough = answer_text(cls.answer)
+        walkthrough = answer_text(answer)
         for line in walkthrough.split("\n"):
             if line.plain:
                 text.append("    ")
@@ -212,7 +220,13 @@ def _decision_json(decision: Decision) -> dict[str, Any]:
     return out
 
 
-def class_json(cls: FlowClass, explanation: bool = True) -> dict[str, Any]:
+def shown_in_full(cls: FlowClass) -> bool:
+    """Whether a class's verdict is shown in full by default: the findings (disagreements, unknowns)."""
+    return cls.agreement in (Agreement.DISAGREES, Agreement.UNKNOWN)
+
+
+def class_json(cls: FlowClass, answer: Answer | None = None) -> dict[str, Any]:
+    """One class as JSON; `answer`, when given, as its `explanation` (`check -o json`'s verdict)."""
     out: dict[str, Any] = {
         "agreement": cls.agreement.value,
         "source": _end_json(cls.source),
@@ -251,8 +265,8 @@ def class_json(cls: FlowClass, explanation: bool = True) -> dict[str, Any]:
     if cls.causes:
         out["causes"] = [{"cause": c.cause.value, "score": c.score, "title": cause_text(c), "evidence": list(c.evidence)}
                          for c in cls.causes]
-    if explanation and cls.answer is not None:
-        out["explanation"] = answer_json(cls.answer)
+    if answer is not None:
+        out["explanation"] = answer_json(answer)
     return out
 
 

@@ -34,14 +34,22 @@ POLICIES = [
                      "ports": [{"port": 80}]}],
     }),
 ]
-WORLD = kit.xyz_world(POLICIES)
+# Replicas: x/a2 is a pod like x/a, y/b2 like y/b (same labels and ports, other addresses): each pair of
+# them is one pair of pod classes.
+REPLICAS = [kit.pod("x", "a2", {"pod": "a"}, ips=["10.1.0.11"], ports=kit.E2E_PORTS),
+            kit.pod("y", "b2", {"pod": "b"}, ips=["10.2.0.12"], ports=kit.E2E_PORTS)]
+WORLD = kit.cluster(kit.xyz_objects(), POLICIES, REPLICAS)
 HOSTY = kit.cluster(kit.xyz_objects(), POLICIES, kit.pod("x", "agent", {"app": "agent"}, ips=["192.168.1.5"],
                                                          host_network=True))
 
 
+REPLICA_IPS = {"x/a2": "10.1.0.11", "y/b2": "10.2.0.12"}
+
+
 def pod_end(key: str, **kw: Any) -> FlowEnd:
     ns, name = key.split("/")
-    return FlowEnd(kit.xyz_ip(ns, name), ns, name, None, kw.pop("labels", ()), EndHint.POD, **kw)
+    ip = REPLICA_IPS.get(key) or kit.xyz_ip(ns, name)
+    return FlowEnd(ip, ns, name, None, kw.pop("labels", ()), EndHint.POD, **kw)
 
 
 def flow(source: FlowEnd, destination: FlowEnd, port: int | None, observed: Observed, side: Direction | None = None,
@@ -153,7 +161,7 @@ def test_aggregated_pods_that_do_not_share_a_verdict_are_unknown() -> None:
     assert cls.ours is Status.UNKNOWN and cls.agreement is Agreement.UNKNOWN
     assert "do not all get the same verdict" in cls.note and "x/a -> y/b" in cls.note
     same = only(judge(flow(x_all, YB, 81, Observed.DENIED, Direction.INGRESS)))
-    assert same.agreement is Agreement.AGREES and "the same for all 3 pairs" in same.note
+    assert same.agreement is Agreement.AGREES and "the same for all 4 pairs" in same.note
 
 
 def test_a_service_address_is_judged_by_its_backends() -> None:
@@ -281,9 +289,41 @@ def test_each_class_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sum(calls.values()) == 2
 
 
+def test_pods_no_matcher_tells_apart_share_one_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: Counter[tuple[str, str, int]] = Counter()
+    real = flowjudge._answer
+
+    def counting(cluster: Any, source: End, destination: Any, protocol: Protocol, port: int) -> Any:
+        calls[(source.name, destination.name, port)] += 1
+        return real(cluster, source, destination, protocol, port)
+
+    monkeypatch.setattr(flowjudge, "_answer", counting)
+    pairs = [(pod_end(s), pod_end(d)) for s in ("x/a", "x/a2") for d in ("y/b", "y/b2")]
+    records = [flow(s, d, 80, Observed.ALLOWED, Direction.INGRESS, plugin=Plugin.AWS) for s, d in pairs]
+    judge_ = FlowJudge(WORLD)
+    aggregator = FlowAggregator()
+    aggregator.add_all(records)
+    report = judge_.report(aggregator)
+    assert [c.agreement for c in report.classes] == [Agreement.AGREES] * 4
+    assert sum(calls.values()) == 1  # one pair of pod classes, one evaluation
+    # The walkthrough names the pods it is about: computed when asked for.
+    for cls in report.classes:
+        answer = judge_.explain(cls)
+        assert answer is not None and answer.status is Status.ALLOWED
+        assert (answer.source.name, answer.destination.name) == (cls.source.label, cls.destination.label)
+    # Drops are explained pair by pair (the nearest miss and the fix name the pods).
+    denied = [flow(s, d, 81, Observed.DENIED, Direction.INGRESS, plugin=Plugin.AWS) for s, d in pairs]
+    aggregator.add_all(denied)
+    for cls in judge_.report(aggregator).classes:
+        if cls.observed is Observed.DENIED:
+            assert cls.answer is not None and cls.answer.destination.name == cls.destination.label
+            fix = next(d.fix for d in cls.decisions if d.side is Direction.INGRESS)
+            assert fix is not None and cls.source.label in fix.summary
+
+
 # -- property: the classes' verdicts are pairwise `evaluate` -----------------------------------------
 
-PODS = [f"{ns}/{p}" for ns in kit.NAMESPACES for p in kit.PODS]
+PODS = [f"{ns}/{p}" for ns in kit.NAMESPACES for p in kit.PODS] + list(REPLICA_IPS)
 records_strategy = st.lists(
     st.tuples(st.sampled_from(PODS), st.sampled_from(PODS), st.sampled_from([80, 81, 8080]),
               st.sampled_from(["TCP", "UDP"]), st.sampled_from(list(Observed)),

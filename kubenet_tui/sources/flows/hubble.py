@@ -38,7 +38,17 @@ from typing import Any
 
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.flows import EndHint, FlowEnd, FlowRecord, Observed, Plugin, PluginPolicy
-from kubenet_tui.sources.flows.common import LineError, Skip, address, mapping, port, strings, text, timestamp
+from kubenet_tui.sources.flows.common import (
+    LineError,
+    Skip,
+    address,
+    mapping,
+    port,
+    rfc3339,
+    strings,
+    text,
+    timestamp,
+)
 
 # Verdict enum (flow.proto): by name, and by number for JSON written without enum names.
 _VERDICTS = {"FORWARDED": Observed.ALLOWED, "REDIRECTED": Observed.ALLOWED, "AUDIT": Observed.AUDIT,
@@ -59,12 +69,13 @@ _IDENTITY_HINTS = {1: EndHint.HOST, 6: EndHint.HOST, 2: EndHint.WORLD, 9: EndHin
 _POLICY_FIELDS = (("egress_allowed_by", Direction.EGRESS, "allow"), ("ingress_allowed_by", Direction.INGRESS, "allow"),
                   ("egress_denied_by", Direction.EGRESS, "deny"), ("ingress_denied_by", Direction.INGRESS, "deny"))
 _DERIVED_FROM = "io.cilium.k8s.policy.derived-from="
+_POLICY_KEYS = frozenset(key for key, _, _ in _POLICY_FIELDS)
 
 
 def is_hubble(obj: Mapping[str, Any]) -> bool:
     """Whether a JSON object is one of Hubble's (a GetFlowsResponse, or a bare Flow)."""
     flow = obj.get("flow")
-    if isinstance(flow, Mapping):
+    if type(flow) is dict or isinstance(flow, Mapping):
         return "Key" not in flow and "key" not in flow  # a goldmane FlowResult also has `flow`
     return "verdict" in obj or "node_status" in obj or "lost_events" in obj or "IP" in obj or "l4" in obj
 
@@ -75,7 +86,7 @@ def parse(obj: Mapping[str, Any], line: int) -> FlowRecord | Skip:
         if "node_status" in obj or "lost_events" in obj or "agent_event" in obj or "debug_event" in obj:
             return Skip("Hubble status events (node status, lost events)")
         flow = obj  # the legacy output: a bare Flow
-    elif not isinstance(flow, Mapping):
+    elif type(flow) is not dict and not isinstance(flow, Mapping):
         raise LineError(f"`flow` is {type(flow).__name__}, not an object")
     verdict_text = flow.get("verdict")
     observed = _VERDICTS.get(verdict_text) if isinstance(verdict_text, str | int) else None
@@ -110,13 +121,15 @@ def parse(obj: Mapping[str, Any], line: int) -> FlowRecord | Skip:
         l7 = "proxy"
     service = mapping(flow.get("destination_service"), "destination_service")
     service_name = text(service.get("name"), "destination_service.name")
+    when = flow.get("time") or obj.get("time")
     return FlowRecord(
-        Plugin.HUBBLE, line, timestamp(flow.get("time") or obj.get("time"), "time"),
+        Plugin.HUBBLE, line, rfc3339(when) if type(when) is str else timestamp(when, "time"),
         _end(flow.get("source"), ip.get("source"), "source", None),
         _end(flow.get("destination"), ip.get("destination"), "destination",
              f"{service.get('namespace') or ''}/{service_name}" if service_name else None),
         protocol, dport, observed, reason, _DIRECTIONS.get(flow.get("traffic_direction")), reply, 1,
-        _policies(flow), l7, strings(flow.get("destination_names"), "destination_names"),
+        _policies(flow) if _POLICY_KEYS & flow.keys() else (), l7,
+        strings(flow.get("destination_names"), "destination_names"),
         text(flow.get("node_name") or obj.get("node_name"), "node_name"),
     )
 
@@ -131,7 +144,31 @@ def _layer4(l4: Mapping[str, Any]) -> tuple[str, int | None, Mapping[str, Any]]:
     return "", None, {}
 
 
+# Endpoints by (address, namespace, pod, identity, service): a Cilium identity stands for one set of labels,
+# so an endpoint seen once is read once, however many of the million lines name it.
+_ENDS: dict[tuple[Any, ...], FlowEnd] = {}
+
+
 def _end(value: Any, ip: Any, what: str, service: str | None) -> FlowEnd:
+    if type(value) is dict and type(ip) is str:
+        labels = value.get("labels")
+        key = (ip, value.get("namespace"), value.get("pod_name"), value.get("identity"), service,
+               len(labels) if type(labels) is list else labels)
+        try:
+            found = _ENDS.get(key)
+        except TypeError:  # an unhashable field: the slow path says which
+            found = None
+        if found is not None:
+            return found
+        found = _read_end(value, ip, what, service)
+        if len(_ENDS) > 200_000:
+            _ENDS.clear()
+        _ENDS[key] = found
+        return found
+    return _read_end(value, ip, what, service)
+
+
+def _read_end(value: Any, ip: Any, what: str, service: str | None) -> FlowEnd:
     endpoint = mapping(value, what)
     labels = strings(endpoint.get("labels"), f"{what}.labels")
     hint = EndHint.UNKNOWN

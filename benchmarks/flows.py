@@ -1,0 +1,255 @@
+"""The flows benchmark: a busy hour of Hubble output (1,000,000 lines) read, joined to a 10,000-pod cluster,
+judged and summarised by `kubenet-tui flows`. Target: at most 30 s and 1 GB.
+
+    python benchmarks/flows.py                           # 1,000,000 lines, 10,000 pods
+    python benchmarks/flows.py --lines 100000 --pods 1000 --pairs 2000
+
+The cluster comes from generate.py, cached as run.py caches it. The flow log is generated once per
+parameters into the same cache: each line a `hubble observe -o json` GetFlowsResponse (about 1.3 KB,
+fields as in tests/flows/samples/hubble.jsonl) with the pods' real names, addresses and labels, among
+--pairs talking (source, destination, port) triples drawn from the cluster with a Zipf-like popularity;
+a pair keeps its verdict (85 % forwarded, 15 % dropped by policy), lines alternate egress and ingress
+observation points, and 5 % are replies. Each row runs in a process of its own, and the peak RSS is
+that process's own:
+
+- `flows FILE -f CLUSTER -o json`: the command end to end, every class with its full verdict, to /dev/null;
+- the same from a pipe (`cat FILE | kubenet-tui flows - ...`);
+- the phases through the API the command calls: load the cluster, read and aggregate, join and judge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from run import cluster_file  # noqa: E402 - benchmarks/ is not a package
+
+START = 1_715_677_200.0  # 2024-05-14T09:00:00Z: the hour the log covers
+TARGET_S, TARGET_MB = 30.0, 1024.0
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _iso(t: float) -> str:
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t))
+    return f"{whole}.{int((t % 1) * 1e9):09d}Z"
+
+
+# -- the flow log ----------------------------------------------------------------------------------
+
+
+def generate(cluster_path: str, out_path: str, lines: int, pairs: int, seed: int) -> None:
+    rng = random.Random(seed)
+    items = json.loads(Path(cluster_path).read_text(encoding="utf-8"))["items"]
+    namespaces = {i["metadata"]["name"]: i["metadata"].get("labels", {}) for i in items if i["kind"] == "Namespace"}
+    pods = [i for i in items if i["kind"] == "Pod" and i.get("status", {}).get("podIP")
+            and i["status"].get("phase") == "Running" and not i["spec"].get("hostNetwork")]
+    with_ports = [p for p in pods if any(c.get("ports") for c in p["spec"]["containers"])]
+
+    def endpoint(pod: dict[str, Any], identity: int) -> dict[str, Any]:
+        meta = pod["metadata"]
+        ns = meta["namespace"]
+        labels = [f"k8s:{k}={v}" for k, v in sorted(meta.get("labels", {}).items())]
+        labels += [f"k8s:io.cilium.k8s.namespace.labels.{k}={v}" for k, v in sorted(namespaces.get(ns, {}).items())]
+        labels += ["k8s:io.cilium.k8s.policy.cluster=default",
+                   f"k8s:io.cilium.k8s.policy.serviceaccount={pod['spec'].get('serviceAccountName', 'default')}",
+                   f"k8s:io.kubernetes.pod.namespace={ns}"]
+        return {"ID": identity % 4000 + 1, "identity": identity, "cluster_name": "default", "namespace": ns,
+                "labels": labels, "pod_name": meta["name"]}
+
+    talks = []
+    for i in range(pairs):
+        src = rng.choice(pods)
+        if rng.random() < 0.05:
+            dst_ip, dst_end, port = f"203.0.113.{rng.randrange(1, 255)}", {"identity": 2, "labels": ["reserved:world"]}, 443
+        else:
+            dst = rng.choice(with_ports)
+            ports = [p for c in dst["spec"]["containers"] for p in c.get("ports", [])
+                     if p.get("protocol", "TCP") == "TCP"] or [{"containerPort": 8080}]
+            port = rng.choice(ports)["containerPort"]
+            dst_ip, dst_end = dst["status"]["podIP"], endpoint(dst, 50000 + i)
+        forwarded = rng.random() < 0.85
+        talks.append((src["status"]["podIP"], endpoint(src, 10000 + i), dst_ip, dst_end, port, forwarded,
+                      src["spec"].get("nodeName", "node-0001")))
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(pairs)]
+    chosen = rng.choices(range(pairs), weights=weights, k=lines)
+    step = 3600.0 / lines
+    with open(out_path, "w", encoding="utf-8") as out:
+        for n, index in enumerate(chosen):
+            src_ip, src_end, dst_ip, dst_end, port, forwarded, node = talks[index]
+            when = _iso(START + n * step)
+            reply = rng.random() < 0.05
+            sport = 32768 + (n * 7919) % 28000
+            flow: dict[str, Any] = {"time": when, "uuid": f"{n:08x}-4f1a-4c1e-9b2d-{index:012x}",
+                                    "verdict": "FORWARDED" if forwarded or reply else "DROPPED"}
+            if not flow["verdict"] == "FORWARDED":
+                flow["drop_reason"] = 133
+            flow["ethernet"] = {"source": "ce:2f:4a:10:aa:01", "destination": "ce:2f:4a:10:aa:02"}
+            if reply:
+                flow["IP"] = {"source": dst_ip, "destination": src_ip, "ipVersion": "IPv4"}
+                flow["l4"] = {"TCP": {"source_port": port, "destination_port": sport, "flags": {"SYN": True, "ACK": True}}}
+                flow["source"], flow["destination"] = dst_end, src_end
+            else:
+                flow["IP"] = {"source": src_ip, "destination": dst_ip, "ipVersion": "IPv4"}
+                flow["l4"] = {"TCP": {"source_port": sport, "destination_port": port, "flags": {"SYN": True}}}
+                flow["source"], flow["destination"] = src_end, dst_end
+            ingress = n % 2 == 1 or not forwarded
+            flow["Type"] = "L3_L4"
+            flow["node_name"] = node
+            flow["event_type"] = {"type": 4 if forwarded else 1, "sub_type": 0 if forwarded else 133}
+            flow["traffic_direction"] = "INGRESS" if ingress else "EGRESS"
+            if forwarded:
+                flow["trace_observation_point"] = "TO_ENDPOINT" if ingress else "TO_STACK"
+            else:
+                flow["drop_reason_desc"] = "POLICY_DENIED"
+            flow["is_reply"] = reply
+            flow["Summary"] = "TCP Flags: SYN"
+            out.write(json.dumps({"flow": flow, "node_name": node, "time": when}, separators=(",", ":")) + "\n")
+
+
+def flow_file(cluster_path: Path, lines: int, pairs: int, seed: int, cache: Path) -> Path:
+    version = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:10]
+    path = cache / f"flows-{cluster_path.stem}-{lines}-{pairs}-s{seed}-{version}.jsonl"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        subprocess.run([sys.executable, __file__, "--child", "generate", "--cluster", str(cluster_path), "--log",
+                        str(tmp), "--lines", str(lines), "--pairs", str(pairs), "--seed", str(seed)], check=True)
+        tmp.replace(path)
+    return path
+
+
+# -- measurements, each in its own process ----------------------------------------------------------
+
+
+def measure_cli(cluster_path: str, log: str, pipe: bool) -> dict[str, Any]:
+    """`kubenet-tui flows LOG -f CLUSTER -o json`, stdout to /dev/null; stdin is the log when `pipe`."""
+    from kubenet_tui.cli import main
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(1)
+    os.dup2(devnull, 1)
+    start = time.perf_counter()
+    try:
+        code = main(["flows", "-" if pipe else log, "-f", cluster_path, "-o", "json"])
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+    return {"seconds": time.perf_counter() - start, "code": code, "peak_mb": _peak_mb()}
+
+
+def measure_phases(cluster_path: str, log: str) -> dict[str, Any]:
+    from kubenet_tui.engine.flowjudge import Agreement, FlowJudge
+    from kubenet_tui.engine.flows import FlowAggregator
+    from kubenet_tui.sources.files import FileSource
+    from kubenet_tui.sources.flows import ReadReport, open_flows, read_flows
+    from kubenet_tui.sources.flows.when import files_time
+
+    out: dict[str, Any] = {}
+    start = time.perf_counter()
+    snapshot = FileSource([cluster_path]).load()
+    out["load_s"] = time.perf_counter() - start
+    out["pods"] = len(snapshot.cluster.pods)
+    start = time.perf_counter()
+    report, aggregator = ReadReport(), FlowAggregator()
+    with open_flows(log) as stream:
+        aggregator.add_all(read_flows(stream, report))
+    out["read_s"] = time.perf_counter() - start
+    out.update(lines=report.lines, records=report.records, replies=aggregator.replies, raw_classes=len(aggregator),
+               malformed=report.malformed, peak_mb_read=_peak_mb())
+    start = time.perf_counter()
+    flows = FlowJudge(snapshot.cluster, files_time([cluster_path])).report(aggregator)
+    out["judge_s"] = time.perf_counter() - start
+    out["classes"] = len(flows.classes)
+    out["by_agreement"] = {a.value: flows.count(a) for a in Agreement}
+    out["peak_mb"] = _peak_mb()
+    return out
+
+
+def run_child(kind: str, cluster_path: Path, log: Path, stdin: Path | None = None) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
+        command = [sys.executable, __file__, "--child", kind, "--cluster", str(cluster_path), "--log", str(log),
+                   "--result", result.name]
+        if stdin is not None:
+            with open(stdin, "rb") as source:
+                cat = subprocess.Popen(["cat"], stdin=source, stdout=subprocess.PIPE)
+                subprocess.run(command, stdin=cat.stdout, check=True)
+                cat.wait()
+        else:
+            subprocess.run(command, check=True)
+        return json.loads(Path(result.name).read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="kubenet-tui flows benchmark")
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--pods", type=int, default=10_000)
+    parser.add_argument("--pairs", type=int, default=20_000, help="talking (source, destination, port) triples")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "kubenet-tui-bench"))
+    parser.add_argument("--child", choices=("generate", "cli", "pipe", "phases"), help=argparse.SUPPRESS)
+    parser.add_argument("--cluster", help=argparse.SUPPRESS)
+    parser.add_argument("--log", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child == "generate":
+        generate(args.cluster, args.log, args.lines, args.pairs, args.seed)
+        return 0
+    if args.child:
+        found = (measure_phases(args.cluster, args.log) if args.child == "phases"
+                 else measure_cli(args.cluster, args.log, args.child == "pipe"))
+        Path(args.result).write_text(json.dumps(found))
+        return 0
+
+    cache = Path(args.cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    cluster = cluster_file(args.pods, None, args.seed, ".json", cache)
+    print(f"  generating {args.lines:,} lines over {args.pairs:,} pairs (cached) ...", file=sys.stderr, flush=True)
+    log = flow_file(cluster, args.lines, args.pairs, args.seed, cache)
+    size_mb = log.stat().st_size / 1e6
+    print("  phases ...", file=sys.stderr, flush=True)
+    phases = run_child("phases", cluster, log)
+    print("  flows FILE ...", file=sys.stderr, flush=True)
+    cli = run_child("cli", cluster, log)
+    print("  cat FILE | flows - ...", file=sys.stderr, flush=True)
+    pipe = run_child("pipe", cluster, log, stdin=log)
+    verdict = "met" if max(cli["seconds"], pipe["seconds"]) <= TARGET_S and max(
+        cli["peak_mb"], pipe["peak_mb"]) <= TARGET_MB else "NOT met"
+    agreement = ", ".join(f"{n:,} {a}" for a, n in phases["by_agreement"].items() if n)
+    rows = [
+        ("flow log", f"{phases['lines']:,} Hubble lines ({size_mb:,.0f} MB), {phases['replies']:,} replies; "
+                     f"{args.pairs:,} talking pairs over {phases['pods']:,} pods"),
+        ("classes", f"{phases['raw_classes']:,} as logged, {phases['classes']:,} joined ({agreement})"),
+        ("`flows FILE -f CLUSTER -o json`", f"{cli['seconds']:.1f} s, peak RSS {cli['peak_mb']:,.0f} MB"),
+        ("`cat FILE | flows - -f CLUSTER -o json`", f"{pipe['seconds']:.1f} s, peak RSS {pipe['peak_mb']:,.0f} MB"),
+        ("  load the cluster (JSON)", f"{phases['load_s']:.1f} s"),
+        ("  read + aggregate", f"{phases['read_s']:.1f} s ({phases['read_s'] / phases['lines'] * 1e6:.1f} µs a line), "
+                               f"peak RSS {phases['peak_mb_read']:,.0f} MB"),
+        ("  join + judge (one verdict per class)", f"{phases['judge_s']:.1f} s, peak RSS {phases['peak_mb']:,.0f} MB"),
+        ("target", f"≤ {TARGET_S:.0f} s and ≤ {TARGET_MB:,.0f} MB: {verdict}"),
+    ]
+    print()
+    print("| flows benchmark | measured |")
+    print("| --- | --- |")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
