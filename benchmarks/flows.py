@@ -5,12 +5,15 @@ judged and summarised by `kubenet-tui flows`. Target: at most 30 s and 1 GB.
     python benchmarks/flows.py --lines 100000 --pods 1000 --pairs 2000
 
 The cluster comes from generate.py, cached as run.py caches it. The flow log is generated once per
-parameters into the same cache: each line a `hubble observe -o json` GetFlowsResponse (about 1.3 KB,
-fields as in tests/flows/samples/hubble.jsonl) with the pods' real names, addresses and labels, among
---pairs talking (source, destination, port) triples drawn from the cluster with a Zipf-like popularity;
-a pair keeps its verdict (85 % forwarded, 15 % dropped by policy), lines alternate egress and ingress
-observation points, and 5 % are replies. Each row runs in a process of its own, and the peak RSS is
-that process's own:
+parameters into the same cache: each line a `hubble observe -o json` GetFlowsResponse (about 1.8 KB,
+fields as in tests/flows/samples/hubble.jsonl) with the pods' real names, addresses and labels. Traffic
+is between workloads, as in a cluster: --pairs talking (source workload, destination workload, port)
+triples, drawn with a Zipf-like popularity, each line between random replicas of the two (5 % of the
+destinations are outside addresses). A plugin enforces the policies: a triple keeps the verdict the
+policies give its first replicas (forwarded or dropped by policy), except 1 % of the triples, whose
+verdict is flipped: the disagreements to explain. Lines alternate egress and ingress observation
+points, and 5 % are replies. Each row runs in a process of its own, and the peak RSS is that process's
+own:
 
 - `flows FILE -f CLUSTER -o json`: the command end to end, every class with its full verdict, to /dev/null;
 - the same from a pipe (`cat FILE | kubenet-tui flows - ...`);
@@ -73,32 +76,45 @@ def generate(cluster_path: str, out_path: str, lines: int, pairs: int, seed: int
         return {"ID": identity % 4000 + 1, "identity": identity, "cluster_name": "default", "namespace": ns,
                 "labels": labels, "pod_name": meta["name"]}
 
+    # Workloads: the replicas of one deployment share namespace and labels (and a Cilium identity).
+    groups: dict[tuple[str, str], list[tuple[str, dict[str, Any], str]]] = {}
+    identities: dict[tuple[str, str], int] = {}
+    for pod in pods:
+        meta = pod["metadata"]
+        key = (meta["namespace"], json.dumps(meta.get("labels", {}), sort_keys=True))
+        identity = identities.setdefault(key, 10000 + len(identities))
+        groups.setdefault(key, []).append((pod["status"]["podIP"], endpoint(pod, identity),
+                                           pod["spec"].get("nodeName", "node-0001")))
+    workloads = list(groups.values())
+    serving = [(groups[(p["metadata"]["namespace"], json.dumps(p["metadata"].get("labels", {}), sort_keys=True))],
+                [c["containerPort"] for c in p["spec"]["containers"] for c in c.get("ports", [])
+                 if c.get("protocol", "TCP") == "TCP"]) for p in with_ports]
+    serving = [(members, ports) for members, ports in serving if ports]
+    world = [(f"203.0.113.{i}", {"identity": 2, "labels": ["reserved:world"]}, "") for i in range(1, 255)]
     talks = []
-    for i in range(pairs):
-        src = rng.choice(pods)
+    for _ in range(pairs):
+        sources = rng.choice(workloads)
         if rng.random() < 0.05:
-            dst_ip, dst_end, port = f"203.0.113.{rng.randrange(1, 255)}", {"identity": 2, "labels": ["reserved:world"]}, 443
+            destinations, port = world, 443
         else:
-            dst = rng.choice(with_ports)
-            ports = [p for c in dst["spec"]["containers"] for p in c.get("ports", [])
-                     if p.get("protocol", "TCP") == "TCP"] or [{"containerPort": 8080}]
-            port = rng.choice(ports)["containerPort"]
-            dst_ip, dst_end = dst["status"]["podIP"], endpoint(dst, 50000 + i)
-        forwarded = rng.random() < 0.85
-        talks.append((src["status"]["podIP"], endpoint(src, 10000 + i), dst_ip, dst_end, port, forwarded,
-                      src["spec"].get("nodeName", "node-0001")))
+            destinations, ports = rng.choice(serving)
+            port = rng.choice(ports)
+        allowed, at_egress = _policies_allow(cluster_path, sources[0][0], destinations[0][0], port)
+        talks.append((sources, destinations, port, allowed if rng.random() >= 0.01 else not allowed, at_egress))
     weights = [1 / (rank + 1) ** 1.1 for rank in range(pairs)]
     chosen = rng.choices(range(pairs), weights=weights, k=lines)
     step = 3600.0 / lines
     with open(out_path, "w", encoding="utf-8") as out:
         for n, index in enumerate(chosen):
-            src_ip, src_end, dst_ip, dst_end, port, forwarded, node = talks[index]
+            sources, destinations, port, forwarded, at_egress = talks[index]
+            src_ip, src_end, node = rng.choice(sources)
+            dst_ip, dst_end, _ = rng.choice(destinations)
             when = _iso(START + n * step)
             reply = rng.random() < 0.05
             sport = 32768 + (n * 7919) % 28000
             flow: dict[str, Any] = {"time": when, "uuid": f"{n:08x}-4f1a-4c1e-9b2d-{index:012x}",
                                     "verdict": "FORWARDED" if forwarded or reply else "DROPPED"}
-            if not flow["verdict"] == "FORWARDED":
+            if flow["verdict"] != "FORWARDED":
                 flow["drop_reason"] = 133
             flow["ethernet"] = {"source": "ce:2f:4a:10:aa:01", "destination": "ce:2f:4a:10:aa:02"}
             if reply:
@@ -109,7 +125,7 @@ def generate(cluster_path: str, out_path: str, lines: int, pairs: int, seed: int
                 flow["IP"] = {"source": src_ip, "destination": dst_ip, "ipVersion": "IPv4"}
                 flow["l4"] = {"TCP": {"source_port": sport, "destination_port": port, "flags": {"SYN": True}}}
                 flow["source"], flow["destination"] = src_end, dst_end
-            ingress = n % 2 == 1 or not forwarded
+            ingress = n % 2 == 1 if forwarded else not at_egress
             flow["Type"] = "L3_L4"
             flow["node_name"] = node
             flow["event_type"] = {"type": 4 if forwarded else 1, "sub_type": 0 if forwarded else 133}
@@ -121,6 +137,27 @@ def generate(cluster_path: str, out_path: str, lines: int, pairs: int, seed: int
             flow["is_reply"] = reply
             flow["Summary"] = "TCP Flags: SYN"
             out.write(json.dumps({"flow": flow, "node_name": node, "time": when}, separators=(",", ":")) + "\n")
+
+
+_JUDGE: list[Any] = []
+
+
+def _policies_allow(cluster_path: str, source: str, destination: str, port: int) -> tuple[bool, bool]:
+    """What the policies say of source -> destination:port (the plugin of this log enforces them), and
+    whether the source's egress is what blocks it (where the plugin would drop it)."""
+    if not _JUDGE:
+        from kubenet_tui.sources.files import FileSource
+
+        _JUDGE.append(FileSource([cluster_path]).load().cluster)
+    from kubenet_tui.engine.ends import resolve_target
+    from kubenet_tui.engine.evaluate import End, evaluate
+    from kubenet_tui.engine.model import Protocol
+
+    cluster = _JUDGE[0]
+    src, dst = resolve_target(cluster.index, source), resolve_target(cluster.index, destination)
+    assert isinstance(src, End) and isinstance(dst, End)
+    verdict = evaluate(cluster, src, dst, Protocol.TCP, port)
+    return verdict.status.value == "allowed", verdict.egress.allowed is False
 
 
 def flow_file(cluster_path: Path, lines: int, pairs: int, seed: int, cache: Path) -> Path:
@@ -199,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kubenet-tui flows benchmark")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--pods", type=int, default=10_000)
-    parser.add_argument("--pairs", type=int, default=20_000, help="talking (source, destination, port) triples")
+    parser.add_argument("--pairs", type=int, default=20_000,
+                        help="talking (source workload, destination workload, port) triples")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "kubenet-tui-bench"))
     parser.add_argument("--child", choices=("generate", "cli", "pipe", "phases"), help=argparse.SUPPRESS)
@@ -233,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     agreement = ", ".join(f"{n:,} {a}" for a, n in phases["by_agreement"].items() if n)
     rows = [
         ("flow log", f"{phases['lines']:,} Hubble lines ({size_mb:,.0f} MB), {phases['replies']:,} replies; "
-                     f"{args.pairs:,} talking pairs over {phases['pods']:,} pods"),
+                     f"{args.pairs:,} talking workload pairs over {phases['pods']:,} pods"),
         ("classes", f"{phases['raw_classes']:,} as logged, {phases['classes']:,} joined ({agreement})"),
         ("`flows FILE -f CLUSTER -o json`", f"{cli['seconds']:.1f} s, peak RSS {cli['peak_mb']:,.0f} MB"),
         ("`cat FILE | flows - -f CLUSTER -o json`", f"{pipe['seconds']:.1f} s, peak RSS {pipe['peak_mb']:,.0f} MB"),

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import NamedTuple, TypeVar
 
 from kubenet_tui.engine.caveats import Caveat, CaveatCode
@@ -28,12 +29,23 @@ from kubenet_tui.engine.compile import PROFILE_COMPILERS
 from kubenet_tui.engine.ends import End, ServiceTarget, Target, resolve_port
 from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.evaluate import evaluate
-from kubenet_tui.engine.explain import Direction, Outcome, RuleRef, Status, Suggestion, Tier, Verdict
+from kubenet_tui.engine.explain import (
+    Direction,
+    DirectionVerdict,
+    Outcome,
+    RuleRef,
+    Status,
+    Suggestion,
+    Tier,
+    Verdict,
+)
 from kubenet_tui.engine.flowjoin import EndNote, Evidence, JoinedEnd, Joiner
 from kubenet_tui.engine.flows import FlowAggregator, Observed, Plugin, PluginPolicy, RawClass
+from kubenet_tui.engine.gaps import UnevaluatedPolicy
 from kubenet_tui.engine.model import Protocol
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
+from kubenet_tui.engine.suggest import suggest
 
 Answer = Verdict | ServiceVerdict
 
@@ -258,7 +270,8 @@ class FlowJudge:
             max(lasts) if lasts else None, min(r.first_line for r in raws),
             tuple(sorted(sides, key=lambda s: (s is None, s or ""))),
             tuple(sorted(_union(r.reasons for r in raws))),
-            tuple(sorted(_union(r.policies for r in raws), key=lambda p: (p.side or "", p.key, p.rule or 0))),
+            tuple(sorted(_union(r.policies for r in raws), key=lambda p: (p.side or "", p.key, p.rule or 0, p.pending,
+                                                                         p.kind, p.action, p.tier or ""))),
             tuple(sorted(_union(r.l7 for r in raws))), tuple(sorted(_union(r.dns_names for r in raws))),
             tuple(sorted(_union(r.nodes for r in raws))), None, None, Agreement.NOT_COMPARED,
         )
@@ -278,11 +291,11 @@ class FlowJudge:
             return replace(base, answer=ours.answer)
         checks = _checks(head.observed, base.sides, ours)
         agreement = _agreement(checks)
-        if agreement is Agreement.AGREES and head.observed is Observed.ALLOWED:
-            # What decides it is the same for every pod of these classes (rules, not names); the pair's own
-            # walkthrough is computed when asked for (`explain`).
+        if agreement is Agreement.AGREES:
+            # What decides it is the same for every pod of these classes (rules, not names), and the fixes
+            # are made for this pair's own pods; its walkthrough is computed when asked for (`explain`).
             verdict = representative(ours.answer)
-            decisions = _decisions(verdict, named=ours.exact) if verdict is not None else ()
+            decisions = _decisions(verdict, ours.pair if not ours.exact else None) if verdict is not None else ()
             base = replace(base, answer=ours.answer if ours.exact else None)
         else:
             answer = self._exact_answer(ours, protocol, head.port)
@@ -464,11 +477,15 @@ class FlowJudge:
             add(Cause.SNAPSHOT_TIME, 10, f"flows at {flows}, the snapshot at {iso(at)} ({how}): the snapshot is "
                                          f"{_span(at - (cls.last or at))} newer; the cluster may have changed since")
 
-    def _named_policy_causes(self, cls: FlowClass, add: _Add) -> None:
+    @cached_property
+    def _policy_names(self) -> tuple[frozenset[str], frozenset[str], dict[tuple[str, str], UnevaluatedPolicy]]:
+        """The NetworkPolicies, admin policies and unevaluated policies of the snapshot, by name."""
         cluster = self.cluster
-        netpols = {p.key for p in cluster.network_policies}
-        admin = {p.name for p in cluster.admin_policies}
-        unevaluated = {(u.kind, u.key): u for u in cluster.unevaluated}
+        return (frozenset(p.key for p in cluster.network_policies), frozenset(p.name for p in cluster.admin_policies),
+                {(u.kind, u.key): u for u in cluster.unevaluated})
+
+    def _named_policy_causes(self, cls: FlowClass, add: _Add) -> None:
+        netpols, admin, unevaluated = self._policy_names
         for policy in cls.policies:
             if policy.pending or policy.kind in _NOT_POLICIES:
                 continue
@@ -583,14 +600,18 @@ def _agreement(checks: Sequence[SideCheck]) -> Agreement:
     return Agreement.AGREES
 
 
-def _decisions(verdict: Verdict, named: bool = True) -> tuple[Decision, ...]:
-    """What decided each evaluated side. `named` False: the verdict is of other pods of the same classes,
-    so what names pods (the summaries, the suggestions) is left out."""
+def _decisions(verdict: Verdict, pair: tuple[End, Target] | None = None) -> tuple[Decision, ...]:
+    """What decided each evaluated side. `pair`: the verdict is of other pods of the same classes (which
+    rules matched is the same for them), and the suggestions are made again for these two pods; the
+    summaries, which name the other pods, are left out."""
     found = []
     for side in (verdict.egress, verdict.ingress):
         if not side.evaluated:
             continue
-        mine = [s for s in verdict.suggestions if s.direction is side.direction] if named else []
+        if pair is None:
+            mine = [s for s in verdict.suggestions if s.direction is side.direction]
+        else:
+            mine = list(_suggest_for(side, pair, verdict))
         nearest = next((s for s in mine if s.kind in ("add-port", "add-peer")), None)
         isolating = side.isolating_policies if side.decided_by is Tier.NETWORK_POLICY else ()
         if side.decided_by is not None and side.decided_by is not Tier.NETWORK_POLICY:
@@ -599,8 +620,22 @@ def _decisions(verdict: Verdict, named: bool = True) -> tuple[Decision, ...]:
             if tier is not None and not side.deciding_rules:
                 isolating = tuple(p.key for p in tier.policies if p.selects)
         found.append(Decision(side.direction, side.allowed, side.decided_by, side.deciding_rules, isolating,
-                              side.summary if named else "", nearest, mine[0] if mine else None))
+                              side.summary if pair is None else "", nearest, mine[0] if mine else None))
     return tuple(found)
+
+
+def _suggest_for(side: DirectionVerdict, pair: tuple[End, Target], verdict: Verdict) -> tuple[Suggestion, ...]:
+    """`suggest` for this pair's own pods, on a side verdict of their class-mates."""
+    source, destination = pair
+    if not isinstance(destination, End):
+        return ()
+    subject, peer = (source, destination) if side.direction is Direction.EGRESS else (destination, source)
+    if subject.pod is None:
+        return ()
+    peer_ips = peer.pod.ips if peer.pod is not None else ((peer.ip,) if peer.ip is not None else ())
+    if not peer_ips:
+        return ()
+    return suggest(side, subject.pod, peer.pod, peer_ips, verdict.protocol, verdict.port)
 
 
 def _names_match(cls: FlowClass, decisions: Sequence[Decision]) -> bool | None:

@@ -311,14 +311,17 @@ def test_pods_no_matcher_tells_apart_share_one_evaluation(monkeypatch: pytest.Mo
         answer = judge_.explain(cls)
         assert answer is not None and answer.status is Status.ALLOWED
         assert (answer.source.name, answer.destination.name) == (cls.source.label, cls.destination.label)
-    # Drops are explained pair by pair (the nearest miss and the fix name the pods).
+    # Drops share one evaluation too, and their fixes are made for their own pods: the same suggestions as
+    # the pair's own verdict.
     denied = [flow(s, d, 81, Observed.DENIED, Direction.INGRESS, plugin=Plugin.AWS) for s, d in pairs]
     aggregator.add_all(denied)
     for cls in judge_.report(aggregator).classes:
         if cls.observed is Observed.DENIED:
-            assert cls.answer is not None and cls.answer.destination.name == cls.destination.label
-            fix = next(d.fix for d in cls.decisions if d.side is Direction.INGRESS)
-            assert fix is not None and cls.source.label in fix.summary
+            own = kit.check(WORLD, cls.source.label, cls.destination.label, 81)
+            decision = next(d for d in cls.decisions if d.side is Direction.INGRESS)
+            assert decision.fix == own.suggestions[0] and cls.source.label in decision.fix.summary
+            assert decision.isolating == own.ingress.isolating_policies
+    assert sum(n for (_, _, port), n in calls.items() if port == 81) == 1
 
 
 # -- property: the classes' verdicts are pairwise `evaluate` -----------------------------------------
@@ -351,6 +354,11 @@ def test_classes_carry_the_pairwise_verdict_and_every_count(rows: list[tuple[Any
                             next((c.name for c in destination.ports if c.port == cls.port
                                   and c.protocol.value == cls.protocol), None))
         assert cls.ours is expected.status
+        for decision in cls.decisions:  # shared by pod classes or not, what decides is the pair's own
+            side = expected.egress if decision.side is Direction.EGRESS else expected.ingress
+            assert (decision.allowed, decision.rules) == (side.allowed, side.deciding_rules)
+            own = [x for x in expected.suggestions if x.direction is decision.side]
+            assert decision.fix == (own[0] if own else None)
         allows = cls.observed.policy_allows
         if expected.status in (Status.ALLOWED, Status.BLOCKED) and None in cls.sides and len(cls.sides) == 1:
             assert (cls.agreement is Agreement.AGREES) is ((expected.status is Status.ALLOWED) is allows)
