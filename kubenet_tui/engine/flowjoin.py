@@ -52,6 +52,7 @@ class JoinedEnd:
     logged: FlowEnd  # as the plugin named it (the first such, when several join here)
     notes: tuple[EndNote, ...] = ()
     typed: str | None = None  # the end as the explorer's prompt (and `check`) accepts it
+    alike: bool = False  # the targets are pods no policy tells apart: the first stands for all
 
     def has(self, evidence: Evidence) -> bool:
         return any(n.evidence is evidence for n in self.notes)
@@ -93,6 +94,28 @@ def label_differences(logged: dict[str, str], pod: Pod) -> list[str]:
         if have != value:
             found.append(f"{key}={value} (the snapshot has {key + '=' + have if have is not None else 'no ' + key})")
     return found
+
+
+def merge_alike(ends: list[JoinedEnd], key: str) -> JoinedEnd:
+    """Pods no policy tells apart (one pod class), each named by the plugin, as one end of one row:
+    `shop/api-6c5f7b-* (3 pods)`, or `shop/a (+2 like it)` when their names share no prefix."""
+    first = ends[0]
+    pods = list(dict.fromkeys(e.label for e in ends))
+    names = [p.split("/", 1)[-1] for p in pods]
+    prefix = names[0]
+    for name in names[1:]:
+        while not name.startswith(prefix):
+            prefix = prefix[:-1]
+    prefix = prefix[: prefix.rfind("-") + 1] if "-" in prefix else prefix
+    namespace = pods[0].split("/", 1)[0]
+    label = (f"{namespace}/{prefix}* ({len(pods)} pods)" if len(prefix) >= 2
+             else f"{pods[0]} (+{len(pods) - 1} like it)")
+    notes: list[EndNote] = []
+    targets: list[Target] = []
+    for end in ends:
+        notes.extend(n for n in end.notes if n not in notes)
+        targets.extend(t for t in end.targets if t not in targets)
+    return JoinedEnd(key, label, tuple(targets[:MAX_PODS]), first.logged, tuple(notes), first.typed, alike=True)
 
 
 class Joiner:

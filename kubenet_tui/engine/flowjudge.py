@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
-from typing import NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from kubenet_tui.engine.caveats import Caveat, CaveatCode
-from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.cluster import Cluster, Enforcement
 from kubenet_tui.engine.compile import PROFILE_COMPILERS
 from kubenet_tui.engine.ends import End, ServiceTarget, Target, resolve_port
 from kubenet_tui.engine.errors import InputError
@@ -39,13 +39,17 @@ from kubenet_tui.engine.explain import (
     Tier,
     Verdict,
 )
-from kubenet_tui.engine.flowjoin import EndNote, Evidence, JoinedEnd, Joiner
+from kubenet_tui.engine.flowjoin import EndNote, Evidence, JoinedEnd, Joiner, merge_alike
 from kubenet_tui.engine.flows import FlowAggregator, Observed, Plugin, PluginPolicy, RawClass
 from kubenet_tui.engine.gaps import UnevaluatedPolicy
 from kubenet_tui.engine.model import Protocol
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
 from kubenet_tui.engine.suggest import suggest
+
+if TYPE_CHECKING:  # numpy behind them: imported when a pod pair is first judged
+    from kubenet_tui.engine.classes import PodClasses
+    from kubenet_tui.engine.fast import ClassEvaluator
 
 Answer = Verdict | ServiceVerdict
 
@@ -226,36 +230,38 @@ class FlowJudge:
         # Pods no matcher can tell apart get the same verdict (classes.partition): one evaluation per pair
         # of pod classes and port answers for every pair of their pods, a pair's own explanation (which
         # names it) is computed only where it is shown.
-        self._pod_classes: dict[Profile, dict[str, int]] = {}
+        self._pod_classes: dict[Profile, tuple[PodClasses, dict[str, int]]] = {}
+        self._evaluators: dict[tuple[Protocol, int], ClassEvaluator] = {}
         self._by_classes: dict[tuple[object, ...], Answer] = {}
         self._exact: dict[tuple[Profile, str, str, Protocol, int], Answer] = {}
 
     def report(self, aggregator: FlowAggregator) -> FlowReport:
-        groups: dict[tuple[object, ...], list[RawClass]] = defaultdict(list)
-        ends: dict[tuple[object, ...], tuple[JoinedEnd, JoinedEnd]] = {}
+        """Every class of flows so far, judged: one row per (source, destination, protocol, port, observed
+        verdict), where pods no policy tells apart (replicas, most often) are one source or destination."""
+        groups: dict[tuple[object, ...], list[tuple[RawClass, JoinedEnd, JoinedEnd]]] = defaultdict(list)
         for raw in aggregator.classes():
             source = self.joiner.join(raw.source, destination=False)
             destination = self.joiner.join(raw.destination, destination=True)
-            key: tuple[object, ...] = (raw.plugin, source.key, destination.key, raw.protocol, raw.port, raw.observed)
-            groups[key].append(raw)
-            ends.setdefault(key, (source, destination))
+            key: tuple[object, ...] = (raw.plugin, self._group(source), self._group(destination), raw.protocol,
+                                       raw.port, raw.observed)
+            groups[key].append((raw, source, destination))
         classes = []
-        for key, raws in groups.items():
-            source, destination = ends[key]
-            classes.append(self._class(raws, self._notes_of(source, raws, False), self._notes_of(destination, raws,
-                                                                                                     True)))
+        for key, members in groups.items():
+            source = _merged([s for _, s, _ in members], str(key[1]))
+            destination = _merged([d for _, _, d in members], str(key[2]))
+            classes.append(self._class([raw for raw, _, _ in members], source, destination))
         classes.sort(key=lambda c: (_AGREEMENT_ORDER[c.agreement], _OBSERVED_ORDER[c.observed], -c.count,
                                     c.source.label, c.destination.label, c.port or 0))
         return FlowReport(tuple(classes), aggregator.records, aggregator.replies, aggregator.first, aggregator.last,
                           self.snapshot, self.cluster.profile)
 
-    def _notes_of(self, joined: JoinedEnd, raws: Sequence[RawClass], destination: bool) -> JoinedEnd:
-        """Several logged ends may join to one (a pod logged with and without its labels): keep every note."""
-        extra: list[EndNote] = []
-        for raw in raws[1:]:
-            other = self.joiner.join(raw.destination if destination else raw.source, destination)
-            extra.extend(n for n in other.notes if n not in joined.notes and n not in extra)
-        return replace(joined, notes=joined.notes + tuple(extra)) if extra else joined
+    def _group(self, end: JoinedEnd) -> str:
+        """What puts an end in a row: its pod class, for a pod that carries traffic; else what it is."""
+        if len(end.targets) == 1:
+            target = end.targets[0]
+            if isinstance(target, End) and target.pod is not None and target.pod.carries_traffic:
+                return f"class:{self._classes_of(self.cluster)[1][target.pod.key]}"
+        return end.key
 
     # -- one class -------------------------------------------------------------------------------------
 
@@ -285,8 +291,19 @@ class FlowJudge:
                                       "(TCP, UDP, SCTP): whether it passes depends on the plugin")
         if not head.port:
             return replace(base, note=f"the log gives no destination port for this {protocol.value} flow")
+        alike = max(len(source.targets) if source.alike else 1, 1) * max(
+            len(destination.targets) if destination.alike else 1, 1)
+        shared = f"judged once for these {alike} pairs of pods: no policy tells them apart" if alike > 1 else ""
+        if (head.observed is Observed.ALLOWED and not base.policies
+                and self._fast_allowed(source, destination, protocol, head.port)):
+            # Allowed, as the policies say, and the plugin names no policy to compare: nothing to explain
+            # (the walkthrough, when asked for: `explain`).
+            checks = [SideCheck(side, True, True) for side in base.sides]
+            if Direction.INGRESS in base.sides and Direction.EGRESS not in base.sides:
+                checks.append(SideCheck(Direction.EGRESS, True, True, implied=True))
+            return replace(base, ours=Status.ALLOWED, agreement=Agreement.AGREES, checks=tuple(checks), note=shared)
         ours = self._evaluate(source, destination, protocol, head.port)
-        base = replace(base, ours=ours.status, note=ours.note)
+        base = replace(base, ours=ours.status, note="; ".join(n for n in (ours.note, shared) if n))
         if not ours.compared:
             return replace(base, answer=ours.answer)
         checks = _checks(head.observed, base.sides, ours)
@@ -328,10 +345,10 @@ class FlowJudge:
         if all(_outside(t) for t in source.targets) and all(_outside(t) for t in destination.targets):
             return _Ours(None, None, "neither end is a pod of the cluster: no pod policy applies", compared=False)
         answers: list[tuple[End, Target, Answer, bool]] = []
-        for src in source.targets[:MAX_PAIRS]:
+        for src in source.targets[: 1 if source.alike else MAX_PAIRS]:
             if not isinstance(src, End):
                 continue
-            for dst in destination.targets:
+            for dst in destination.targets[: 1 if destination.alike else MAX_PAIRS]:
                 if len(answers) >= MAX_PAIRS:
                     break
                 try:
@@ -361,7 +378,7 @@ class FlowJudge:
         the sides and the deciding rules are the same; only names differ). True: it is this pair's own."""
         if isinstance(destination, ServiceTarget) or source.pod is None or destination.pod is None:
             return self._exact_pair(cluster, source, destination, protocol, port), True
-        classes = self._classes_of(cluster)
+        classes = self._classes_of(cluster)[1]
         key = (cluster.profile, classes[source.pod.key], classes[destination.pod.key],
                source.pod is destination.pod, protocol, port)
         found = self._by_classes.get(key)
@@ -384,15 +401,39 @@ class FlowJudge:
             return ours.answer
         return self._exact_pair(self.cluster, ours.pair[0], ours.pair[1], protocol, port)
 
-    def _classes_of(self, cluster: Cluster) -> dict[str, int]:
+    def _classes_of(self, cluster: Cluster) -> tuple[PodClasses, dict[str, int]]:
+        """The pods in classes no policy of `cluster` (as its profile reads them) tells apart."""
         found = self._pod_classes.get(cluster.profile)
         if found is None:
             from kubenet_tui.engine.classes import partition  # numpy: only once there is a pod pair to judge
 
             parted = partition(cluster.program, cluster.index, cluster.pods)
-            found = self._pod_classes[cluster.profile] = {
-                pod.key: int(c) for pod, c in zip(parted.pods, parted.class_of, strict=True)}
+            found = self._pod_classes[cluster.profile] = (parted, {
+                pod.key: int(c) for pod, c in zip(parted.pods, parted.class_of, strict=True)})
         return found
+
+    def _fast_allowed(self, source: JoinedEnd, destination: JoinedEnd, protocol: Protocol, port: int) -> bool:
+        """Whether both sides surely allow this pod pair, from the class rows (`fast.ClassEvaluator`: the
+        same compiled rules, folded over classes; unknown is not allowed there). False: not known this way."""
+        cluster = self.cluster
+        if cluster.plugin is not None and cluster.plugin.enforcement is Enforcement.NOT_ENFORCED:
+            return False
+        if not (source.targets and destination.targets):
+            return False
+        src, dst = source.targets[0], destination.targets[0]
+        if not (isinstance(src, End) and isinstance(dst, End) and src.pod is not None and dst.pod is not None
+                and src.pod is not dst.pod and src.pod.carries_traffic and dst.pod.carries_traffic):
+            return False
+        if (len(source.targets) > 1 and not source.alike) or (len(destination.targets) > 1 and not destination.alike):
+            return False
+        parted, classes = self._classes_of(cluster)
+        evaluator = self._evaluators.get((protocol, port))
+        if evaluator is None:
+            from kubenet_tui.engine.fast import ClassEvaluator
+
+            evaluator = self._evaluators[(protocol, port)] = ClassEvaluator(cluster, parted, protocol, port)
+        s, d = classes[src.pod.key], classes[dst.pod.key]
+        return bool(evaluator.row(s, Direction.EGRESS)[d]) and bool(evaluator.row(d, Direction.INGRESS)[s])
 
     def explain(self, cls: FlowClass) -> Answer | None:
         """The class's own verdict in full (an agreeing, allowed class is judged by its pod classes and
@@ -543,6 +584,19 @@ _NOTE_WEIGHTS: dict[Evidence, tuple[Cause, int]] = {
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+
+
+def _merged(ends: Sequence[JoinedEnd], key: str) -> JoinedEnd:
+    """The ends one row stands for, as one: the pods of a class, or one end logged in several ways (a pod
+    with and without its labels), with every note kept."""
+    distinct = list({e.key: e for e in ends}.values())
+    if len(distinct) > 1:
+        return merge_alike(distinct, key)
+    first = distinct[0]
+    extra: list[EndNote] = []
+    for end in ends[1:]:
+        extra.extend(n for n in end.notes if n not in first.notes and n not in extra)
+    return replace(first, notes=first.notes + tuple(extra)) if extra else first
 
 
 def _union(sets: Iterable[set[T]]) -> set[T]:

@@ -289,7 +289,7 @@ def test_each_class_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sum(calls.values()) == 2
 
 
-def test_pods_no_matcher_tells_apart_share_one_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pods_no_matcher_tells_apart_are_one_row_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: Counter[tuple[str, str, int]] = Counter()
     real = flowjudge._answer
 
@@ -303,24 +303,20 @@ def test_pods_no_matcher_tells_apart_share_one_evaluation(monkeypatch: pytest.Mo
     judge_ = FlowJudge(WORLD)
     aggregator = FlowAggregator()
     aggregator.add_all(records)
-    report = judge_.report(aggregator)
-    assert [c.agreement for c in report.classes] == [Agreement.AGREES] * 4
-    assert sum(calls.values()) == 1  # one pair of pod classes, one evaluation
-    # The walkthrough names the pods it is about: computed when asked for.
-    for cls in report.classes:
-        answer = judge_.explain(cls)
-        assert answer is not None and answer.status is Status.ALLOWED
-        assert (answer.source.name, answer.destination.name) == (cls.source.label, cls.destination.label)
-    # Drops share one evaluation too, and their fixes are made for their own pods: the same suggestions as
-    # the pair's own verdict.
-    denied = [flow(s, d, 81, Observed.DENIED, Direction.INGRESS, plugin=Plugin.AWS) for s, d in pairs]
-    aggregator.add_all(denied)
-    for cls in judge_.report(aggregator).classes:
-        if cls.observed is Observed.DENIED:
-            own = kit.check(WORLD, cls.source.label, cls.destination.label, 81)
-            decision = next(d for d in cls.decisions if d.side is Direction.INGRESS)
-            assert decision.fix == own.suggestions[0] and cls.source.label in decision.fix.summary
-            assert decision.isolating == own.ingress.isolating_policies
+    row = only(judge_.report(aggregator))
+    assert (row.source.label, row.destination.label, row.count) == ("x/a (+1 like it)", "y/b (+1 like it)", 4)
+    assert row.agreement is Agreement.AGREES and row.ours is Status.ALLOWED
+    assert "judged once for these 4 pairs of pods" in row.note
+    assert not calls  # allowed, as the class rows say: no walkthrough is built
+    answer = judge_.explain(row)  # ... until one is asked for, for the pods the row stands for
+    assert answer is not None and answer.status is Status.ALLOWED and answer.source.name == "x/a"
+    # Drops of the same pods: one evaluation, and the fix is made for the pods of the row.
+    aggregator.add_all(flow(s, d, 81, Observed.DENIED, Direction.INGRESS, plugin=Plugin.AWS) for s, d in pairs)
+    denied = next(c for c in judge_.report(aggregator).classes if c.observed is Observed.DENIED)
+    assert denied.agreement is Agreement.AGREES and denied.count == 4
+    own = kit.check(WORLD, "x/a", "y/b", 81)
+    decision = next(d for d in denied.decisions if d.side is Direction.INGRESS)
+    assert decision.fix == own.suggestions[0] and decision.isolating == own.ingress.isolating_policies
     assert sum(n for (_, _, port), n in calls.items() if port == 81) == 1
 
 
@@ -337,28 +333,34 @@ records_strategy = st.lists(
 
 @settings(max_examples=40, deadline=None)
 @given(records_strategy)
-def test_classes_carry_the_pairwise_verdict_and_every_count(rows: list[tuple[Any, ...]]) -> None:
+def test_rows_carry_the_pairwise_verdict_of_every_pair_and_every_count(rows: list[tuple[Any, ...]]) -> None:
     records = [flow(pod_end(s), pod_end(d), port, observed, side, protocol=proto, reply=reply, line=i)
                for i, (s, d, port, proto, observed, side, reply) in enumerate(rows, 1)]
     report = judge(*records)
     counted = [r for r in records if not r.reply]
     assert sum(c.count for c in report.classes) == len(counted)
-    assert len(report.classes) == len({(r.source, r.destination, r.protocol, r.port, r.observed) for r in counted})
     index = WORLD.index
-    for cls in report.classes:
-        if cls.observed is Observed.DROPPED:
-            assert cls.agreement is Agreement.NOT_COMPARED
+
+    def verdict(source: str, destination: str, protocol: str, port: int) -> Any:
+        pod = index.pods_by_key[destination]
+        name = next((c.name for c in pod.ports if c.port == port and c.protocol.value == protocol), None)
+        return evaluate(WORLD, End(pod=index.pods_by_key[source]), End(pod=pod), Protocol(protocol), port, name)
+
+    for record in counted:
+        source, destination = f"{record.source.namespace}/{record.source.name}", \
+            f"{record.destination.namespace}/{record.destination.name}"
+        row = next(c for c in report.classes if c.observed is record.observed and c.port == record.port
+                   and c.protocol == record.protocol and any(t.name == source for t in c.source.targets)
+                   and any(t.name == destination for t in c.destination.targets))
+        if row.observed is Observed.DROPPED:
+            assert row.agreement is Agreement.NOT_COMPARED
             continue
-        source, destination = index.pods_by_key[cls.source.label], index.pods_by_key[cls.destination.label]
-        expected = evaluate(WORLD, End(pod=source), End(pod=destination), Protocol(cls.protocol), cls.port,
-                            next((c.name for c in destination.ports if c.port == cls.port
-                                  and c.protocol.value == cls.protocol), None))
-        assert cls.ours is expected.status
-        for decision in cls.decisions:  # shared by pod classes or not, what decides is the pair's own
-            side = expected.egress if decision.side is Direction.EGRESS else expected.ingress
+        expected = verdict(source, destination, record.protocol, record.port or 0)
+        assert row.ours is expected.status  # every pair of the row has the row's verdict
+        first = verdict(row.source.targets[0].name, row.destination.targets[0].name, record.protocol,
+                        record.port or 0)
+        for decision in row.decisions:  # what decides is the row's pods' own
+            side = first.egress if decision.side is Direction.EGRESS else first.ingress
             assert (decision.allowed, decision.rules) == (side.allowed, side.deciding_rules)
-            own = [x for x in expected.suggestions if x.direction is decision.side]
+            own = [x for x in first.suggestions if x.direction is decision.side]
             assert decision.fix == (own[0] if own else None)
-        allows = cls.observed.policy_allows
-        if expected.status in (Status.ALLOWED, Status.BLOCKED) and None in cls.sides and len(cls.sides) == 1:
-            assert (cls.agreement is Agreement.AGREES) is ((expected.status is Status.ALLOWED) is allows)
