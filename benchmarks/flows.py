@@ -9,9 +9,9 @@ parameters into the same cache: each line a `hubble observe -o json` GetFlowsRes
 fields as in tests/flows/samples/hubble.jsonl) with the pods' real names, addresses and labels. Traffic
 is between workloads, as in a cluster: --pairs talking (source workload, destination workload, port)
 triples, drawn with a Zipf-like popularity, each line between random replicas of the two (5 % of the
-destinations are outside addresses). A plugin enforces the policies: a triple keeps the verdict the
-policies give its first replicas (forwarded or dropped by policy), except 1 % of the triples, whose
-verdict is flipped: the disagreements to explain. Lines alternate egress and ingress observation
+destinations are outside addresses). A plugin enforces the policies, and workloads talk mostly to what
+they may: 95 % of the triples are ones the policies allow (forwarded), 5 % ones they deny (dropped by
+policy), and 1 % of all get the other verdict: the disagreements to explain. Lines alternate egress and ingress observation
 points, and 5 % are replies. Each row runs in a process of its own, and the peak RSS is that process's
 own:
 
@@ -91,15 +91,27 @@ def generate(cluster_path: str, out_path: str, lines: int, pairs: int, seed: int
                  if c.get("protocol", "TCP") == "TCP"]) for p in with_ports]
     serving = [(members, ports) for members, ports in serving if ports]
     world = [(f"203.0.113.{i}", {"identity": 2, "labels": ["reserved:world"]}, "") for i in range(1, 255)]
-    talks = []
-    for _ in range(pairs):
+    # Workloads talk mostly to what the policies let them talk to (the plugin forwards 95 % of the
+    # triples, drops 5 %), and 1 % of the triples get the other verdict: the disagreements to explain.
+    policies = _Policies(cluster_path)
+    by_namespace: dict[str, list[tuple[list[Any], list[int]]]] = {}
+    for members, ports in serving:
+        by_namespace.setdefault(members[0][1]["namespace"], []).append((members, ports))
+    talks: list[tuple[Any, ...]] = []
+    blocked = 0
+    while len(talks) < pairs:
         sources = rng.choice(workloads)
         if rng.random() < 0.05:
             destinations, port = world, 443
         else:
-            destinations, ports = rng.choice(serving)
+            near = by_namespace.get(sources[0][1]["namespace"])
+            destinations, ports = rng.choice(near if near and rng.random() < 0.7 else serving)
             port = rng.choice(ports)
-        allowed, at_egress = _policies_allow(cluster_path, sources[0][0], destinations[0][0], port)
+        allowed, at_egress = policies.allow(sources[0][0], destinations[0][0], port)
+        if not allowed:
+            if blocked >= pairs * 0.05:
+                continue
+            blocked += 1
         talks.append((sources, destinations, port, allowed if rng.random() >= 0.01 else not allowed, at_egress))
     weights = [1 / (rank + 1) ** 1.1 for rank in range(pairs)]
     chosen = rng.choices(range(pairs), weights=weights, k=lines)
@@ -139,25 +151,45 @@ def generate(cluster_path: str, out_path: str, lines: int, pairs: int, seed: int
             out.write(json.dumps({"flow": flow, "node_name": node, "time": when}, separators=(",", ":")) + "\n")
 
 
-_JUDGE: list[Any] = []
+class _Policies:
+    """What the policies say of a (source pod, destination pod, port), from the class rows the matrix uses
+    (the engine's own reading): whether it is allowed, and whether the source's egress blocks it."""
 
-
-def _policies_allow(cluster_path: str, source: str, destination: str, port: int) -> tuple[bool, bool]:
-    """What the policies say of source -> destination:port (the plugin of this log enforces them), and
-    whether the source's egress is what blocks it (where the plugin would drop it)."""
-    if not _JUDGE:
+    def __init__(self, cluster_path: str) -> None:
+        from kubenet_tui.engine.classes import partition
         from kubenet_tui.sources.files import FileSource
 
-        _JUDGE.append(FileSource([cluster_path]).load().cluster)
+        self.cluster = FileSource([cluster_path]).load().cluster
+        self.classes = partition(self.cluster.program, self.cluster.index, self.cluster.pods)
+        self.class_of = {p.key: int(c) for p, c in zip(self.classes.pods, self.classes.class_of, strict=True)}
+        self.by_ip = {str(ip): p.key for p in self.cluster.pods for ip in p.ips}
+        self.evaluators: dict[int, Any] = {}
+
+    def allow(self, source: str, destination: str, port: int) -> tuple[bool, bool]:
+        from kubenet_tui.engine.explain import Direction
+        from kubenet_tui.engine.fast import ClassEvaluator
+        from kubenet_tui.engine.model import Protocol
+
+        evaluator = self.evaluators.get(port)
+        if evaluator is None:
+            evaluator = self.evaluators[port] = ClassEvaluator(self.cluster, self.classes, Protocol.TCP, port)
+        s = self.class_of[self.by_ip[source]]
+        if destination not in self.by_ip:  # outside: egress alone decides
+            out = bool(_egress_to_world(self.cluster, self.by_ip[source], destination, port))
+            return out, not out
+        d = self.class_of[self.by_ip[destination]]
+        egress = bool(evaluator.row(s, Direction.EGRESS)[d])
+        return egress and bool(evaluator.row(d, Direction.INGRESS)[s]), not egress
+
+
+def _egress_to_world(cluster: Any, source: str, address: str, port: int) -> bool:
     from kubenet_tui.engine.ends import resolve_target
     from kubenet_tui.engine.evaluate import End, evaluate
     from kubenet_tui.engine.model import Protocol
 
-    cluster = _JUDGE[0]
-    src, dst = resolve_target(cluster.index, source), resolve_target(cluster.index, destination)
+    src, dst = resolve_target(cluster.index, source), resolve_target(cluster.index, address)
     assert isinstance(src, End) and isinstance(dst, End)
-    verdict = evaluate(cluster, src, dst, Protocol.TCP, port)
-    return verdict.status.value == "allowed", verdict.egress.allowed is False
+    return evaluate(cluster, src, dst, Protocol.TCP, port).status.value == "allowed"
 
 
 def flow_file(cluster_path: Path, lines: int, pairs: int, seed: int, cache: Path) -> Path:

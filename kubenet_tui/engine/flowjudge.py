@@ -298,10 +298,11 @@ class FlowJudge:
                 and self._fast_allowed(source, destination, protocol, head.port)):
             # Allowed, as the policies say, and the plugin names no policy to compare: nothing to explain
             # (the walkthrough, when asked for: `explain`).
-            checks = [SideCheck(side, True, True) for side in base.sides]
+            confirmed = [SideCheck(side, True, True) for side in base.sides]
             if Direction.INGRESS in base.sides and Direction.EGRESS not in base.sides:
-                checks.append(SideCheck(Direction.EGRESS, True, True, implied=True))
-            return replace(base, ours=Status.ALLOWED, agreement=Agreement.AGREES, checks=tuple(checks), note=shared)
+                confirmed.append(SideCheck(Direction.EGRESS, True, True, implied=True))
+            return replace(base, ours=Status.ALLOWED, agreement=Agreement.AGREES, checks=tuple(confirmed),
+                           note=shared)
         ours = self._evaluate(source, destination, protocol, head.port)
         base = replace(base, ours=ours.status, note="; ".join(n for n in (ours.note, shared) if n))
         if not ours.compared:

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.flows import EndHint, FlowEnd, FlowRecord, Observed, Plugin, PluginPolicy
 from kubenet_tui.sources.flows import Format, ReadReport, open_flows, parse_line, read_flows
 from kubenet_tui.sources.flows.calico import _hit_string
 from kubenet_tui.sources.flows.common import LineError, Skip, rfc3339, timestamp
+from kubenet_tui.sources.flows.hubble import lift_labels as hubble_lift
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -365,3 +368,21 @@ def test_a_slow_pipe_is_read_as_it_arrives() -> None:
     thread.join(5)
     assert [r.observed for r in rest] == [Observed.DENIED]
     assert report.records == 2
+
+
+# -- label arrays lifted out of Hubble lines ----------------------------------------------------------
+
+
+def test_lifted_labels_read_as_the_line_says() -> None:
+    line = sample_line("hubble.jsonl", 2).encode()
+    _, arrays = hubble_lift(line)
+    assert len(arrays) == 3 and arrays[0][0] == "k8s:app=frontend"  # two endpoints, one policy
+    assert record(line) == record(line.decode())  # str lines are parsed whole
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from('ab=:/]["\\{},. \u00e9'), max_size=12), max_size=4))
+def test_any_labels_read_the_same_lifted_or_not(labels: list[str]) -> None:
+    line = hubble(source={"namespace": "a", "pod_name": "b", "labels": labels},
+                  destination={"labels": ["reserved:world", *labels]})
+    assert parse_line(line, 1) == parse_line(line.decode(), 1)

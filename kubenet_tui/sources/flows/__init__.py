@@ -58,22 +58,35 @@ def parse_line(raw: bytes | str, number: int, fmt: Format = Format.AUTO) -> Flow
 
 
 def _json(line: bytes | str, number: int, fmt: Format) -> FlowRecord | Skip:
+    lifted: list[tuple[str, ...]] = []
+    original = line
+    if isinstance(line, bytes) and fmt in (Format.AUTO, Format.HUBBLE) and b'"verdict":' in line:
+        line, lifted = hubble.lift_labels(line)
     try:
         obj: Any = json.loads(line)
     except ValueError as exc:
-        raise LineError(f"not valid JSON ({exc})") from None
+        raise LineError(f"not valid JSON ({_json_error(original) if lifted else exc})") from None
     if isinstance(obj, list):
         raise LineError("a JSON array: give one flow per line (for example `jq -c '.[]'`)")
     if not isinstance(obj, dict):
         raise LineError(f"a JSON {type(obj).__name__}, not a flow object")
     if fmt is Format.HUBBLE or (fmt is Format.AUTO and hubble.is_hubble(obj)):
-        return hubble.parse(obj, number)
+        return hubble.parse(obj, number, lifted)
     if fmt is Format.CALICO or (fmt is Format.AUTO and calico.is_calico(obj)):
         return calico.parse(obj, number)
     if fmt is Format.AWS or (fmt is Format.AUTO and ("msg" in obj or "message" in obj)):
         return aws.parse_json(obj, number)
     keys = ", ".join(sorted(obj)[:6]) or "none"
     raise LineError(f"a JSON object of no flow format this tool reads (its keys: {keys})")
+
+
+def _json_error(line: bytes | str) -> str:
+    """Why `line`, as it was written, is no JSON (where, in its own columns)."""
+    try:
+        json.loads(line)
+    except ValueError as exc:
+        return str(exc)
+    return "unreadable"
 
 
 def _text(line: str, number: int, fmt: Format) -> FlowRecord | Skip:

@@ -33,6 +33,7 @@ written there (`drop_reason_desc`, `IP`, `l4`, `TCP`, `pod_name`...), enums are 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,6 +73,56 @@ _DERIVED_FROM = "io.cilium.k8s.policy.derived-from="
 _POLICY_KEYS = frozenset(key for key, _, _ in _POLICY_FIELDS)
 
 
+_LABELS_KEY = b'"labels":['
+_LABEL_ARRAYS: dict[bytes, tuple[str, ...] | None] = {}  # an array's bytes -> its strings (None: not one)
+
+
+def lift_labels(line: bytes) -> tuple[bytes, list[tuple[str, ...]]]:
+    """The line with each `"labels":[...]` array replaced by its number in the returned list, each distinct
+    array decoded once: an endpoint's labels are two thirds of a Hubble line and repeat from line to line.
+
+    Exact or nothing: the array ends at the first `]`, which is right unless a `]` is inside one of its
+    strings, and then the bytes before it are no array (an open string): the line is returned as it was.
+    `"labels":` cannot occur inside a JSON string (its quotes would be escaped)."""
+    start = line.find(_LABELS_KEY)
+    if start < 0:
+        return line, []
+    parts: list[bytes] = []
+    lifted: list[tuple[str, ...]] = []
+    position = 0
+    while start >= 0:
+        begin = start + len(_LABELS_KEY)
+        end = line.find(b"]", begin)
+        if end < 0:
+            return line, []
+        body = line[begin:end]
+        labels = _LABEL_ARRAYS.get(body, ())
+        if labels == ():
+            labels = _decode_array(body)
+            if len(_LABEL_ARRAYS) > 100_000:
+                _LABEL_ARRAYS.clear()
+            _LABEL_ARRAYS[body] = labels
+        if labels is None:
+            return line, []
+        parts.append(line[position:begin - 1])
+        parts.append(str(len(lifted)).encode())
+        lifted.append(labels)
+        position = end + 1
+        start = line.find(_LABELS_KEY, position)
+    parts.append(line[position:])
+    return b"".join(parts), lifted
+
+
+def _decode_array(body: bytes) -> tuple[str, ...] | None:
+    try:
+        found = json.loads(b"[" + body + b"]")
+    except ValueError:
+        return None
+    if not all(type(item) is str for item in found):
+        return None
+    return tuple(found)
+
+
 def is_hubble(obj: Mapping[str, Any]) -> bool:
     """Whether a JSON object is one of Hubble's (a GetFlowsResponse, or a bare Flow)."""
     flow = obj.get("flow")
@@ -80,7 +131,9 @@ def is_hubble(obj: Mapping[str, Any]) -> bool:
     return "verdict" in obj or "node_status" in obj or "lost_events" in obj or "IP" in obj or "l4" in obj
 
 
-def parse(obj: Mapping[str, Any], line: int) -> FlowRecord | Skip:
+def parse(obj: Mapping[str, Any], line: int, lifted: list[tuple[str, ...]] | None = None) -> FlowRecord | Skip:
+    """One Hubble object; `lifted`: the label arrays `lift_labels` took out of the line (their numbers are
+    where they were)."""
     flow = obj.get("flow")
     if flow is None:
         if "node_status" in obj or "lost_events" in obj or "agent_event" in obj or "debug_event" in obj:
@@ -124,11 +177,11 @@ def parse(obj: Mapping[str, Any], line: int) -> FlowRecord | Skip:
     when = flow.get("time") or obj.get("time")
     return FlowRecord(
         Plugin.HUBBLE, line, rfc3339(when) if type(when) is str else timestamp(when, "time"),
-        _end(flow.get("source"), ip.get("source"), "source", None),
+        _end(flow.get("source"), ip.get("source"), "source", None, lifted),
         _end(flow.get("destination"), ip.get("destination"), "destination",
-             f"{service.get('namespace') or ''}/{service_name}" if service_name else None),
+             f"{service.get('namespace') or ''}/{service_name}" if service_name else None, lifted),
         protocol, dport, observed, reason, _DIRECTIONS.get(flow.get("traffic_direction")), reply, 1,
-        _policies(flow) if _POLICY_KEYS & flow.keys() else (), l7,
+        _policies(flow, lifted) if _POLICY_KEYS & flow.keys() else (), l7,
         strings(flow.get("destination_names"), "destination_names"),
         text(flow.get("node_name") or obj.get("node_name"), "node_name"),
     )
@@ -149,28 +202,37 @@ def _layer4(l4: Mapping[str, Any]) -> tuple[str, int | None, Mapping[str, Any]]:
 _ENDS: dict[tuple[Any, ...], FlowEnd] = {}
 
 
-def _end(value: Any, ip: Any, what: str, service: str | None) -> FlowEnd:
+def _labels(value: Any, what: str, lifted: list[tuple[str, ...]] | None) -> tuple[str, ...]:
+    if type(value) is int and lifted is not None and 0 <= value < len(lifted):
+        return lifted[value]
+    return strings(value, what)
+
+
+def _end(value: Any, ip: Any, what: str, service: str | None, lifted: list[tuple[str, ...]] | None) -> FlowEnd:
     if type(value) is dict and type(ip) is str:
         labels = value.get("labels")
-        key = (ip, value.get("namespace"), value.get("pod_name"), value.get("identity"), service,
-               len(labels) if type(labels) is list else labels)
+        if type(labels) is int and lifted is not None and 0 <= labels < len(lifted):
+            labels = lifted[labels]
+        elif type(labels) is list:
+            labels = len(labels)
+        key = (ip, value.get("namespace"), value.get("pod_name"), value.get("identity"), service, labels)
         try:
             found = _ENDS.get(key)
         except TypeError:  # an unhashable field: the slow path says which
             found = None
         if found is not None:
             return found
-        found = _read_end(value, ip, what, service)
+        found = _read_end(value, ip, what, service, lifted)
         if len(_ENDS) > 200_000:
             _ENDS.clear()
         _ENDS[key] = found
         return found
-    return _read_end(value, ip, what, service)
+    return _read_end(value, ip, what, service, lifted)
 
 
-def _read_end(value: Any, ip: Any, what: str, service: str | None) -> FlowEnd:
+def _read_end(value: Any, ip: Any, what: str, service: str | None, lifted: list[tuple[str, ...]] | None) -> FlowEnd:
     endpoint = mapping(value, what)
-    labels = strings(endpoint.get("labels"), f"{what}.labels")
+    labels = _labels(endpoint.get("labels"), f"{what}.labels", lifted)
     hint = EndHint.UNKNOWN
     for label in labels:
         if label.startswith("reserved:"):
@@ -185,7 +247,7 @@ def _read_end(value: Any, ip: Any, what: str, service: str | None) -> FlowEnd:
                    labels, hint, service)
 
 
-def _policies(flow: Mapping[str, Any]) -> tuple[PluginPolicy, ...]:
+def _policies(flow: Mapping[str, Any], lifted: list[tuple[str, ...]] | None) -> tuple[PluginPolicy, ...]:
     found: list[PluginPolicy] = []
     for key, side, action in _POLICY_FIELDS:
         items = flow.get(key)
@@ -200,7 +262,7 @@ def _policies(flow: Mapping[str, Any]) -> tuple[PluginPolicy, ...]:
                 continue
             kind = text(policy.get("kind"), f"{key}.kind") or ""
             if not kind:
-                labels = strings(policy.get("labels"), f"{key}.labels")
+                labels = _labels(policy.get("labels"), f"{key}.labels", lifted)
                 kind = next((label.split(_DERIVED_FROM, 1)[1] for label in labels if _DERIVED_FROM in label), "")
             found.append(PluginPolicy(kind, text(policy.get("namespace"), f"{key}.namespace"), name, action, side))
     return tuple(found)
