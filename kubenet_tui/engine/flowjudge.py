@@ -48,7 +48,7 @@ from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
 from kubenet_tui.engine.suggest import suggest
 
 if TYPE_CHECKING:  # numpy behind them: imported when a pod pair is first judged
-    from kubenet_tui.engine.classes import PodClasses
+    from kubenet_tui.engine.classes import BoolArray, PodClasses
     from kubenet_tui.engine.fast import ClassEvaluator
 
 Answer = Verdict | ServiceVerdict
@@ -232,6 +232,7 @@ class FlowJudge:
         # names it) is computed only where it is shown.
         self._pod_classes: dict[Profile, tuple[PodClasses, dict[str, int]]] = {}
         self._evaluators: dict[tuple[Protocol, int], ClassEvaluator] = {}
+        self._rows: dict[tuple[Protocol, int, int, Direction], BoolArray] = {}
         self._by_classes: dict[tuple[object, ...], Answer] = {}
         self._exact: dict[tuple[Profile, str, str, Protocol, int], Answer] = {}
 
@@ -434,7 +435,18 @@ class FlowJudge:
 
             evaluator = self._evaluators[(protocol, port)] = ClassEvaluator(cluster, parted, protocol, port)
         s, d = classes[src.pod.key], classes[dst.pod.key]
-        return bool(evaluator.row(s, Direction.EGRESS)[d]) and bool(evaluator.row(d, Direction.INGRESS)[s])
+        return self._row(evaluator, protocol, port, s, Direction.EGRESS)[d] and self._row(
+            evaluator, protocol, port, d, Direction.INGRESS)[s]
+
+    def _row(self, evaluator: ClassEvaluator, protocol: Protocol, port: int, cls: int,
+             direction: Direction) -> BoolArray:
+        """A class's row, kept: the evaluator shares rows by what selects the class, but works that out on
+        every call, and a busy log asks about the same classes again and again."""
+        key = (protocol, port, cls, direction)
+        found = self._rows.get(key)
+        if found is None:
+            found = self._rows[key] = evaluator.row(cls, direction)
+        return found
 
     def explain(self, cls: FlowClass) -> Answer | None:
         """The class's own verdict in full (an agreeing, allowed class is judged by its pod classes and

@@ -20,7 +20,7 @@ from kubenet_tui.engine.flows import EndHint, FlowEnd, FlowRecord, Observed, Plu
 from kubenet_tui.sources.flows import Format, ReadReport, open_flows, parse_line, read_flows
 from kubenet_tui.sources.flows.calico import _hit_string
 from kubenet_tui.sources.flows.common import LineError, Skip, rfc3339, timestamp
-from kubenet_tui.sources.flows.hubble import lift_labels as hubble_lift
+from kubenet_tui.sources.flows.hubble import lift_endpoints as hubble_lift
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -370,19 +370,21 @@ def test_a_slow_pipe_is_read_as_it_arrives() -> None:
     assert report.records == 2
 
 
-# -- label arrays lifted out of Hubble lines ----------------------------------------------------------
+# -- endpoints lifted out of Hubble lines ----------------------------------------------------------
 
 
 def test_lifted_labels_read_as_the_line_says() -> None:
     line = sample_line("hubble.jsonl", 2).encode()
-    _, arrays = hubble_lift(line)
-    assert len(arrays) == 3 and arrays[0][0] == "k8s:app=frontend"  # two endpoints, one policy
+    _, lifted = hubble_lift(line)
+    assert [body["pod_name"] for _, body in lifted] == ["frontend", "db"]
     assert record(line) == record(line.decode())  # str lines are parsed whole
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from('ab=:/]["\\{},. \u00e9'), max_size=12), max_size=4))
-def test_any_labels_read_the_same_lifted_or_not(labels: list[str]) -> None:
-    line = hubble(source={"namespace": "a", "pod_name": "b", "labels": labels},
+@given(st.lists(st.text(alphabet=st.sampled_from('ab=:/]["\\{},. \u00e9'), max_size=12), max_size=4),
+       st.text(alphabet=st.sampled_from('ab{}"\\'), max_size=6))
+def test_any_endpoint_reads_the_same_lifted_or_not(labels: list[str], name: str) -> None:
+    line = hubble(source={"namespace": "a", "pod_name": name or "b", "labels": labels,
+                          "workloads": [{"name": name, "kind": "Deployment"}]},
                   destination={"labels": ["reserved:world", *labels]})
     assert parse_line(line, 1) == parse_line(line.decode(), 1)

@@ -32,6 +32,7 @@ class Format(StrEnum):
 
 
 _JSON_FORMATS = (Format.HUBBLE, Format.CALICO)
+_OPENING = frozenset(b"{[")
 
 
 def parse_line(raw: bytes | str, number: int, fmt: Format = Format.AUTO) -> FlowRecord | Skip:
@@ -40,7 +41,7 @@ def parse_line(raw: bytes | str, number: int, fmt: Format = Format.AUTO) -> Flow
     if not line:
         return Skip("blank")
     if isinstance(line, bytes):
-        if line[:1] in (b"{", b"["):
+        if line[0] in _OPENING:
             return _json(line, number, fmt)
         if line.startswith(b"data:"):  # a server-sent event (Whisker's watch stream)
             return _json(line[5:].strip(), number, fmt)
@@ -58,10 +59,10 @@ def parse_line(raw: bytes | str, number: int, fmt: Format = Format.AUTO) -> Flow
 
 
 def _json(line: bytes | str, number: int, fmt: Format) -> FlowRecord | Skip:
-    lifted: list[tuple[str, ...]] = []
+    lifted: hubble.Lifted = []
     original = line
     if isinstance(line, bytes) and fmt in (Format.AUTO, Format.HUBBLE) and b'"verdict":' in line:
-        line, lifted = hubble.lift_labels(line)
+        line, lifted = hubble.lift_endpoints(line)
     try:
         obj: Any = json.loads(line)
     except ValueError as exc:
@@ -105,8 +106,8 @@ def read_flows(lines: Iterable[bytes | str], report: ReadReport, fmt: Format = F
     """Every record of `lines`, lazily: each line is parsed when it arrives (a pipe from a producer that
     is still running yields its records as they come). What is not a record goes into `report`."""
     number = 0
-    plugins = report.plugins
     skipped = report.skipped
+    by_plugin: dict[Plugin, int] = {}  # counted here and added to the report at the end: a million lines
     try:
         for number, raw in enumerate(lines, report.lines + 1):
             try:
@@ -118,17 +119,20 @@ def read_flows(lines: Iterable[bytes | str], report: ReadReport, fmt: Format = F
                 # A field of an unexpected shape that no check above foresaw: the line is bad, not the run.
                 report.problem(number, f"a field has an unexpected value ({type(exc).__name__}: {exc})")
                 continue
-            if isinstance(found, Skip):
+            if found.__class__ is Skip:
                 if found == "blank":
                     report.blank += 1
                 else:
                     skipped[found] += 1
                 continue
-            report.records += 1
-            plugins[found.plugin] += 1
-            yield found
+            plugin = found.plugin  # type: ignore[union-attr]
+            by_plugin[plugin] = by_plugin.get(plugin, 0) + 1
+            yield found  # type: ignore[misc]
     finally:
         report.lines = max(report.lines, number)
+        for plugin, count in by_plugin.items():
+            report.plugins[plugin] += count
+            report.records += count
 
 
 def open_flows(path: str) -> IO[bytes]:

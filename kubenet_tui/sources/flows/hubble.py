@@ -33,6 +33,7 @@ written there (`drop_reason_desc`, `IP`, `l4`, `TCP`, `pod_name`...), enums are 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -73,54 +74,77 @@ _DERIVED_FROM = "io.cilium.k8s.policy.derived-from="
 _POLICY_KEYS = frozenset(key for key, _, _ in _POLICY_FIELDS)
 
 
-_LABELS_KEY = b'"labels":['
-_LABEL_ARRAYS: dict[bytes, tuple[str, ...] | None] = {}  # an array's bytes -> its strings (None: not one)
+# Endpoint objects lifted out of the line: (their bytes, a number never reused) -> the decoded object.
+_ENDPOINT_KEYS = (b'"source":{', b'"destination":{')
+_ENDPOINTS: dict[bytes, tuple[int, dict[str, Any]] | None] = {}
+_TOKENS = itertools.count()
+Lifted = list[tuple[int, dict[str, Any]]]
 
 
-def lift_labels(line: bytes) -> tuple[bytes, list[tuple[str, ...]]]:
-    """The line with each `"labels":[...]` array replaced by its number in the returned list, each distinct
-    array decoded once: an endpoint's labels are two thirds of a Hubble line and repeat from line to line.
+def lift_endpoints(line: bytes) -> tuple[bytes, Lifted]:
+    """The line with its `source` and `destination` endpoint objects replaced by their numbers in the
+    returned list, each distinct endpoint decoded once: with their labels, they are most of a Hubble
+    line, and the same few thousand repeat over a million lines.
 
-    Exact or nothing: the array ends at the first `]`, which is right unless a `]` is inside one of its
-    strings, and then the bytes before it are no array (an open string): the line is returned as it was.
-    `"labels":` cannot occur inside a JSON string (its quotes would be escaped)."""
-    start = line.find(_LABELS_KEY)
-    if start < 0:
-        return line, []
+    Exact or nothing: an object ends where its braces balance, which is right unless a string in it holds
+    an unbalanced brace, and then the bytes taken are no single JSON object: the line is returned as it
+    was, to be parsed whole. `"source":{` cannot occur inside a JSON string (its quotes would be escaped)."""
     parts: list[bytes] = []
-    lifted: list[tuple[str, ...]] = []
+    lifted: Lifted = []
     position = 0
-    while start >= 0:
-        begin = start + len(_LABELS_KEY)
-        end = line.find(b"]", begin)
+    for key in _ENDPOINT_KEYS:
+        start = line.find(key, position)
+        if start < 0:
+            continue
+        begin = start + len(key) - 1
+        end = _object_end(line, begin)
         if end < 0:
             return line, []
         body = line[begin:end]
-        labels = _LABEL_ARRAYS.get(body, ())
-        if labels == ():
-            labels = _decode_array(body)
-            if len(_LABEL_ARRAYS) > 100_000:
-                _LABEL_ARRAYS.clear()
-            _LABEL_ARRAYS[body] = labels
-        if labels is None:
+        if body in _ENDPOINTS:
+            found = _ENDPOINTS[body]
+        else:
+            found = _decode_object(body)
+            if len(_ENDPOINTS) > 200_000:
+                _ENDPOINTS.clear()
+            _ENDPOINTS[body] = found
+        if found is None:
             return line, []
-        parts.append(line[position:begin - 1])
+        parts.append(line[position:begin])
         parts.append(str(len(lifted)).encode())
-        lifted.append(labels)
-        position = end + 1
-        start = line.find(_LABELS_KEY, position)
+        lifted.append(found)
+        position = end
+    if not lifted:
+        return line, []
     parts.append(line[position:])
     return b"".join(parts), lifted
 
 
-def _decode_array(body: bytes) -> tuple[str, ...] | None:
+def _object_end(line: bytes, begin: int) -> int:
+    """Just past the `}` that balances the `{` at `begin` (counting every brace), or -1."""
+    depth = 0
+    position = begin
+    while True:
+        close = line.find(b"}", position)
+        if close < 0:
+            return -1
+        opening = line.find(b"{", position, close)
+        if opening >= 0:
+            depth += 1
+            position = opening + 1
+            continue
+        depth -= 1
+        position = close + 1
+        if depth == 0:
+            return position
+
+
+def _decode_object(body: bytes) -> tuple[int, dict[str, Any]] | None:
     try:
-        found = json.loads(b"[" + body + b"]")
+        found = json.loads(body)
     except ValueError:
         return None
-    if not all(type(item) is str for item in found):
-        return None
-    return tuple(found)
+    return (next(_TOKENS), found) if type(found) is dict else None
 
 
 def is_hubble(obj: Mapping[str, Any]) -> bool:
@@ -131,8 +155,8 @@ def is_hubble(obj: Mapping[str, Any]) -> bool:
     return "verdict" in obj or "node_status" in obj or "lost_events" in obj or "IP" in obj or "l4" in obj
 
 
-def parse(obj: Mapping[str, Any], line: int, lifted: list[tuple[str, ...]] | None = None) -> FlowRecord | Skip:
-    """One Hubble object; `lifted`: the label arrays `lift_labels` took out of the line (their numbers are
+def parse(obj: Mapping[str, Any], line: int, lifted: Lifted | None = None) -> FlowRecord | Skip:
+    """One Hubble object; `lifted`: the endpoints `lift_endpoints` took out of the line (their numbers are
     where they were)."""
     flow = obj.get("flow")
     if flow is None:
@@ -142,7 +166,7 @@ def parse(obj: Mapping[str, Any], line: int, lifted: list[tuple[str, ...]] | Non
     elif type(flow) is not dict and not isinstance(flow, Mapping):
         raise LineError(f"`flow` is {type(flow).__name__}, not an object")
     verdict_text = flow.get("verdict")
-    observed = _VERDICTS.get(verdict_text) if isinstance(verdict_text, str | int) else None
+    observed = _VERDICTS.get(verdict_text) if type(verdict_text) is str or type(verdict_text) is int else None
     if observed is None:
         if verdict_text in _NO_VERDICT or verdict_text is None:
             return Skip("Hubble events without a policy verdict (TRACED, TRANSLATED, ERROR)")
@@ -160,10 +184,10 @@ def parse(obj: Mapping[str, Any], line: int, lifted: list[tuple[str, ...]] | Non
     ip = mapping(flow.get("IP"), "IP")
     protocol, dport, flags = _layer4(mapping(flow.get("l4"), "l4"))
     reply_value = flow.get("is_reply")
-    if reply_value is None:
-        reply = bool(flow.get("reply")) or (bool(flags.get("SYN")) and bool(flags.get("ACK")))
-    elif isinstance(reply_value, bool):
+    if reply_value is False or reply_value is True:
         reply = reply_value
+    elif reply_value is None:
+        reply = bool(flow.get("reply")) or (bool(flags.get("SYN")) and bool(flags.get("ACK")))
     else:
         raise LineError(f"is_reply is {reply_value!r}, not true or false")
     l7 = None
@@ -181,7 +205,7 @@ def parse(obj: Mapping[str, Any], line: int, lifted: list[tuple[str, ...]] | Non
         _end(flow.get("destination"), ip.get("destination"), "destination",
              f"{service.get('namespace') or ''}/{service_name}" if service_name else None, lifted),
         protocol, dport, observed, reason, _DIRECTIONS.get(flow.get("traffic_direction")), reply, 1,
-        _policies(flow, lifted) if _POLICY_KEYS & flow.keys() else (), l7,
+        _policies(flow) if _POLICY_KEYS & flow.keys() else (), l7,
         strings(flow.get("destination_names"), "destination_names"),
         text(flow.get("node_name") or obj.get("node_name"), "node_name"),
     )
@@ -197,42 +221,30 @@ def _layer4(l4: Mapping[str, Any]) -> tuple[str, int | None, Mapping[str, Any]]:
     return "", None, {}
 
 
-# Endpoints by (address, namespace, pod, identity, service): a Cilium identity stands for one set of labels,
-# so an endpoint seen once is read once, however many of the million lines name it.
+# Endpoints by (address, lifted endpoint, service): an endpoint seen once is read once, however many of
+# the million lines name it.
 _ENDS: dict[tuple[Any, ...], FlowEnd] = {}
 
 
-def _labels(value: Any, what: str, lifted: list[tuple[str, ...]] | None) -> tuple[str, ...]:
+def _end(value: Any, ip: Any, what: str, service: str | None, lifted: Lifted | None) -> FlowEnd:
+    token: object = None
     if type(value) is int and lifted is not None and 0 <= value < len(lifted):
-        return lifted[value]
-    return strings(value, what)
-
-
-def _end(value: Any, ip: Any, what: str, service: str | None, lifted: list[tuple[str, ...]] | None) -> FlowEnd:
-    if type(value) is dict and type(ip) is str:
-        labels = value.get("labels")
-        if type(labels) is int and lifted is not None and 0 <= labels < len(lifted):
-            labels = lifted[labels]
-        elif type(labels) is list:
-            labels = len(labels)
-        key = (ip, value.get("namespace"), value.get("pod_name"), value.get("identity"), service, labels)
-        try:
-            found = _ENDS.get(key)
-        except TypeError:  # an unhashable field: the slow path says which
-            found = None
-        if found is not None:
-            return found
-        found = _read_end(value, ip, what, service, lifted)
-        if len(_ENDS) > 200_000:
-            _ENDS.clear()
-        _ENDS[key] = found
+        token, value = lifted[value]
+    if type(ip) is str and token is not None:
+        key = (ip, token, service)
+        found = _ENDS.get(key)
+        if found is None:
+            found = _read_end(value, ip, what, service)
+            if len(_ENDS) > 200_000:
+                _ENDS.clear()
+            _ENDS[key] = found
         return found
-    return _read_end(value, ip, what, service, lifted)
+    return _read_end(value, ip, what, service)
 
 
-def _read_end(value: Any, ip: Any, what: str, service: str | None, lifted: list[tuple[str, ...]] | None) -> FlowEnd:
+def _read_end(value: Any, ip: Any, what: str, service: str | None) -> FlowEnd:
     endpoint = mapping(value, what)
-    labels = _labels(endpoint.get("labels"), f"{what}.labels", lifted)
+    labels = strings(endpoint.get("labels"), f"{what}.labels")
     hint = EndHint.UNKNOWN
     for label in labels:
         if label.startswith("reserved:"):
@@ -247,7 +259,7 @@ def _read_end(value: Any, ip: Any, what: str, service: str | None, lifted: list[
                    labels, hint, service)
 
 
-def _policies(flow: Mapping[str, Any], lifted: list[tuple[str, ...]] | None) -> tuple[PluginPolicy, ...]:
+def _policies(flow: Mapping[str, Any]) -> tuple[PluginPolicy, ...]:
     found: list[PluginPolicy] = []
     for key, side, action in _POLICY_FIELDS:
         items = flow.get(key)
@@ -262,7 +274,7 @@ def _policies(flow: Mapping[str, Any], lifted: list[tuple[str, ...]] | None) -> 
                 continue
             kind = text(policy.get("kind"), f"{key}.kind") or ""
             if not kind:
-                labels = _labels(policy.get("labels"), f"{key}.labels", lifted)
+                labels = strings(policy.get("labels"), f"{key}.labels")
                 kind = next((label.split(_DERIVED_FROM, 1)[1] for label in labels if _DERIVED_FROM in label), "")
             found.append(PluginPolicy(kind, text(policy.get("namespace"), f"{key}.namespace"), name, action, side))
     return tuple(found)
