@@ -435,8 +435,8 @@ class FlowJudge:
 
             evaluator = self._evaluators[(protocol, port)] = ClassEvaluator(cluster, parted, protocol, port)
         s, d = classes[src.pod.key], classes[dst.pod.key]
-        return self._row(evaluator, protocol, port, s, Direction.EGRESS)[d] and self._row(
-            evaluator, protocol, port, d, Direction.INGRESS)[s]
+        return bool(self._row(evaluator, protocol, port, s, Direction.EGRESS)[d]) and bool(self._row(
+            evaluator, protocol, port, d, Direction.INGRESS)[s])
 
     def _row(self, evaluator: ClassEvaluator, protocol: Protocol, port: int, cls: int,
              direction: Direction) -> BoolArray:
