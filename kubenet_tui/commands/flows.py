@@ -32,6 +32,7 @@ from kubenet_tui.render.flows_out import (
 )
 from kubenet_tui.sources.base import Snapshot, Source
 from kubenet_tui.sources.flows import Format, ReadReport, open_flows, read_flows
+from kubenet_tui.sources.flows.parallel import read_parallel, workers_for
 from kubenet_tui.sources.flows.when import demo_time, files_time, live_time
 
 EXIT_AGREE = 0
@@ -86,7 +87,11 @@ def read_report(path: str, fmt: Format, progress: Progress) -> tuple[FlowAggrega
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         with progress.phase(f"reading flows from {'stdin' if path == '-' else path}"):
-            aggregator.add_all(read_flows(stream, report, fmt))
+            workers = workers_for(path)
+            if workers > 1:
+                read_parallel(path, fmt, workers, aggregator, report)
+            else:
+                aggregator.add_all(read_flows(stream, report, fmt))
     except KeyboardInterrupt:
         report.interrupted = True
     except OSError as exc:  # a gzip file cut short, a disk error: keep what was read

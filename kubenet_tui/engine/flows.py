@@ -217,6 +217,29 @@ class FlowAggregator:
             add(record)
         return self.records - before
 
+    def merge(self, other: FlowAggregator, line_offset: int = 0) -> None:
+        """Add what `other` aggregated (of lines numbered from 1 that are lines `line_offset + 1`... here)."""
+        self.records += other.records
+        self.replies += other.replies
+        for attribute, pick in (("first", min), ("last", max)):
+            mine, theirs = getattr(self, attribute), getattr(other, attribute)
+            setattr(self, attribute, theirs if mine is None else mine if theirs is None else pick(mine, theirs))
+        for key, theirs in other._classes.items():
+            theirs.first_line += line_offset
+            mine = self._classes.get(key)
+            if mine is None:
+                self._classes[key] = theirs
+                continue
+            mine.count += theirs.count
+            mine.records += theirs.records
+            mine.first_line = min(mine.first_line, theirs.first_line)
+            if theirs.first is not None and (mine.first is None or theirs.first < mine.first):
+                mine.first = theirs.first
+            if theirs.last is not None and (mine.last is None or theirs.last > mine.last):
+                mine.last = theirs.last
+            for field_name in ("sides", "reasons", "policies", "l7", "dns_names", "nodes"):
+                getattr(mine, field_name).update(getattr(theirs, field_name))
+
     def classes(self) -> tuple[RawClass, ...]:
         """The classes so far, in the order they were first seen. They keep growing while records are
         added: read them from the thread that adds."""

@@ -4,6 +4,7 @@ reason or reported by its number, and the input is read as it arrives."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
 import threading
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kubenet_tui.engine.explain import Direction
-from kubenet_tui.engine.flows import EndHint, FlowEnd, FlowRecord, Observed, Plugin, PluginPolicy
+from kubenet_tui.engine.flows import EndHint, FlowAggregator, FlowEnd, FlowRecord, Observed, Plugin, PluginPolicy
 from kubenet_tui.sources.flows import Format, ReadReport, open_flows, parse_line, read_flows
 from kubenet_tui.sources.flows.calico import _hit_string
 from kubenet_tui.sources.flows.common import LineError, Skip, rfc3339, timestamp
@@ -388,3 +389,28 @@ def test_any_endpoint_reads_the_same_lifted_or_not(labels: list[str], name: str)
                           "workloads": [{"name": name, "kind": "Deployment"}]},
                   destination={"labels": ["reserved:world", *labels]})
     assert parse_line(line, 1) == parse_line(line.decode(), 1)
+
+
+def test_a_file_read_in_parallel_parts_reads_as_in_one(tmp_path: Path) -> None:
+    from kubenet_tui.sources.flows.parallel import ranges, read_parallel, workers_for
+
+    log = tmp_path / "flows.jsonl"
+    lines = (SAMPLES / "hubble.jsonl").read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines * 7))
+    assert workers_for(str(log)) == 1  # small: one process
+    assert workers_for(str(log), min_bytes=0) >= 1
+    parts = ranges(str(log), 3)
+    assert parts[0][0] == 0 and parts[-1][1] == log.stat().st_size
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(parts))
+    whole, whole_report = FlowAggregator(), ReadReport()
+    with open_flows(str(log)) as stream:
+        whole.add_all(read_flows(stream, whole_report))
+    parted, parted_report = FlowAggregator(), ReadReport()
+    read_parallel(str(log), Format.AUTO, 3, parted, parted_report)
+    assert parted_report == whole_report
+    assert (parted.records, parted.replies, parted.first, parted.last) == (whole.records, whole.replies, whole.first,
+                                                                          whole.last)
+    key = lambda c: (c.source, c.destination, c.port, c.observed)  # noqa: E731
+    assert sorted(((c.count, c.first_line, c.first, c.last, c.sides) for c in parted.classes()), key=str) == sorted(
+        ((c.count, c.first_line, c.first, c.last, c.sides) for c in whole.classes()), key=str)
+    assert sorted(map(key, parted.classes()), key=str) == sorted(map(key, whole.classes()), key=str)

@@ -46,6 +46,18 @@ class ReadReport:
     plugins: Counter[Plugin] = field(default_factory=Counter)
     interrupted: bool = False  # stopped before the end of the input (Ctrl-C)
 
+    def merge(self, other: ReadReport, line_offset: int) -> None:
+        """Add what reading another part of the input met (its lines numbered from 1)."""
+        self.lines += other.lines
+        self.records += other.records
+        self.blank += other.blank
+        self.malformed += other.malformed
+        self.skipped.update(other.skipped)
+        self.plugins.update(other.plugins)
+        room = MAX_PROBLEMS - len(self.problems)
+        self.problems.extend(LineProblem(p.line + line_offset, p.message) for p in other.problems[:max(room, 0)])
+        self.interrupted = self.interrupted or other.interrupted
+
     def problem(self, line: int, message: str) -> None:
         self.malformed += 1
         if len(self.problems) < MAX_PROBLEMS:
