@@ -271,15 +271,16 @@ class FlowJudge:
         firsts = [r.first for r in raws if r.first is not None]
         lasts = [r.last for r in raws if r.last is not None]
         sides: set[Direction | None] = _union(r.sides for r in raws)
+        policies = sorted(_union(r.policies or set() for r in raws),
+                          key=lambda p: (p.side or "", p.key, p.rule or 0, p.pending, p.kind, p.action, p.tier or ""))
         base = FlowClass(
             head.plugin, source, destination, head.protocol, head.port, head.observed,
             sum(r.count for r in raws), sum(r.records for r in raws), min(firsts) if firsts else None,
             max(lasts) if lasts else None, min(r.first_line for r in raws),
             tuple(sorted(sides, key=lambda s: (s is None, s or ""))),
-            tuple(sorted(_union(r.reasons for r in raws))),
-            tuple(sorted(_union(r.policies for r in raws), key=lambda p: (p.side or "", p.key, p.rule or 0, p.pending,
-                                                                         p.kind, p.action, p.tier or ""))),
-            tuple(sorted(_union(r.l7 for r in raws))), tuple(sorted(_union(r.dns_names for r in raws))),
+            tuple(sorted(_union(r.reasons or set() for r in raws))), tuple(policies),
+            tuple(sorted(_union(r.l7 or set() for r in raws))),
+            tuple(sorted(_union(r.dns_names or set() for r in raws))),
             tuple(sorted(_union(r.nodes for r in raws))), None, None, Agreement.NOT_COMPARED,
         )
         protocol = _PROTOCOLS.get(head.protocol.upper())

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.profiles import Profile
@@ -147,11 +147,20 @@ class RawClass:
     last: float | None = None
     first_line: int = 0
     sides: set[Direction | None] = field(default_factory=set)
-    reasons: set[str] = field(default_factory=set)
-    policies: set[PluginPolicy] = field(default_factory=set)
-    l7: set[str] = field(default_factory=set)
-    dns_names: set[str] = field(default_factory=set)
     nodes: set[str] = field(default_factory=set)
+    # Most classes never have these: made when first needed (a busy log has a hundred thousand classes).
+    reasons: set[str] | None = None
+    policies: set[PluginPolicy] | None = None
+    l7: set[str] | None = None
+    dns_names: set[str] | None = None
+
+    def add_to(self, name: str, values: Iterable[Any]) -> None:
+        """Add to one of the sets made when first needed."""
+        found = getattr(self, name)
+        if found is None:
+            setattr(self, name, set(values))
+        else:
+            found.update(values)
 
 
 ClassKey = tuple[Plugin, FlowEnd, FlowEnd, str, int | None, Observed]
@@ -198,16 +207,16 @@ class FlowAggregator:
             if self.last is None or end > self.last:
                 self.last = end
         found.sides.add(side)
-        if reason:
-            found.reasons.add(reason)
-        if policies:
-            found.policies.update(policies)
-        if l7 is not None:
-            found.l7.add(l7)
-        if dns_names:
-            found.dns_names.update(dns_names)
         if node:
             found.nodes.add(node)
+        if reason:
+            found.add_to("reasons", (reason,))
+        if policies:
+            found.add_to("policies", policies)
+        if l7 is not None:
+            found.add_to("l7", (l7,))
+        if dns_names:
+            found.add_to("dns_names", dns_names)
 
     def add_all(self, records: Iterable[FlowRecord]) -> int:
         """Add every record; returns how many were added."""
@@ -237,8 +246,12 @@ class FlowAggregator:
                 mine.first = theirs.first
             if theirs.last is not None and (mine.last is None or theirs.last > mine.last):
                 mine.last = theirs.last
-            for field_name in ("sides", "reasons", "policies", "l7", "dns_names", "nodes"):
-                getattr(mine, field_name).update(getattr(theirs, field_name))
+            mine.sides.update(theirs.sides)
+            mine.nodes.update(theirs.nodes)
+            for field_name in ("reasons", "policies", "l7", "dns_names"):
+                values = getattr(theirs, field_name)
+                if values:
+                    mine.add_to(field_name, values)
 
     def classes(self) -> tuple[RawClass, ...]:
         """The classes so far, in the order they were first seen. They keep growing while records are

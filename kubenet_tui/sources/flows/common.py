@@ -89,6 +89,8 @@ def rfc3339(text: str) -> float:
     rest = text[19:]
     if rest == "Z" or not rest:
         return base
+    if rest[0] == "." and rest[-1] == "Z" and rest[1:-1].isdigit():  # what protojson writes
+        return base + float("0" + rest[:-1])
     fraction = 0.0
     if rest[0] in ".,":
         end = 1

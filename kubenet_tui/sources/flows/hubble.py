@@ -181,8 +181,20 @@ def parse(obj: Mapping[str, Any], line: int, lifted: Lifted | None = None) -> Fl
         reason = "AUDIT"
     elif verdict_text in ("REDIRECTED", 5):
         reason = "REDIRECTED"
-    ip = mapping(flow.get("IP"), "IP")
-    protocol, dport, flags = _layer4(mapping(flow.get("l4"), "l4"))
+    get = flow.get
+    ip = get("IP")
+    if type(ip) is not dict:
+        ip = mapping(ip, "IP")
+    l4 = get("l4")
+    tcp = l4.get("TCP") if type(l4) is dict else None
+    if type(tcp) is dict:  # most flows: read here, without the general walk over Layer4's forms
+        protocol, dport, flags = "TCP", tcp.get("destination_port"), tcp.get("flags") or {}
+        if type(dport) is not int or not 0 < dport <= 65535:
+            dport = port(dport, "l4.TCP.destination_port")
+        if type(flags) is not dict:
+            flags = mapping(flags, "l4.TCP.flags")
+    else:
+        protocol, dport, flags = _layer4(mapping(l4, "l4"))
     reply_value = flow.get("is_reply")
     if reply_value is False or reply_value is True:
         reply = reply_value
