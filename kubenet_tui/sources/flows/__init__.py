@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
@@ -141,8 +142,9 @@ def open_flows(path: str) -> IO[bytes]:
         return sys.stdin.buffer
     stream: IO[bytes] = open(path, "rb")  # noqa: SIM115 - the caller closes it
     try:
-        magic = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-    except OSError:
+        # Looked at without reading: nothing is buffered yet (the pane's `batches` reads the descriptor).
+        magic = os.pread(stream.fileno(), 2, 0)
+    except OSError:  # not a seekable file (a named pipe): no gzip there
         magic = b""
     if magic == b"\x1f\x8b":
         return gzip.open(stream)  # type: ignore[return-value]
