@@ -233,6 +233,7 @@ class FlowJudge:
         self._pod_classes: dict[Profile, tuple[PodClasses, dict[str, int]]] = {}
         self._evaluators: dict[tuple[Protocol, int], ClassEvaluator] = {}
         self._rows: dict[tuple[Protocol, int, int, Direction], BoolArray] = {}
+        self._groups: dict[str, str] = {}  # a joined end's key -> its row's
         self._by_classes: dict[tuple[object, ...], Answer] = {}
         self._exact: dict[tuple[Profile, str, str, Protocol, int], Answer] = {}
 
@@ -258,11 +259,15 @@ class FlowJudge:
 
     def _group(self, end: JoinedEnd) -> str:
         """What puts an end in a row: its pod class, for a pod that carries traffic; else what it is."""
-        if len(end.targets) == 1:
-            target = end.targets[0]
-            if isinstance(target, End) and target.pod is not None and target.pod.carries_traffic:
-                return f"class:{self._classes_of(self.cluster)[1][target.pod.key]}"
-        return end.key
+        found = self._groups.get(end.key)
+        if found is None:
+            found = end.key
+            if len(end.targets) == 1:
+                target = end.targets[0]
+                if isinstance(target, End) and target.pod is not None and target.pod.carries_traffic:
+                    found = f"class:{self._classes_of(self.cluster)[1][target.pod.key]}"
+            self._groups[end.key] = found
+        return found
 
     # -- one class -------------------------------------------------------------------------------------
 
