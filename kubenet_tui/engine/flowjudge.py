@@ -286,7 +286,7 @@ class FlowJudge:
             tuple(sorted(_union(r.reasons or set() for r in raws))), tuple(policies),
             tuple(sorted(_union(r.l7 or set() for r in raws))),
             tuple(sorted(_union(r.dns_names or set() for r in raws))),
-            tuple(sorted(_union(r.nodes for r in raws))), None, None, Agreement.NOT_COMPARED,
+            tuple(sorted(_union(r.nodes or set() for r in raws))), None, None, Agreement.NOT_COMPARED,
         )
         protocol = _PROTOCOLS.get(head.protocol.upper())
         if head.observed is Observed.DROPPED:

@@ -15,7 +15,7 @@ stateful, SEMANTICS.md 1).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -146,13 +146,17 @@ class RawClass:
     first: float | None = None
     last: float | None = None
     first_line: int = 0
-    sides: set[Direction | None] = field(default_factory=set)
-    nodes: set[str] = field(default_factory=set)
+    side_bits: int = 0  # the sides it was seen on (`SIDE_BITS`): a hundred thousand classes hold no set for it
     # Most classes never have these: made when first needed (a busy log has a hundred thousand classes).
+    nodes: set[str] | None = None
     reasons: set[str] | None = None
     policies: set[PluginPolicy] | None = None
     l7: set[str] | None = None
     dns_names: set[str] | None = None
+
+    @property
+    def sides(self) -> set[Direction | None]:
+        return {side for side, bit in SIDE_BITS.items() if self.side_bits & bit}
 
     def add_to(self, name: str, values: Iterable[Any]) -> None:
         """Add to one of the sets made when first needed."""
@@ -164,6 +168,7 @@ class RawClass:
 
 
 ClassKey = tuple[Plugin, FlowEnd, FlowEnd, str, int | None, Observed]
+SIDE_BITS: dict[Direction | None, int] = {Direction.EGRESS: 1, Direction.INGRESS: 2, None: 4}
 
 
 class FlowAggregator:
@@ -206,9 +211,13 @@ class FlowAggregator:
                 self.first = start
             if self.last is None or end > self.last:
                 self.last = end
-        found.sides.add(side)
+        found.side_bits |= SIDE_BITS[side]
         if node:
-            found.nodes.add(node)
+            nodes = found.nodes
+            if nodes is None:
+                found.nodes = {node}
+            else:
+                nodes.add(node)
         if reason:
             found.add_to("reasons", (reason,))
         if policies:
@@ -246,9 +255,8 @@ class FlowAggregator:
                 mine.first = theirs.first
             if theirs.last is not None and (mine.last is None or theirs.last > mine.last):
                 mine.last = theirs.last
-            mine.sides.update(theirs.sides)
-            mine.nodes.update(theirs.nodes)
-            for field_name in ("reasons", "policies", "l7", "dns_names"):
+            mine.side_bits |= theirs.side_bits
+            for field_name in ("nodes", "reasons", "policies", "l7", "dns_names"):
                 values = getattr(theirs, field_name)
                 if values:
                     mine.add_to(field_name, values)
