@@ -166,6 +166,9 @@ class Joiner:
             if gap is not None and gap.hides_objects:
                 notes.append(EndNote(Evidence.NOT_READ, f"pods in namespace {end.namespace} could not be read "
                                                         f"({gap.reason}): {name} may be one of them"))
+            elif end.namespace not in index.loaded_namespaces and not index.pods_by_namespace.get(end.namespace or ""):
+                notes.append(EndNote(Evidence.NOT_READ, f"namespace {end.namespace} is not in the snapshot (not "
+                                                        f"read, or not in the files): {name} may be there"))
             else:
                 notes.append(EndNote(Evidence.NOT_IN_SNAPSHOT, f"the plugin names pod {name}, which is not in the "
                                                                "snapshot"))

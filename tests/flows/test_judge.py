@@ -208,6 +208,14 @@ def test_objects_not_read_make_it_unknown_and_rank_first() -> None:
     assert causes(cls)[0] is Cause.NOT_READ and any("forbidden" in e for e in cls.causes[0].evidence)
 
 
+def test_a_pod_of_a_namespace_that_was_not_read() -> None:
+    """-n on a live cluster, or files without it: not a sign the snapshot is old."""
+    outsider = FlowEnd("10.9.0.1", "w", "a", None, (), EndHint.POD)
+    cls = only(judge(flow(outsider, YB, 80, Observed.ALLOWED, Direction.INGRESS)))
+    assert cls.agreement is Agreement.UNKNOWN and causes(cls)[0] is Cause.NOT_READ
+    assert "namespace w is not in the snapshot" in cls.causes[0].evidence[0]
+
+
 def test_a_policy_the_plugin_names_that_was_not_evaluated() -> None:
     unevaluated = UnevaluatedPolicy("CiliumNetworkPolicy", "cilium.io/v2", "y", "deny-a", "cilium policies are not "
                                     "evaluated yet", flowjudge.Tier.PLUGIN)
