@@ -274,15 +274,21 @@ def test_causes_are_ranked_by_score() -> None:
 # -- scale: one evaluation per class ---------------------------------------------------------------
 
 
-def test_each_class_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: Counter[tuple[str, str, int]] = Counter()
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str, int]]:
+    """Every full evaluation the judge asks the engine for: (source, destination, port) -> how often."""
+    found: Counter[tuple[str, str, int]] = Counter()
     real = flowjudge._answer
 
     def counting(cluster: Any, source: End, destination: Any, protocol: Protocol, port: int) -> Any:
-        calls[(source.name, destination.name, port)] += 1
+        found[(source.name, destination.name, port)] += 1
         return real(cluster, source, destination, protocol, port)
 
     monkeypatch.setattr(flowjudge, "_answer", counting)
+    return found
+
+
+def test_each_class_is_evaluated_once(calls: Counter[tuple[str, str, int]]) -> None:
     # The AWS agent reads policies as upstream does, as this cluster does: no second reading is asked for.
     records = [flow(XA, YB, 80 + i % 2, observed, side, plugin=Plugin.AWS, time=T0 + i, line=i)
                for i in range(400) for observed, side in ((Observed.ALLOWED, Direction.EGRESS),
@@ -297,15 +303,7 @@ def test_each_class_is_evaluated_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sum(calls.values()) == 2
 
 
-def test_pods_no_matcher_tells_apart_are_one_row_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: Counter[tuple[str, str, int]] = Counter()
-    real = flowjudge._answer
-
-    def counting(cluster: Any, source: End, destination: Any, protocol: Protocol, port: int) -> Any:
-        calls[(source.name, destination.name, port)] += 1
-        return real(cluster, source, destination, protocol, port)
-
-    monkeypatch.setattr(flowjudge, "_answer", counting)
+def test_pods_no_matcher_tells_apart_are_one_row_judged_once(calls: Counter[tuple[str, str, int]]) -> None:
     pairs = [(pod_end(s), pod_end(d)) for s in ("x/a", "x/a2") for d in ("y/b", "y/b2")]
     records = [flow(s, d, 80, Observed.ALLOWED, Direction.INGRESS, plugin=Plugin.AWS) for s, d in pairs]
     judge_ = FlowJudge(WORLD)
