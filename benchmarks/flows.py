@@ -321,13 +321,14 @@ def main(argv: list[str] | None = None) -> int:
     cli = run_child("cli", cluster, log)
     print("  cat FILE | flows - ...", file=sys.stderr, flush=True)
     pipe = run_child("pipe", cluster, log, stdin=log)
-    wall = max(cli["seconds"], pipe["seconds"])
-    cpu = max(cli["cpu"], pipe["cpu"])
-    # The command and its reading workers, all at their peak at once (an upper bound).
-    memory = max(cli["peak_mb"] + cli["workers"] * cli["worker_peak_mb"] * (cli["workers"] > 1), pipe["peak_mb"])
+    # The target is the file's. The command and its reading workers, all at their peak at once, counting
+    # the pages the workers share with it (the loaded cluster) in each: an upper bound.
+    wall, cpu = cli["seconds"], cli["cpu"]
+    memory = cli["peak_mb"] + cli["workers"] * cli["worker_peak_mb"] * (cli["workers"] > 1)
     verdict = ("met" if wall <= TARGET_S and memory <= TARGET_MB else
                "met in CPU time (the wall time includes waiting for the other work on this machine)"
                if cpu <= TARGET_S and memory <= TARGET_MB else "NOT met")
+    verdict += f" for `flows FILE`: {wall:.1f} s, ≤ {memory:,.0f} MB"
     agreement = ", ".join(f"{n:,} {a}" for a, n in phases["by_agreement"].items() if n)
     load = os.getloadavg()[0]
     rows = [
