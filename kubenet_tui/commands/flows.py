@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -127,10 +128,14 @@ def run(args: argparse.Namespace, source: Source, snapshot: Snapshot, out: Conso
         """The verdict in full where it is shown: the findings, or every class with --verbose."""
         return judge.explain(cls) if args.verbose or shown_in_full(cls) else None
 
-    if args.output == "json":
-        _write_json(flows, shown, report, snapshot, args, full)
-    else:
-        _write_text(flows, shown, report, snapshot, args, out, full)
+    try:
+        if args.output == "json":
+            _write_json(flows, shown, report, snapshot, args, full)
+        else:
+            _write_text(flows, shown, report, snapshot, args, out, full)
+    except BrokenPipeError:
+        # A reader that stops early (`| head`): the rest of the report goes nowhere, the exit code stays.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_AGREE if flows.all_agree else EXIT_DISAGREE
 
 

@@ -137,3 +137,27 @@ def test_a_slow_producer_through_a_pipe() -> None:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["summary"]["read"]["lines"] == 4 and report["summary"]["classes"]["agrees"] == 2
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_a_reader_that_stops_early_keeps_the_exit_code(tmp_path: Path, output: str) -> None:
+    # Every pair of the demo's pods on three ports, and one disagreement: far more than a pipe holds.
+    flows = (SAMPLES / "hubble.jsonl").read_text().splitlines()[5:6]  # shop/cart -> shop/db, disagrees
+    addresses = [f"10.244.{node}.{host}" for node, host in ((1, 10), (2, 20), (1, 11), (1, 30), (2, 30), (2, 31),
+                                                            (1, 31), (1, 40), (2, 40), (1, 2), (2, 50))]
+    for source in addresses:
+        for destination in addresses:
+            for port in (80, 443, 8080):
+                flows.append(json.dumps({"flow": {"verdict": "FORWARDED", "IP": {"source": source,
+                                                                              "destination": destination},
+                                                  "l4": {"TCP": {"destination_port": port}}}}))
+    log = tmp_path / "flows.jsonl"
+    log.write_text("\n".join(flows) + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "kubenet_tui", "flows", str(log), "--demo", "--cni", "cilium",
+                             "-o", output, "-v"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1, err
+    assert "Traceback" not in err
