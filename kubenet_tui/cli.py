@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubenet_tui import __version__
+from kubenet_tui.commands import flows as flows_command
 from kubenet_tui.commands.glance import GLANCE_COMMANDS, NAMESPACE_FORMS, add_parsers, run_glance, run_namespace_forms
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
@@ -171,6 +172,7 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
     _add_scope_args(snapshot, "read only these namespaces (repeatable)",
                     "read every namespace (the default without -n)", sub=True)
     _add_source_args(snapshot, sub=True, files=False)
+    flows_command.add_parser(sub, _add_source_args, _add_scope_args)
     return parser
 
 
@@ -374,6 +376,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
         source = make_source(args)
         if args.command == "snapshot" and (args.demo or args.file):
             raise UsageError(SNAPSHOT_OF_FILES)  # before reading them: there is nothing to save
+        if args.command == "flows":
+            flows_command.check_args(args)
         prepare = getattr(source, "prepare", None)
         if callable(prepare) and progress.enabled:
             # Credentials first (an exec plugin may log in interactively on stderr), then the progress line.
@@ -387,6 +391,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
             return run_matrix(args, snapshot, progress)
         if args.command == "snapshot":
             return run_snapshot(args, source, snapshot, err, progress)
+        if args.command == "flows":
+            return flows_command.run(args, source, snapshot, out.console, err.console, progress)
         if args.command in GLANCE_COMMANDS:
             return run_glance(args, snapshot.cluster, progress, speaks_unicode(sys.stdout))
         raise UsageError(f"unknown command {args.command}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubenet_tui.engine.dialects.cilium_suggest import cilium_decision, suggest_cilium
-from kubenet_tui.engine.explain import Direction, DirectionVerdict, Outcome, Suggestion, Tier
+from kubenet_tui.engine.explain import Direction, DirectionVerdict, Outcome, Suggestion, Tier, TierResult
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPAddress, Pod, Protocol
 from kubenet_tui.engine.profiles import Profile
 
@@ -59,7 +59,12 @@ def suggest(
         return ()
     decision = cilium_decision(verdict)
     if decision is not None:  # the cilium profile: answer in Cilium's own policy
-        return suggest_cilium(verdict, decision, subject, peer_pod, peer_ips, protocol, port)
+        own = suggest_cilium(verdict, decision, subject, peer_pod, peer_ips, protocol, port)
+        if decision.deciding:  # a deny rule: no allow, widened or new, opens it
+            return own
+        # Under default deny, allows add up on Cilium as upstream: a NetworkPolicy rule that nearly
+        # matches is widened just as well, and is the nearer change.
+        return (*_widenings(decision, subject, peer_pod, peer_ips, protocol, port, verdict.direction), *own)
     if profile is Profile.CALICO:
         from kubenet_tui.engine.dialects.calico_explain import calico_suggestions
 
@@ -108,31 +113,7 @@ def _upstream(
                 f"{subject.key} for ingress and lets nothing in",
                 isolating[0].key, None, {"spec": {"policyTypes": ["Egress"]}},
             ))
-        for policy in isolating:
-            if policy.kind != "NetworkPolicy":
-                continue  # another dialect's policy: its own suggestions
-            for rule in policy.rules:
-                peer_ok = any(c.matched for c in rule.peers)
-                port_ok = any(c.matched for c in rule.ports)
-                if peer_ok and not port_ok:
-                    peers = ", ".join(c.description for c in rule.peers)
-                    found.append(Suggestion(
-                        direction, "add-port",
-                        f"add {port_text} to the ports of {policy.key} {direction.value}[{rule.index}], "
-                        f"which already matches {peer_name}; note this opens {port_text} to every peer of that rule "
-                        f"({peers}), not only {peer_name}",
-                        policy.key, rule.index, {"ports": [_port_entry(protocol, port)]},
-                    ))
-                elif port_ok and not peer_ok:
-                    ports = ", ".join(c.description for c in rule.ports)
-                    widens = f"; note {peer_name} then gets every port of that rule ({ports})" if (
-                        len(rule.ports) > 1 or rule.ports[0].index is None) else ""
-                    found.append(Suggestion(
-                        direction, "add-peer",
-                        f"add {peer_name} to the `{peer_word}` list of {policy.key} {direction.value}[{rule.index}], "
-                        f"which already allows {port_text}{widens}",
-                        policy.key, rule.index, {peer_word: [_peer_entry(subject, peer_pod, peer_ips)]},
-                    ))
+        found.extend(_widenings(netpol, subject, peer_pod, peer_ips, protocol, port, direction))
     rule_body: dict[str, Any] = {peer_word: [_peer_entry(subject, peer_pod, peer_ips)]}
     if port is not None:
         rule_body["ports"] = [_port_entry(protocol, port)]
@@ -164,3 +145,39 @@ def _upstream(
     found.append(Suggestion(direction, "new-policy", ("or " if found or after_others else "") + summary, None, None,
                             manifest))
     return tuple(found)
+
+
+def _widenings(tier: TierResult, subject: Pod, peer_pod: Pod | None, peer_ips: tuple[IPAddress, ...],
+               protocol: Protocol, port: int | None, direction: Direction) -> list[Suggestion]:
+    """NetworkPolicy rules of `tier` that match the peer but not the port, or the port but not the
+    peer: the nearest misses, and widening one of them is the smallest change."""
+    peer_word = "from" if direction is Direction.INGRESS else "to"
+    peer_name = peer_pod.key if peer_pod else str(peer_ips[0])
+    port_text = f"{port}/{protocol.value}" if port is not None else f"all {protocol.value} ports"
+    found: list[Suggestion] = []
+    for policy in (p for p in tier.policies if p.selects):
+        if policy.kind != "NetworkPolicy":
+            continue  # another dialect's policy: its own suggestions
+        for rule in policy.rules:
+            peer_ok = any(c.matched for c in rule.peers)
+            port_ok = any(c.matched for c in rule.ports)
+            if peer_ok and not port_ok:
+                peers = ", ".join(c.description for c in rule.peers)
+                found.append(Suggestion(
+                    direction, "add-port",
+                    f"add {port_text} to the ports of {policy.key} {direction.value}[{rule.index}], "
+                    f"which already matches {peer_name}; note this opens {port_text} to every peer of that rule "
+                    f"({peers}), not only {peer_name}",
+                    policy.key, rule.index, {"ports": [_port_entry(protocol, port)]},
+                ))
+            elif port_ok and not peer_ok:
+                ports = ", ".join(c.description for c in rule.ports)
+                widens = f"; note {peer_name} then gets every port of that rule ({ports})" if (
+                    len(rule.ports) > 1 or rule.ports[0].index is None) else ""
+                found.append(Suggestion(
+                    direction, "add-peer",
+                    f"add {peer_name} to the `{peer_word}` list of {policy.key} {direction.value}[{rule.index}], "
+                    f"which already allows {port_text}{widens}",
+                    policy.key, rule.index, {peer_word: [_peer_entry(subject, peer_pod, peer_ips)]},
+                ))
+    return found

@@ -441,14 +441,18 @@ MODES: dict[Mode, TierMode] = {
 
 
 def isolation(program: Program, pod: Pod, direction: Direction, index: ClusterIndex) -> tuple[bool | None, tuple[str, ...]]:
-    """Whether NetworkPolicies isolate `pod` in `direction` (None: cannot tell) and which do."""
-    tier = program.tier(Tier.NETWORK_POLICY)
+    """Whether NetworkPolicies isolate `pod` in `direction` (None: cannot tell) and which do. Where a
+    plugin reads them into its own tier (Cilium's, where any policy may switch default deny on), that
+    tier's mode says which policies isolate."""
+    tier = program.tier(Tier.NETWORK_POLICY) or next((t for t in program.tiers if t.mode is Mode.DENY_WINS), None)
     if tier is None:
         return False, ()
     if tier.unreadable_for(pod.namespace) is not None:
         return None, ()
+    mode = MODES[tier.mode]
     keys = tuple(p.key for p in tier.candidates(pod.namespace)
-                 if direction in p.directions and p.subject.explain(pod, index).selects)
+                 if direction in p.directions and mode.isolating(tier, p, direction)
+                 and p.subject.explain(pod, index).selects)
     if not keys and tier.unevaluated_for(pod.namespace, direction):
         return None, ()
     return bool(keys), keys
