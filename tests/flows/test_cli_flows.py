@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from kubenet_tui.cli import main
-from kubenet_tui.commands import flows as flows_command
+from kubenet_tui.commands import flows_run
 from kubenet_tui.engine.flows import FlowRecord
 from kubenet_tui.sources.flows import read_flows
 
@@ -117,7 +117,7 @@ def test_ctrl_c_keeps_what_was_read(capsys: pytest.CaptureFixture[str], monkeypa
         yield from read_flows(list(lines)[:1], report, fmt)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(flows_command, "read_flows", interrupted)
+    monkeypatch.setattr(flows_run, "read_flows", interrupted)
     code, out, err = run(capsys, str(SAMPLES / "whisker.jsonl"), "--demo")
     assert code == 0 and "1 class: " in out and "interrupted after 1 line:" in err
 
@@ -161,3 +161,11 @@ def test_a_reader_that_stops_early_keeps_the_exit_code(tmp_path: Path, output: s
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1, err
     assert "Traceback" not in err
+
+
+def test_the_parsers_formats_are_the_readers() -> None:
+    """The parser names the formats without importing the readers (start-up time): the same list."""
+    from kubenet_tui.commands.flows import FORMATS
+    from kubenet_tui.sources.flows import Format
+
+    assert tuple(f.value for f in Format) == FORMATS
