@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gc
+import os
 import signal
 import sys
 import threading
@@ -48,11 +49,17 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kubenet_tui.engine.evaluate import InputError
 from kubenet_tui.sources.base import Source, SourceError
+from kubenet_tui.sources.flows.when import demo_time, files_time, live_time
 from kubenet_tui.sources.spec import SourceSpec, make_source
-from kubenet_tui.ui.connection import Connection, Evaluation
+from kubenet_tui.terminal.output import speaks_unicode
+from kubenet_tui.ui.connection import Connection, EndKind, Evaluation
+from kubenet_tui.ui.glance import FlowsScreen, LintScreen, MapScreen, PaneEffect
 from kubenet_tui.ui.messages import DataLoaded, EndPicked, LoadFailed, SelectionsReady
 from kubenet_tui.ui.model import ExplorerModel
 from kubenet_tui.ui.palette import ReadableMonochrome
+from kubenet_tui.ui.panes.flows_view import ChooseFlow, FlowsSession
+from kubenet_tui.ui.panes.heatmap_view import ChoosePair
+from kubenet_tui.ui.panes.lint_view import OpenObject
 from kubenet_tui.ui.screens import (
     ContextScreen,
     HelpScreen,
@@ -134,6 +141,7 @@ class KubenetApp(App[int]):
         Binding("c", "copy", "Copy", show=False, priority=True),
         Binding("z", "zoom", "Zoom", show=False, priority=True),
         Binding("v", "verdict", "Verdict", show=False, priority=True),
+        Binding("m", "map", "Map", show=False, priority=True),
         Binding("escape", "back", "Back", show=False, priority=True),
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
         Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
@@ -390,6 +398,18 @@ class KubenetApp(App[int]):
             self.push_screen(ProblemsScreen(model.snapshot))
         elif isinstance(effect, effects.PickContext):
             self.push_screen(ContextScreen(effect.contexts, effect.current), self._context_picked)
+        elif isinstance(effect, effects.ShowMap) and model is not None:
+            connection = self.state.connection
+            place = None
+            if connection.source is not None and connection.destination is not None:
+                ends = [e.ref.partition("/")[0] for e in (connection.source, connection.destination)
+                        if e.kind is not EndKind.IP]
+                place = (ends[0], ends[1]) if len(ends) == 2 else None
+            self.push_screen(MapScreen(model.cluster, effect.port, place, self.unicode))
+        elif isinstance(effect, effects.ShowLint) and model is not None:
+            self.push_screen(LintScreen(model.cluster, self.unicode))
+        elif isinstance(effect, effects.ShowFlows) and model is not None:
+            self._show_flows(model, effect.path)
         elif isinstance(effect, effects.Copy):
             self.copy_to_clipboard(effect.text)
         elif isinstance(effect, effects.Quit):
@@ -409,6 +429,52 @@ class KubenetApp(App[int]):
             if svc is not None:
                 slices = len(model.index.slices_by_service.get(svc.key, ()))
                 self.push_screen(ServiceScreen(svc, model.service_pods(svc), slices))
+
+    def _show_flows(self, model: ExplorerModel, path: str | None) -> None:
+        """A new log replaces the one shown before (its reading stops); `path` None shows that one again,
+        still reading if its writer still writes."""
+        if path is None:
+            if self.is_screen_installed("flows"):
+                self.push_screen("flows")
+            return
+        if not os.path.exists(path):
+            self.state.input_error(f"no such file, cannot read the flow log {path}")
+            self.call_later(self._apply)
+            return
+        if self.is_screen_installed("flows"):
+            self.uninstall_screen("flows")
+        spec = self.state.spec
+        when = demo_time() if spec.demo else files_time(spec.files) if spec.files else live_time()
+        screen = FlowsScreen(FlowsSession(model.cluster, when), path, self.unicode)
+        self.install_screen(screen, "flows")
+        self.push_screen("flows")
+
+    def on_pane_effect(self, message: PaneEffect) -> None:
+        """What a pane's model asked for: explain a pair (the heatmap's grid, a flow), open a policy."""
+        effect = message.effect
+        if isinstance(effect, ChoosePair):
+            port = f"{effect.port}/{effect.protocol.lower()}" if effect.port is not None else effect.protocol.lower()
+            self.pop_screen()
+            self._route(self.state.choose_pair, effect.source.key, effect.destination.key, port)
+        elif isinstance(effect, ChooseFlow):
+            chosen = effect.selection
+            self.pop_screen()
+            self._route(self.state.choose_flow, chosen.source, chosen.destination, chosen.port, chosen.why_not)
+        elif isinstance(effect, OpenObject):
+            model = self.state.model
+            item = model.policy_for(effect.kind, effect.namespace, effect.name) if model is not None else None
+            if model is None or item is None:
+                where = f"{effect.namespace}/" if effect.namespace else ""
+                self.notify(f"{effect.kind} {where}{effect.name} is not a policy this explorer lists",
+                            severity="warning", timeout=4)
+                return
+            self.push_screen(PolicyScreen(item, model.selected_pods(item), path=effect.path,
+                                          why=f"the finding is at {'.'.join(str(p) for p in effect.path)}"))
+
+    @property
+    def unicode(self) -> bool:
+        # The terminal's own stream: while the app runs, sys.stdout is Textual's capture.
+        return speaks_unicode(sys.__stdout__)
 
     def _context_picked(self, name: str | None) -> None:
         if name is not None:
@@ -586,7 +652,7 @@ class KubenetApp(App[int]):
 
     MAIN_SCREEN_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"mark", "type_end", "swap", "port", "filter", "command", "copy", "zoom", "verdict", "back", "refresh",
-         "pane"}
+         "pane", "map"}
     )
     TYPED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"help", "quit"})
 
@@ -595,7 +661,8 @@ class KubenetApp(App[int]):
         letter keys never fire while a text field (the command palette's) has focus. ctrl+c always quits."""
         if action in self.MAIN_SCREEN_ACTIONS and len(self.screen_stack) > 1:
             return False
-        return not (action in self.TYPED_ACTIONS and isinstance(self.focused, Input))
+        typing = isinstance(self.focused, Input) or getattr(self.focused, "typing", False)
+        return not (action in self.TYPED_ACTIONS and typing)
 
     # --- actions (bindings) -----------------------------------------------------------------------------
 
@@ -625,6 +692,9 @@ class KubenetApp(App[int]):
 
     async def action_back(self) -> None:
         self._route(self.state.back)
+
+    def action_map(self) -> None:
+        self._route(self.state.show_map)
 
     def action_zoom(self) -> None:
         self._route(self.state.zoom)

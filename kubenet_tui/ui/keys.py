@@ -19,10 +19,12 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
     ("Ask about a connection", (
         KeyDoc("s", "mark the pod under the cursor as the source"),
         KeyDoc("d", "mark the pod or Service under the cursor as the destination"),
-        KeyDoc("S / D", "type a source / destination: NAMESPACE/POD, svc/NAMESPACE/NAME, or an IP address"),
+        KeyDoc("S / D", "type a source / destination: NAMESPACE/POD, svc/NAMESPACE/NAME, NAME.NAMESPACE (a "
+                        "Service's DNS name), a ClusterIP, a pod IP, a bare name (in the namespace shown), or "
+                        "an address outside the cluster"),
         KeyDoc("x", "swap source and destination"),
-        KeyDoc("p", "port and protocol: 6379, 6379/udp, a port name (http), empty for every port; tab offers "
-                    "the destination's declared ports"),
+        KeyDoc("p", "port and protocol: 6379, 6379/udp, a port name (http); empty: which ports are allowed; "
+                    "tab offers the destination's declared ports"),
     )),
     ("Move around", (
         KeyDoc("tab / shift+tab", "next / previous pane: namespaces, pods, policies, services, verdict"),
@@ -50,9 +52,18 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
         KeyDoc(":port P", "set the port (as p)"),
         KeyDoc(":clear", "forget source, destination and port"),
         KeyDoc(":problems", "what loading met: skipped objects, unreadable data, notices"),
+        KeyDoc(":map [PORT]", "namespaces × namespaces: the share of pod pairs allowed (any TCP port, or PORT); "
+                              "enter drills into a cell's pods, enter again explains a pair (also m)"),
+        KeyDoc(":lint", "findings in the policies: selects nothing, a port no pod has, egress without DNS, …; "
+                        "enter opens the policy at the finding"),
+        KeyDoc(":flows FILE", "a flow log (Hubble JSON, Calico, AWS agent; gzip too) against the policies: "
+                              "agrees / disagrees per flow; / filters, enter explains one; :flows alone shows it again"),
+        KeyDoc(":cni [NAME]", "the network plugin found and how policies are read; NAME (upstream, cilium, calico, "
+                              "auto) reads them as that plugin does"),
         KeyDoc(":help   :q", "this help / quit"),
     )),
     ("Other", (
+        KeyDoc("m", "the namespace heatmap (as :map), on the port asked about when it is a number"),
         KeyDoc("r", "reload from the cluster or files (and retry after an error)"),
         KeyDoc("c", "copy the explanation, or the selected policy's YAML, to the clipboard (OSC 52: works over SSH)"),
         KeyDoc("?", "this help"),
@@ -73,17 +84,21 @@ COMMANDS = {
     "port": "port",
     "clear": "clear",
     "problems": "problems", "problem": "problems", "errors": "problems",
+    "map": "map", "heatmap": "map",
+    "lint": "lint",
+    "flows": "flows", "flow": "flows",
+    "cni": "cni", "plugin": "cni",
     "help": "help", "h": "help",
     "q": "quit", "quit": "quit", "q!": "quit", "exit": "quit",
 }
 
 COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "problems",
-                       "help", "quit")
+                       "map", "lint", "flows ", "cni", "help", "quit")
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    name: str  # canonical: ns, ctx, pods, policies, svc, src, dst, port, clear, problems, help, quit
+    name: str  # canonical: a value of COMMANDS
     arg: str
 
 
@@ -93,6 +108,7 @@ def parse_command(text: str) -> Command:
     word, _, arg = text.partition(" ")
     name = COMMANDS.get(word.lower())
     if name is None:
-        raise InputError(f"unknown command :{word} (try :ns NAME, :pods, :policies, :svc, :ctx NAME, :help)"
+        raise InputError(f"unknown command :{word} (try :ns NAME, :pods, :policies, :svc, :map, :lint, :flows FILE, "
+                         ":ctx NAME, :help)"
                          if word else "type a command, e.g. :ns shop (:help lists them)")
     return Command(name, arg.strip())

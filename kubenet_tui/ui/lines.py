@@ -43,6 +43,7 @@ class HeaderInfo:
     detail: str = ""  # what is being read, or the error
     problems: int = 0  # what :problems lists
     since: str | None = None  # stale: the time the data stopped being current
+    cni: str = ""  # the network plugin's reading of the policies: "cni calico"
 
 
 def fit_parts(parts: Sequence[tuple[int, Text]], width: int, sep: str = "  ") -> Text:
@@ -64,7 +65,7 @@ def header_text(info: HeaderInfo, width: int) -> Text:
     title = Text("kubenet-tui", style="bold")
     since = f" since {info.since}" if info.since and info.state is DataState.STALE else ""
     state = Text(f"{mark} {info.state.value}{since}", style=f"bold {style}")
-    parts: list[tuple[int, Text]] = [(3, title), (0, state)]
+    parts: list[tuple[int, Text]] = [(4, title), (0, state)]
     if info.context:
         parts.append((1, Text.assemble(("ctx ", "dim"), (info.context, "bold"))))
     parts.append((1, Text.assemble(("ns ", "dim"), (info.namespace or "all", "bold"))))
@@ -73,6 +74,8 @@ def header_text(info: HeaderInfo, width: int) -> Text:
         parts.append((4, Text("(:problems)", style="dim")))
     if info.counts:
         parts.append((2, Text(info.counts)))
+    if info.cni:
+        parts.append((3, Text(info.cni, style="bold yellow" if "enforces nothing" in info.cni else "")))
     if info.user:
         parts.append((5, Text.assemble(("user ", "dim"), info.user)))
     if info.server:

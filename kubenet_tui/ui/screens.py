@@ -19,7 +19,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kubenet_tui.engine.model import Pod, Service
-from kubenet_tui.render.yaml_locate import RuleLines, locate_rule, manifest_yaml
+from kubenet_tui.render.yaml_locate import RuleLines, locate, locate_rule, manifest_yaml
 from kubenet_tui.sources.base import Snapshot
 from kubenet_tui.ui.connection import EndSpec
 from kubenet_tui.ui.explain_tree import PolicyLink
@@ -165,13 +165,20 @@ class PolicyScreen(Screen[None]):
         Binding("c", "copy", "Copy YAML", show=True),
     ]
 
-    def __init__(self, item: PolicyItem, selected: Sequence[Pod], link: PolicyLink | None = None) -> None:
+    def __init__(self, item: PolicyItem, selected: Sequence[Pod], link: PolicyLink | None = None,
+                 path: Sequence[str | int] | None = None, why: str = "") -> None:
+        """`link`: the rule an explanation names; `path`: a node of the YAML to mark instead (a lint
+        finding's), with `why` in the title."""
         super().__init__()
         self.item = item
         self.selected = selected
         self.link = link
+        self.why = why
         self.yaml_text = manifest_yaml(item.manifest)
         self.rule_lines = locate_rule(self.yaml_text, link.rule) if link is not None and link.rule else None
+        if path is not None and self.rule_lines is None:
+            span = locate(self.yaml_text, path)
+            self.rule_lines = RuleLines(span) if span is not None else None
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), id="detail-title")
@@ -188,6 +195,8 @@ class PolicyScreen(Screen[None]):
             text.append(f"   {what} {ref.direction.value}[{ref.rule}]", style="bold reverse" if self.link.deciding else "bold")
             if ref.peer is not None or ref.port is not None:
                 text.append("  ▶ matches", style="dim")
+        if self.why:
+            text.append(f"   {self.why}", style="bold")
         return text
 
     def _selected_text(self) -> Text:

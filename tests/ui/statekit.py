@@ -34,6 +34,7 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "copy": ExplorerState.copy,
     "zoom": ExplorerState.zoom,
     "verdict": ExplorerState.verdict,
+    "map": ExplorerState.show_map,
     "back": ExplorerState.back,
     "pane": ExplorerState.pane,
     "quit": ExplorerState.quit,

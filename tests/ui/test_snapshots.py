@@ -7,7 +7,11 @@ fixed, and states are reached by keys after the data has loaded.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -23,6 +27,9 @@ def after(*sequence: str) -> Callable[[Pilot[int]], Awaitable[None]]:
     async def run_before(pilot: Pilot[int]) -> None:
         await wait_for_data(pilot)
         await keys(pilot, *sequence)
+        # A screen pushed by the last key scrolls after its first refresh: let that happen too.
+        for _ in range(3):
+            await pilot.pause()
 
     return run_before
 
@@ -61,3 +68,49 @@ class TestExplorerSnapshots:
         app = make_app(SourceSpec(context="prod", namespaces=("shop",)), source=DemoSource(),
                        contexts=("prod", "staging", "kind-local"))
         assert snap_compare(app, terminal_size=(80, 24), run_before=after(":", "ctx", "enter", "down"))
+
+
+def after_pane(*sequence: str, ready: Callable[[Any], bool], then: tuple[str, ...] = ()
+               ) -> Callable[[Pilot[int]], Awaitable[None]]:
+    """Keys, then wait until the pane a worker computes is there (`ready(screen)`), then more keys."""
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        await wait_for_data(pilot)
+        await keys(pilot, *sequence)
+        for _ in range(400):
+            if ready(pilot.app.screen):
+                break
+            await asyncio.sleep(0.025)
+        await pilot.pause()
+        await keys(pilot, *then)
+        for _ in range(3):
+            await pilot.pause()
+
+    return run_before
+
+
+class TestGlanceSnapshots:
+    """The heatmap, lint and flows panes, as the README shows them."""
+
+    @SIZES
+    def test_heatmap(self, snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+        app = make_app(SourceSpec(demo="shop", all_namespaces=True))
+        assert snap_compare(app, terminal_size=size,
+                            run_before=after_pane("m", ready=lambda s: s.view is not None, then=("j", "j", "j", "l")))
+
+    def test_heatmap_drilled_into_a_cell(self, snap_compare: Callable[..., bool]) -> None:
+        app = make_app(SourceSpec(demo="shop", all_namespaces=True))
+        assert snap_compare(app, terminal_size=(80, 24),
+                            run_before=after_pane(":", "map 6379", "enter", ready=lambda s: s.view is not None,
+                                                  then=("j", "j", "j", "l", "l", "l", "enter")))
+
+    def test_lint(self, snap_compare: Callable[..., bool]) -> None:
+        assert snap_compare(make_app(DEMO_SHOP), terminal_size=(80, 24),
+                            run_before=after_pane(":", "lint", "enter", ready=lambda s: s.pane.model is not None))
+
+    def test_flows(self, snap_compare: Callable[..., bool]) -> None:
+        # Relative, as a person types it: the title shows it, and the checkout's place must not matter.
+        hubble = os.path.relpath(Path(__file__).parents[1] / "flows" / "samples" / "hubble.jsonl")
+        assert snap_compare(make_app(DEMO_SHOP), terminal_size=(80, 24),
+                            run_before=after_pane(":", f"flows {hubble}", "enter", then=("j", "j"),
+                                                  ready=lambda s: s.model.view is not None and s.model.view.done))

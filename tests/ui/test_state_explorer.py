@@ -504,4 +504,4 @@ def test_problems_are_counted_in_the_header_at_80_columns() -> None:
     state = loaded(model=ExplorerModel(snapshot))
     text = header_text(state.header_info(), 80).plain
     assert "⚠ 1 problem" in text and "● demo" in text and len(text) <= 80
-    assert "(:problems)" in header_text(state.header_info(), 160).plain
+    assert "(:problems)" in header_text(state.header_info(), 200).plain

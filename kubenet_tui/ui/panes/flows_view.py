@@ -194,3 +194,172 @@ def batches(stream: IO[bytes], size: int = 5000) -> Iterator[list[bytes]]:
 
 
 _CHUNK = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseFlow:
+    """Effect: set the explorer's source, destination and port from this row and explain it."""
+
+    row: FlowRow
+    selection: Selection
+
+
+class FlowsPane:
+    """The Flows pane's state: the latest view, the `/` filter (typed into the pane), the cursor, and
+    what the pane shows at a size. Keys (`key(name, character)`): j/k or arrows, pgup/pgdn, g/G;
+    `/` starts the filter (typed characters go to it, enter keeps it, esc clears it); enter on a row
+    gives `ChooseFlow`."""
+
+    def __init__(self, view: FlowsView | None = None) -> None:
+        self.view = view
+        self.filter = ""
+        self.typing = False  # the `/` filter is being typed
+        self.row = 0
+        self.top = 0
+        self.visible = 1
+        self.error: str | None = None  # reading stopped: why
+
+    @property
+    def rows(self) -> tuple[FlowRow, ...]:
+        return self.view.filtered(self.filter) if self.view is not None else ()
+
+    def update(self, view: FlowsView) -> None:
+        """A newer view (more lines read): the cursor stays on the same class when it is still shown."""
+        rows = self.rows
+        current = _identity(rows[self.row]) if rows and self.row < len(rows) else None
+        self.view = view
+        rows = self.rows
+        if current is not None:
+            self.row = next((i for i, r in enumerate(rows) if _identity(r) == current), min(self.row, len(rows) - 1))
+        self.row = max(0, min(self.row, len(rows) - 1))
+
+    def current(self) -> FlowRow | None:
+        rows = self.rows
+        return rows[self.row] if rows else None
+
+    def key(self, name: str, character: str | None = None) -> ChooseFlow | None:
+        if self.typing:
+            if name == "enter":
+                self.typing = False
+            elif name == "escape":
+                self.typing, self.filter = False, ""
+            elif name == "backspace":
+                self.filter = self.filter[:-1]
+            elif character is not None and character.isprintable() and len(character) == 1:
+                self.filter += character
+            self.row = max(0, min(self.row, len(self.rows) - 1))
+            return None
+        count = len(self.rows)
+        if name in ("down", "j"):
+            self.row = min(self.row + 1, max(0, count - 1))
+        elif name in ("up", "k"):
+            self.row = max(0, self.row - 1)
+        elif name == "pagedown":
+            self.row = min(self.row + max(1, self.visible - 1), max(0, count - 1))
+        elif name == "pageup":
+            self.row = max(0, self.row - max(1, self.visible - 1))
+        elif name in ("home", "g"):
+            self.row = 0
+        elif name in ("end", "G"):
+            self.row = max(0, count - 1)
+        elif name == "slash":
+            self.typing = True
+        elif name == "enter":
+            row = self.current()
+            if row is not None:
+                return ChooseFlow(row, row.selection())
+        return None
+
+    def handles(self, name: str) -> bool:
+        """Whether the pane takes this key (others go to the app: q, ?, esc outside the filter)."""
+        return self.typing or name in _PANE_KEYS
+
+    def lines(self, width: int, height: int, unicode: bool = True) -> list[str]:
+        """The pane at `width` x `height`: a title, the header, the rows, the row under the cursor in
+        words, and the keys."""
+        view = self.view
+        title = view.title if view is not None else "Flows: reading…"
+        if self.error:
+            title += f" — {self.error}"
+        out = [_fit(title, width)]
+        rows = self.rows
+        widths = _widths(rows, width)
+        out.append(_fit(" " + _row_text(COLUMNS_SHOWN, widths), width))
+        detail = self._detail(width)
+        self.visible = max(1, height - 3 - len(detail))
+        if self.row < self.top:
+            self.top = self.row
+        elif self.row >= self.top + self.visible:
+            self.top = self.row - self.visible + 1
+        if not rows:
+            out.append("no flows read yet" if view is None or not view.rows else f"nothing matches /{self.filter}")
+        for i in range(self.top, min(len(rows), self.top + self.visible)):
+            cells = rows[i].cells
+            marker = ">" if i == self.row else " "
+            out.append(_fit(marker + _row_text((cells[6], *cells[:6], cells[7]), widths), width))
+        while len(out) < height - 1 - len(detail):
+            out.append("")
+        out += detail
+        if self.typing:
+            out.append(_fit(f"/{self.filter}▏  enter keeps the filter · esc clears it", width))
+        else:
+            shown = f"/{self.filter} · " if self.filter else ""
+            out.append(_fit(f"{shown}j/k move · / filter · enter: explain this flow · esc: back", width))
+        out = out[:height]
+        if not unicode:
+            out = [line.translate(_ASCII).encode("ascii", "replace").decode() for line in out]
+        return out
+
+    def _detail(self, width: int) -> list[str]:
+        row = self.current()
+        if row is None:
+            return []
+        cls = row.flow
+        text = (f"{row.mark} {cls.agreement.value}: {row.source} → {row.destination} {row.port}, the plugin: "
+                f"{row.observed}, the policies: {row.ours}")
+        if cls.causes:
+            text += f"; likely: {cls.causes[0].cause.value}"
+        return [_fit(text, width)]
+
+
+def _identity(row: FlowRow) -> tuple[object, ...]:
+    cls = row.flow
+    return cls.plugin, row.source, row.destination, cls.protocol, cls.port, cls.observed
+
+
+_PANE_KEYS = frozenset({"down", "j", "up", "k", "pagedown", "pageup", "home", "g", "end", "G", "slash", "enter"})
+COLUMNS_SHOWN = ("", "TIME", "SOURCE", "DESTINATION", "PORT", "OBSERVED", "OURS", "COUNT")
+_ASCII = str.maketrans({"✔": "+", "✗": "x", "·": ".", "…": ".", "→": ">", "▏": "|"})
+
+
+def _widths(rows: tuple[FlowRow, ...], width: int) -> tuple[int, ...]:
+    """Column widths (0: not shown): the fixed ones as needed, source and destination share what is
+    left; below 100 columns the time gives way to the names."""
+    shown = rows[:500]
+    time_w = max([8, *(len(r.time) for r in shown)]) if width >= 100 else 0
+    port_w = max([4, *(len(r.port) for r in shown)])
+    observed_w = min(15, max([8, *(len(r.observed) for r in shown)]))
+    ours_w = max([4, *(len(r.ours) for r in shown)])
+    count_w = max([5, *(len(r.count) for r in shown)])
+    used = [1, time_w, port_w, observed_w, ours_w, count_w]
+    fixed = sum(used) + sum(1 for w in used if w) + 3  # one blank after each column, the cursor
+    left = max(16, width - fixed)
+    source_w = min(max([6, *(len(r.source) for r in shown)]), left // 2)
+    destination_w = max(6, left - source_w)
+    return 1, time_w, source_w, destination_w, port_w, observed_w, ours_w, count_w
+
+
+def _row_text(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    parts = []
+    for k, (cell, w) in enumerate(zip(cells, widths, strict=True)):
+        if not w:
+            continue
+        text = _fit(cell, w)
+        parts.append(text.rjust(w) if k == len(cells) - 1 else text.ljust(w))
+    return " ".join(parts).rstrip()
+
+
+def _fit(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…" if width > 0 else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubenet_tui.engine.ends import PortSpec
 from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.explain_tree import PolicyLink
 from kubenet_tui.ui.state.focus import Pane
@@ -76,9 +77,28 @@ class Copy:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowMap:
+    """The namespace heatmap (`m`, `:map [PORT]`) on `port` (no port: any TCP port)."""
+
+    port: PortSpec
+
+
+@dataclass(frozen=True, slots=True)
+class ShowLint:
+    """The lint findings of the loaded policies (`:lint`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowFlows:
+    """A flow log read into the Flows pane (`:flows FILE`); `path` None: the pane shown last."""
+
+    path: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Quit:
     code: int = 0
 
 
 Effect = Reload | UseSource | ComputeSelections | ShowDetails | ShowPolicy | ShowHelp | ShowProblems | PickContext \
-    | Copy | Quit
+    | Copy | ShowMap | ShowLint | ShowFlows | Quit

@@ -15,7 +15,11 @@ from dataclasses import dataclass, field, replace
 
 from rich.text import Text
 
+from kubenet_tui.engine.cluster import Enforcement
+from kubenet_tui.engine.ends import PortSpec
 from kubenet_tui.engine.evaluate import InputError
+from kubenet_tui.engine.model import Protocol
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.render.walkthrough import walkthrough
 from kubenet_tui.render.yaml_locate import manifest_yaml
 from kubenet_tui.sources.base import DataState
@@ -41,7 +45,10 @@ from kubenet_tui.ui.state.effects import (
     Quit,
     Reload,
     ShowDetails,
+    ShowFlows,
     ShowHelp,
+    ShowLint,
+    ShowMap,
     ShowPolicy,
     ShowProblems,
     UseSource,
@@ -128,6 +135,7 @@ class ExplorerState:
         self.prompt = PromptBuffer()
         self.flash = Flash(clock)
         self._selections_started = False
+        self.flows_path: str | None = None  # the flow log `:flows` read last
         self._update = Update({HEADER, TITLES, NOTICE})
 
     # --- drawing bookkeeping ----------------------------------------------------------------------
@@ -290,6 +298,7 @@ class ExplorerState:
             counts,
             detail,
             problems=problems,
+            cni=self.cni_text(),
             since=clock_text(self.stale_since) if self.stale_since is not None else None,
         )
 
@@ -752,6 +761,99 @@ class ExplorerState:
             return
         self.switch_context(arg)
 
+    # --- the cluster at a glance, flow logs, the plugin --------------------------------------------------
+
+    def _needs_data(self, what: str) -> None:
+        if self.model is None:
+            raise InputError(f"{what} needs data: nothing is loaded yet")
+
+    def _cmd_map(self, arg: str) -> None:
+        """`:map [PORT]` (and m): namespaces x namespaces, on any TCP port unless a port is given."""
+        self._needs_data("the heatmap")
+        port = parse_port(arg) if arg else PortSpec(None, Protocol.TCP)
+        self._effect(ShowMap(port))
+
+    def show_map(self) -> None:
+        """m: the heatmap on the connection's port when it names one (a number), else any TCP port."""
+        port = self.connection.port
+        self._cmd_map(f"{port.text}/{port.proto.value}" if port.text is not None and port.text.isdigit() else "")
+
+    def _cmd_lint(self, arg: str) -> None:
+        self._needs_data("lint")
+        self._effect(ShowLint())
+
+    def _cmd_flows(self, arg: str) -> None:
+        """`:flows FILE` reads a flow log into the Flows pane; `:flows` alone shows it again."""
+        self._needs_data("the Flows pane")
+        if arg == "-":
+            raise InputError("the explorer's stdin is the terminal: give a file, or a named pipe (mkfifo /tmp/flows; "
+                             "hubble observe -o json --follow > /tmp/flows; then :flows /tmp/flows)")
+        if not arg and self.flows_path is None:
+            raise InputError("no flow log read yet: :flows FILE (hubble observe -o json, Calico flow logs, the AWS "
+                             "network policy agent's log; gzip too)")
+        self.flows_path = arg or self.flows_path
+        self._effect(ShowFlows(arg or None))
+
+    def _cmd_cni(self, arg: str) -> None:
+        """`:cni`: which plugin was detected and how the policies are read; `:cni NAME` reads them as
+        that plugin does (as --cni), `:cni auto` as the detected one."""
+        if not arg:
+            self._info(self.cni_text(long=True) + " (:cni upstream|cilium|calico|auto changes the reading)")
+            return
+        choice = arg.strip().lower()
+        if choice in ("auto", "detected"):
+            profile = None
+        else:
+            try:
+                profile = Profile(choice)
+            except ValueError:
+                raise InputError(f"unknown reading {arg!r}: :cni upstream, :cni cilium, :cni calico or :cni auto"
+                                 ) from None
+        self._use_source(replace(self.spec, profile=profile), f"the policies read as {choice}", login=False)
+
+    def cni_text(self, long: bool = False) -> str:
+        """The plugin and the reading of the policies, for the header (short) and :cni (long)."""
+        model = self.model
+        if model is None:
+            return ""
+        cluster = model.cluster
+        plugin = cluster.plugin
+        reading = cluster.profile.value
+        chosen = cluster.profile_override is not None
+        names = "/".join(plugin.names) if plugin is not None and plugin.names else ""
+        if not long:
+            text = f"cni {reading}" + (" (chosen)" if chosen else "")
+            if plugin is not None and plugin.enforcement is Enforcement.NOT_ENFORCED:
+                text += f" · {names or 'plugin'} enforces nothing"
+            return text
+        found = f"network plugin: {names}" if names else "network plugin: not identified"
+        if plugin is not None and plugin.note:
+            found += f" ({plugin.note})"
+        how = f"policies read as {reading}" + (" (chosen with --cni or :cni)" if chosen else "")
+        return f"{found}; {how}"
+
+    def choose_pair(self, source: str, destination: str, port: str | None) -> None:
+        """The heatmap's grid chose a pod pair (enter): ask about it, on the heatmap's port."""
+        spec = parse_port(port) if port else self.connection.port
+        self.set_connection(Connection(EndSpec.pod(source), EndSpec.pod(destination), spec))
+        if self.evaluation is not None:
+            self.focus_pane(Pane.VERDICT)
+
+    def choose_flow(self, source: str | None, destination: str | None, port: str | None, why_not: str) -> None:
+        """Enter on a flow: its ends and port, as typed ends are read; what cannot be set is said."""
+        connection = self.connection
+        if source is not None:
+            connection = replace(connection, source=self._parse_end(source, "source"))
+        if destination is not None:
+            connection = replace(connection, destination=self._parse_end(destination, "destination"))
+        if port is not None:
+            connection = replace(connection, port=parse_port(port))
+        self.set_connection(connection)
+        if why_not:
+            self._error(f"{why_not}: kept what was set before")
+        elif self.evaluation is not None:
+            self.focus_pane(Pane.VERDICT)
+
     # --- other actions -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -803,6 +905,10 @@ COMMAND_HANDLERS: dict[str, Callable[[ExplorerState, str], None]] = {
     "port": ExplorerState._cmd_port,
     "clear": ExplorerState._cmd_clear,
     "problems": ExplorerState._cmd_problems,
+    "map": ExplorerState._cmd_map,
+    "lint": ExplorerState._cmd_lint,
+    "flows": ExplorerState._cmd_flows,
+    "cni": ExplorerState._cmd_cni,
     "help": lambda s, arg: s.help(),
     "quit": lambda s, arg: s.quit(),
 }

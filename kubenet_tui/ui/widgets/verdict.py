@@ -125,6 +125,13 @@ class ExplainTree(Tree[PolicyLink | None]):
             # Near the top, two lines of context above: its checks and the fix show below it.
             self.scroll_to(y=max(0, self.cursor_line - 2), animate=False)
 
+    def action_select_cursor(self) -> None:
+        # `v⏎` typed in one burst: the enter may come before the refresh that moves the cursor to the
+        # rule that matters; it is meant for that rule, so move there first.
+        if getattr(self, "_focus_target", None) is not None:
+            self._to_focus_target()
+        super().action_select_cursor()
+
     def on_tree_node_selected(self, event: Tree.NodeSelected[PolicyLink | None]) -> None:
         event.stop()
         link = event.node.data
