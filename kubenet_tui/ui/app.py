@@ -49,17 +49,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kubenet_tui.engine.evaluate import InputError
 from kubenet_tui.sources.base import Source, SourceError
-from kubenet_tui.sources.flows.when import demo_time, files_time, live_time
 from kubenet_tui.sources.spec import SourceSpec, make_source
 from kubenet_tui.terminal.output import speaks_unicode
 from kubenet_tui.ui.connection import Connection, EndKind, Evaluation
 from kubenet_tui.ui.glance import FlowsScreen, LintScreen, MapScreen, PaneEffect
-from kubenet_tui.ui.messages import DataLoaded, EndPicked, LoadFailed, SelectionsReady
+from kubenet_tui.ui.messages import CoverageReady, DataLoaded, EndPicked, LoadFailed, SelectionsReady
 from kubenet_tui.ui.model import ExplorerModel
 from kubenet_tui.ui.palette import ReadableMonochrome
-from kubenet_tui.ui.panes.flows_view import ChooseFlow, FlowsSession
-from kubenet_tui.ui.panes.heatmap_view import ChoosePair
-from kubenet_tui.ui.panes.lint_view import OpenObject
 from kubenet_tui.ui.screens import (
     ContextScreen,
     HelpScreen,
@@ -372,6 +368,9 @@ class KubenetApp(App[int]):
         if isinstance(effect, effects.ComputeSelections):
             if model is not None:
                 self.compute_selections(model, effect.generation)
+        elif isinstance(effect, effects.ComputeCoverage):
+            if model is not None:
+                self.compute_coverage(model, effect.generation)
         elif isinstance(effect, effects.Reload):
             if effect.login and not self._login(self.source):
                 return
@@ -441,8 +440,12 @@ class KubenetApp(App[int]):
             self.state.input_error(f"no such file, cannot read the flow log {path}")
             self.call_later(self._apply)
             return
+        from kubenet_tui.ui.panes.flows_view import FlowsSession
+
         if self.is_screen_installed("flows"):
             self.uninstall_screen("flows")
+        from kubenet_tui.sources.flows.when import demo_time, files_time, live_time
+
         spec = self.state.spec
         when = demo_time() if spec.demo else files_time(spec.files) if spec.files else live_time()
         screen = FlowsScreen(FlowsSession(model.cluster, when), path, self.unicode)
@@ -451,6 +454,11 @@ class KubenetApp(App[int]):
 
     def on_pane_effect(self, message: PaneEffect) -> None:
         """What a pane's model asked for: explain a pair (the heatmap's grid, a flow), open a policy."""
+        # The panes' modules import numpy and the flow judge: not before the first paint.
+        from kubenet_tui.ui.panes.flows_view import ChooseFlow
+        from kubenet_tui.ui.panes.heatmap_view import ChoosePair
+        from kubenet_tui.ui.panes.lint_view import OpenObject
+
         effect = message.effect
         if isinstance(effect, ChoosePair):
             port = f"{effect.port}/{effect.protocol.lower()}" if effect.port is not None else effect.protocol.lower()
@@ -564,6 +572,17 @@ class KubenetApp(App[int]):
         model.compute_selections(lambda: worker.is_cancelled or generation != self.state.generation)
         if not worker.is_cancelled:
             self.post_message(SelectionsReady(generation))
+
+    @work(thread=True, exclusive=True, group="coverage", exit_on_error=False)
+    def compute_coverage(self, model: ExplorerModel, generation: int) -> None:
+        """Which pods policies isolate, per namespace, for the ISO column: off the UI thread."""
+        model.compute_coverage()
+        if not get_current_worker().is_cancelled:
+            self.post_message(CoverageReady(generation))
+
+    def on_coverage_ready(self, message: CoverageReady) -> None:
+        if message.generation == self.state.generation and self.is_running:
+            self.table("namespaces").refresh()
 
     def on_selections_ready(self, message: SelectionsReady) -> None:
         if self.state.selections_ready(message.generation) and self.is_running:

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import events, work
@@ -27,14 +27,11 @@ from textual.worker import get_current_worker
 
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.ends import PortSpec
-from kubenet_tui.engine.heatmap import Heatmap, namespace_heatmap
-from kubenet_tui.engine.lint import lint
-from kubenet_tui.engine.matrix import matrix_pods
 from kubenet_tui.engine.model import Protocol as IPProtocol
-from kubenet_tui.sources.flows import open_flows
-from kubenet_tui.ui.panes.flows_view import ChooseFlow, FlowsPane, FlowsSession, batches
-from kubenet_tui.ui.panes.heatmap_view import HeatmapView
-from kubenet_tui.ui.panes.lint_view import LintView
+
+if TYPE_CHECKING:
+    from kubenet_tui.engine.heatmap import Heatmap
+    from kubenet_tui.ui.panes.flows_view import FlowsPane, FlowsSession
 
 # Colour for the symbols the models draw: the symbols carry the meaning, colour only helps.
 SYMBOL_STYLES = (
@@ -107,7 +104,8 @@ class LinesPane(Widget, can_focus=True):
         event.stop()
         event.prevent_default()
         key: Callable[..., object] = model.key  # type: ignore[attr-defined]
-        effect = key(event.key, event.character) if isinstance(model, FlowsPane) else key(event.key)
+        # A pane with a text filter takes the typed character too.
+        effect = key(event.key, event.character) if getattr(model, "wants_characters", False) else key(event.key)
         self.refresh()
         if effect is not None:
             self.post_message(PaneEffect(effect))
@@ -150,7 +148,7 @@ class MapScreen(PaneScreen):
         self.cluster = cluster
         self.port = port
         self.place = place
-        self.view: HeatmapView | None = None
+        self.view: Any = None  # a HeatmapView once computed
         pane = LinesPane(None, self._takes, unicode=unicode, id="glance-body",
                          waiting=f"adding up the allowed pod pairs per namespace pair on {port.label}…")
         super().__init__(f"Namespace heatmap · {port.label}", pane)
@@ -165,6 +163,9 @@ class MapScreen(PaneScreen):
 
     @work(thread=True, exclusive=True, group="heatmap", exit_on_error=False)
     def compute(self) -> None:
+        from kubenet_tui.engine.heatmap import namespace_heatmap  # numpy: imported when first needed
+        from kubenet_tui.engine.matrix import matrix_pods
+
         port = self.port
         number, name = (None, None)
         if port.text is not None:
@@ -177,6 +178,8 @@ class MapScreen(PaneScreen):
             self.app.call_from_thread(self._ready, heatmap, len(pods), elapsed)
 
     def _ready(self, heatmap: Heatmap, pods: int, elapsed: float) -> None:
+        from kubenet_tui.ui.panes.heatmap_view import HeatmapView
+
         self.view = HeatmapView(heatmap)
         if self.place is not None:
             self.view.place(*self.place)
@@ -205,6 +208,9 @@ class LintScreen(PaneScreen):
 
     @work(thread=True, exclusive=True, group="lint", exit_on_error=False)
     def compute(self) -> None:
+        from kubenet_tui.engine.lint import lint
+        from kubenet_tui.ui.panes.lint_view import LintView
+
         found = lint(self.cluster)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.pane.show, LintView(found))
@@ -220,9 +226,11 @@ class FlowsScreen(PaneScreen):
     REDRAW_EVERY = 0.3  # seconds between views while lines keep coming
 
     def __init__(self, session: FlowsSession, path: str, unicode: bool) -> None:
+        from kubenet_tui.ui.panes.flows_view import FlowsPane
+
         self.session = session
         self.path = path
-        self.model = FlowsPane()
+        self.model: FlowsPane = FlowsPane()
         self.stop = threading.Event()
         pane = LinesPane(self.model, self._takes, unicode=unicode, id="glance-body")
         super().__init__(f"Flows · {path}", pane)
@@ -239,6 +247,9 @@ class FlowsScreen(PaneScreen):
 
     @work(thread=True, exclusive=True, group="flows", exit_on_error=False)
     def read(self) -> None:
+        from kubenet_tui.sources.flows import open_flows
+        from kubenet_tui.ui.panes.flows_view import batches
+
         worker = get_current_worker()
         shown = 0.0
         try:
@@ -274,4 +285,4 @@ class FlowsScreen(PaneScreen):
         self.pane.refresh()
 
 
-__all__ = ["ChooseFlow", "FlowsScreen", "LintScreen", "MapScreen", "PaneEffect"]
+__all__ = ["FlowsScreen", "LintScreen", "MapScreen", "PaneEffect"]

@@ -35,6 +35,14 @@ class SelectionsReady(Message):
         self.generation = generation
 
 
+class CoverageReady(Message):
+    """The worker has worked out which pods policies isolate (the Namespaces pane's ISO column)."""
+
+    def __init__(self, generation: int) -> None:
+        super().__init__()
+        self.generation = generation
+
+
 class EndPicked(Message):
     """A details screen marked a source or destination (`role` is "source" or "destination")."""
 

@@ -12,12 +12,16 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import AdminPolicy, NetworkPolicy, Pod, Service
 from kubenet_tui.engine.selectors import from_map, selector_matches
 from kubenet_tui.engine.tiers import isolation
 from kubenet_tui.sources.base import Snapshot
+
+if TYPE_CHECKING:
+    from kubenet_tui.ui.panes.coverage_view import CoverageRow
 
 KIND_SHORT = {
     "NetworkPolicy": "netpol",
@@ -187,6 +191,8 @@ class ExplorerModel:
         # Built here, in the loading thread, so the first `/` keystroke does not pay for it.
         self._search: dict[str, str] = {p.key: search_text(p.key, p.labels, p.ips) for p in self.cluster.pods}
         self._selected: dict[str, tuple[Pod, ...]] = {}
+        # Per namespace ("*": the whole cluster), once a worker has worked it out (`compute_coverage`).
+        self.coverage: dict[str, CoverageRow] | None = None
 
     # --- scoped lists (namespace None: all namespaces) -------------------------------------------
 
@@ -314,6 +320,13 @@ class ExplorerModel:
             if cancelled():
                 return
             self.selected_pods(item)
+
+    def compute_coverage(self) -> None:
+        """Which pods policies isolate, per namespace (a worker: pod classes, a second at 50k pods)."""
+        from kubenet_tui.engine.coverage import coverage  # numpy: not before the first paint
+        from kubenet_tui.ui.panes.coverage_view import coverage_rows
+
+        self.coverage = coverage_rows(coverage(self.cluster))
 
     def service_pods(self, service: Service) -> tuple[Pod, ...]:
         """Pods the Service's selector picks (the backends' candidates when there are no EndpointSlices)."""

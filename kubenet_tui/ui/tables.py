@@ -165,14 +165,16 @@ _PHASE_STYLE = {
 class NamespaceRows(Rows):
     noun = "namespaces"
 
-    def __init__(self, summaries: Sequence[NamespaceSummary]) -> None:
+    def __init__(self, summaries: Sequence[NamespaceSummary], model: ExplorerModel | None = None) -> None:
         super().__init__(summaries)
+        self.model = model  # its coverage fills ISO once a worker has worked it out
         name = _cap([len(s.label) for s in summaries], 6, 24)
         self.columns = (
             Column("NAMESPACE", name, flex=True, min_width=8),
             Column("PODS", 5, align="right"),
             Column("POL", 4, align="right"),
             Column("SVC", 4, align="right"),
+            Column("ISO", 5, align="right"),
         )
 
     def summary(self, i: int) -> NamespaceSummary:
@@ -186,7 +188,21 @@ class NamespaceRows(Rows):
     def cells(self, i: int) -> tuple[Cell, ...]:
         s = self.summary(i)
         name = Text("* all", style="italic") if s.name is None else s.name
-        return name, str(s.pods), str(s.policies), str(s.services)
+        return name, str(s.pods), str(s.policies), str(s.services), self._isolated(s.name)
+
+    def _isolated(self, namespace: str | None) -> Cell:
+        """The share of running pods isolated in some direction; `?` after it when some pods' isolation
+        cannot be told (data not read); `…` while it is being worked out."""
+        coverage = self.model.coverage if self.model is not None else None
+        if coverage is None:
+            return Text("…", style="dim")
+        row = coverage.get("*" if namespace is None else namespace)
+        if row is None or not row.evaluated:
+            return Text("-", style="dim")
+        share = f"{100 * row.isolated // row.evaluated}%"
+        if row.unknown:
+            return Text.assemble(share, ("?", "bold yellow"))
+        return Text(share, style="red" if row.isolated == 0 else "")
 
     def search_text(self, i: int) -> str:
         # The "all" row stays whatever the filter, so the way back is always there.

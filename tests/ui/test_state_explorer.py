@@ -16,6 +16,7 @@ from kubenet_tui.ui.explain_tree import panel_text, verdict_items
 from kubenet_tui.ui.lines import connection_text, header_text
 from kubenet_tui.ui.model import ExplorerModel
 from kubenet_tui.ui.state.effects import (
+    ComputeCoverage,
     ComputeSelections,
     Copy,
     PickContext,
@@ -365,6 +366,7 @@ def test_error_state_then_r_retries() -> None:
     assert "✗ error" in header_text(state.header_info(), 80).plain
     assert press(state, "r") == [Reload(login=True)]  # after a failure a login may be what is missing
     state.data_loaded(state.begin_load(), demo_model())
+    assert state.take().effects == [ComputeCoverage(state.generation)]  # the Namespaces pane's ISO column
     assert state.notice() is None and state.data_state is DataState.DEMO
     assert press(state, "r") == [Reload(login=False)]
 
@@ -450,6 +452,7 @@ def test_ns_on_a_live_cluster_read_with_n_reads_that_namespace() -> None:
     state.data_loaded(state.begin_load(), demo_model())
     assert state.scope == "payments"  # not "No pods" in a namespace that was never read
     assert state.connection.source is not None  # the question stays, and its namespaces were read
+    state.take()
     assert press(state, ":", "ns shop", "enter") == []  # read already (needed): no new read
     assert state.scope == "shop"
     effects = press(state, ":", "ns all", "enter")

@@ -85,13 +85,14 @@ def test_real_app_flow_in_tmux(tmux: Tmux, size: tuple[int, int], term: str, no_
     # Typed in bursts, as a fast typist over SSH would: the app keeps the order.
     tmux.keys("/frontend", "Enter", "s", "/db", "Enter", "d", "p6379", "Enter")
     # The verdict arrives in one handler, its tree may paint a frame later: wait for both.
-    screen = tmux.wait_for(lambda s: "ALLOWED" in s and "test-network-policy" in s, "ALLOWED")
+    # (Before the port arrives, "which ports?" already names 6379 ALLOWED: wait for the verdict's mark.)
+    screen = tmux.wait_for(lambda s: "✔ ALLOWED" in s and "test-network-policy" in s, "ALLOWED")
     assert "✔ ALLOWED" in screen
     assert "test-network-policy" in screen
     assert "shop/frontend → shop/db" in screen
 
     tmux.keys("p5432", "Enter")
-    screen = tmux.wait_for(lambda s: "BLOCKED" in s and "isolated for ingress" in s, "BLOCKED")
+    screen = tmux.wait_for(lambda s: "✗ BLOCKED" in s and "5432" in s and "isolated for ingress" in s, "BLOCKED")
     assert "✗ BLOCKED" in screen
     assert "isolated for ingress" in screen
 

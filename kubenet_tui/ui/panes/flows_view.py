@@ -210,6 +210,8 @@ class FlowsPane:
     `/` starts the filter (typed characters go to it, enter keeps it, esc clears it); enter on a row
     gives `ChooseFlow`."""
 
+    wants_characters = True  # `key` takes the typed character (the filter)
+
     def __init__(self, view: FlowsView | None = None) -> None:
         self.view = view
         self.filter = ""

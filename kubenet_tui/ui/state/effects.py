@@ -37,6 +37,13 @@ class ComputeSelections:
 
 
 @dataclass(frozen=True, slots=True)
+class ComputeCoverage:
+    """Work out which pods policies isolate per namespace (the Namespaces pane's ISO column), in a worker."""
+
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
 class ShowDetails:
     """A pod, a policy or a Service, full screen (enter on a row)."""
 
@@ -100,5 +107,5 @@ class Quit:
     code: int = 0
 
 
-Effect = Reload | UseSource | ComputeSelections | ShowDetails | ShowPolicy | ShowHelp | ShowProblems | PickContext \
+Effect = Reload | UseSource | ComputeSelections | ComputeCoverage | ShowDetails | ShowPolicy | ShowHelp | ShowProblems | PickContext \
     | Copy | ShowMap | ShowLint | ShowFlows | Quit

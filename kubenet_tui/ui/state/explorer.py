@@ -38,6 +38,7 @@ from kubenet_tui.ui.keys import COMMAND_SUGGESTIONS, parse_command
 from kubenet_tui.ui.lines import HeaderInfo
 from kubenet_tui.ui.model import ExplorerModel, Filter, problem_count
 from kubenet_tui.ui.state.effects import (
+    ComputeCoverage,
     ComputeSelections,
     Copy,
     Effect,
@@ -215,6 +216,8 @@ class ExplorerState:
         self._selections_started = False
         if self.focus.view is Pane.POLICIES:
             self._start_selections()
+        if model.coverage is None:
+            self._effect(ComputeCoverage(generation))
         self._reevaluate()
         after = self.evaluation.status if self.evaluation is not None else None
         if pushed and before is not None and after is not None and before is not after:
@@ -354,7 +357,7 @@ class ExplorerState:
         scope = self.scope
         show_ns = scope is None
         self.base_rows = {
-            Pane.NAMESPACES: NamespaceRows(model.namespace_summaries()),
+            Pane.NAMESPACES: NamespaceRows(model.namespace_summaries(), model),
             Pane.PODS: PodRows(model, model.pods(scope), show_ns),
             Pane.POLICIES: PolicyRows(model, model.policies(scope), show_ns),
             Pane.SERVICES: ServiceRows(model, model.services(scope), show_ns),
