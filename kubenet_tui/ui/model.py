@@ -14,8 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import AdminPolicy, NetworkPolicy, Pod, Service
+from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.rules import CompiledPolicy
 from kubenet_tui.engine.selectors import from_map, selector_matches
 from kubenet_tui.engine.tiers import isolation
 from kubenet_tui.sources.base import Snapshot
@@ -28,6 +31,13 @@ KIND_SHORT = {
     "AdminNetworkPolicy": "anp",
     "BaselineAdminNetworkPolicy": "banp",
     "ClusterNetworkPolicy": "cnp",
+    "CiliumNetworkPolicy": "cilnp",
+    "CiliumClusterwideNetworkPolicy": "ccnp",
+    "Calico NetworkPolicy": "calnp",
+    "GlobalNetworkPolicy": "gnp",
+    "StagedNetworkPolicy": "snp",
+    "StagedGlobalNetworkPolicy": "sgnp",
+    "StagedKubernetesNetworkPolicy": "sknp",
 }
 
 
@@ -55,11 +65,17 @@ class PolicyItem:
     manifest: str
     netpol: NetworkPolicy | None = None
     admin: AdminPolicy | None = None
+    # A network plugin's own policy (Cilium, Calico), as its dialect compiles it.
+    plugin: CompiledPolicy | None = None
+    plugin_tier: str = ""  # Calico's tier
 
     @property
     def key(self) -> str:
-        """Unique among all policies: `namespace/name` for NetworkPolicies, `kind/name` otherwise."""
-        return f"{self.namespace}/{self.name}" if self.netpol is not None else f"{KIND_SHORT[self.kind]}/{self.name}"
+        """Unique among all policies: `namespace/name` for NetworkPolicies, `kind/[namespace/]name` otherwise."""
+        if self.netpol is not None:
+            return f"{self.namespace}/{self.name}"
+        short = KIND_SHORT.get(self.kind, self.kind)
+        return f"{short}/{self.namespace}/{self.name}" if self.namespace else f"{short}/{self.name}"
 
     @property
     def title(self) -> str:
@@ -72,6 +88,11 @@ class PolicyItem:
         if self.netpol is not None:
             kinds = {t.value for t in self.netpol.policy_types}
             ingress, egress = "Ingress" in kinds, "Egress" in kinds
+        elif self.plugin is not None:
+            ingress = Direction.INGRESS in self.plugin.directions
+            egress = Direction.EGRESS in self.plugin.directions
+        elif self.admin is None:
+            return "??"  # a plugin policy its dialect does not compile (a staged one): not enforced
         else:
             assert self.admin is not None
             ingress, egress = bool(self.admin.ingress), bool(self.admin.egress)
@@ -81,11 +102,16 @@ class PolicyItem:
     def selector(self) -> str:
         if self.netpol is not None:
             return f"podSelector {self.netpol.pod_selector.describe()}"
-        assert self.admin is not None
+        if self.plugin is not None:
+            return self.plugin.subject.description
+        if self.admin is None:
+            return "not evaluated (staged policies are never enforced)"
         return f"subject {self.admin.subject.describe()}"
 
     @property
     def tier(self) -> str:
+        if self.plugin is not None:
+            return self.plugin_tier
         if self.admin is None:
             return ""
         return f"{self.admin.tier.value} {self.admin.priority}"
@@ -106,6 +132,25 @@ class PodPolicies:
     @property
     def marks(self) -> str:
         return ("I" if self.ingress else "·") + ("E" if self.egress else "·")
+
+
+def plugin_policy_items(cluster: Cluster) -> tuple[PolicyItem, ...]:
+    """Cilium's and Calico's own policies, compiled as their plugin reads them (whatever profile the
+    verdicts use: the Policies pane lists what was read)."""
+    items: list[PolicyItem] = []
+    if cluster.cilium_policies:
+        program = cluster.program_for(Profile.CILIUM)
+        for cp in cluster.cilium_policies:
+            items.append(PolicyItem(cp.kind, cp.namespace, cp.name, cp.manifest,
+                                    plugin=program.policy(cp.kind, cp.namespace, cp.name)))
+    calico = cluster.calico
+    if calico is not None and (calico.policies or calico.staged):
+        program = cluster.program_for(Profile.CALICO)
+        for kp in (*calico.policies, *calico.staged):
+            compiled = program.policy(kp.kind.value, kp.namespace, kp.name)
+            items.append(PolicyItem(kp.kind.value, kp.namespace, kp.name, kp.manifest, plugin=compiled,
+                                    plugin_tier=f"tier {kp.tier}" + (" · staged" if kp.kind.staged else "")))
+    return tuple(items)
 
 
 def problem_count(snapshot: Snapshot) -> int:
@@ -186,6 +231,17 @@ class ExplorerModel:
             ns: tuple(PolicyItem("NetworkPolicy", np.namespace, np.name, np.manifest, netpol=np) for np in nps)
             for ns, nps in index.policies_by_namespace.items()
         }
+        # The network plugin's own policies: namespaced ones listed with their namespace's, clusterwide
+        # ones with the cluster-scoped policies.
+        plugin_items = plugin_policy_items(self.cluster)
+        for ns in sorted({i.namespace for i in plugin_items if i.namespace is not None}):
+            own = tuple(i for i in plugin_items if i.namespace == ns)
+            self._netpol_items[ns] = (*self._netpol_items.get(ns, ()), *own)
+        self.cluster_policies = (*self.cluster_policies, *(i for i in plugin_items if i.namespace is None))
+        self._by_name: dict[tuple[str, str | None, str], PolicyItem] = {
+            (i.kind, i.namespace, i.name): i
+            for i in (*self.cluster_policies, *(i for items in self._netpol_items.values() for i in items))
+        }
         self._all_pods: tuple[Pod, ...] | None = None
         self._pod_policies: dict[tuple[str, tuple[tuple[str, str], ...]], PodPolicies] = {}
         # Built here, in the loading thread, so the first `/` keystroke does not pay for it.
@@ -202,7 +258,7 @@ class ExplorerModel:
             NamespaceSummary(
                 None,
                 len(self.cluster.pods),
-                len(self.cluster.network_policies) + len(self.cluster_policies),
+                sum(len(items) for items in self._netpol_items.values()) + len(self.cluster_policies),
                 len(self.cluster.services),
             )
         ]
@@ -211,7 +267,7 @@ class ExplorerModel:
                 NamespaceSummary(
                     ns,
                     len(index.pods_by_namespace.get(ns, ())),
-                    len(index.policies_by_namespace.get(ns, ())),
+                    len(self._netpol_items.get(ns, ())),
                     len(self._services.get(ns, ())),
                 )
             )
@@ -247,15 +303,13 @@ class ExplorerModel:
     def policy(self, key: str) -> PolicyItem | None:
         namespace, _, name = key.partition("/")
         for item in self._netpol_items.get(namespace, ()):
-            if item.name == name:
+            if item.name == name and item.netpol is not None:
                 return item
-        return next((p for p in self.cluster_policies if p.key == key), None)
+        return next((p for p in self._by_name.values() if p.key == key), None)
 
     def policy_for(self, kind: str, namespace: str | None, name: str) -> PolicyItem | None:
         """The policy an engine explanation names."""
-        if kind == "NetworkPolicy" and namespace is not None:
-            return self.policy(f"{namespace}/{name}")
-        return next((p for p in self.cluster_policies if p.kind == kind and p.name == name), None)
+        return self._by_name.get((kind, namespace, name))
 
     # --- per-row facts, cached ---------------------------------------------------------------------
 
@@ -292,10 +346,13 @@ class ExplorerModel:
         if item.netpol is not None:
             selector = item.netpol.pod_selector
             found = tuple(p for p in self.pods(item.netpol.namespace) if selector_matches(selector, p.labels))
-        else:
-            admin = item.admin
-            assert admin is not None
+        elif item.plugin is not None:
+            subject = item.plugin.subject
+            found = tuple(p for p in self.pods(item.namespace) if subject.explain(p, self.index).selects is True)
+        elif item.admin is not None:
             found = tuple(p for p in self.pods(None) if self._selects(item, p))
+        else:
+            found = ()  # not compiled: nothing it selects is governed by it
         self._selected[item.key] = found
         return found
 

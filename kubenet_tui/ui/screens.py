@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kubenet_tui.engine.explain import section_label
 from kubenet_tui.engine.model import Pod, Service
 from kubenet_tui.render.yaml_locate import RuleLines, locate, locate_rule, manifest_yaml
 from kubenet_tui.sources.base import Snapshot
@@ -192,7 +193,8 @@ class PolicyScreen(Screen[None]):
         if self.link is not None and self.link.rule is not None:
             ref = self.link.rule
             what = "deciding rule" if self.link.deciding else "rule"
-            text.append(f"   {what} {ref.direction.value}[{ref.rule}]", style="bold reverse" if self.link.deciding else "bold")
+            where = section_label(ref.section, ref.direction)  # ingressDeny, specs[1].egress, ...
+            text.append(f"   {what} {where}[{ref.rule}]", style="bold reverse" if self.link.deciding else "bold")
             if ref.peer is not None or ref.port is not None:
                 text.append("  ▶ matches", style="dim")
         if self.why:

@@ -319,7 +319,7 @@ class PolicyRows(Rows):
         item = self.policy(i)
         kind = Text(KIND_SHORT.get(item.kind, item.kind), style="" if item.netpol is not None else "magenta")
         selects = Text(item.selector, style="dim")
-        if item.admin is not None:
+        if item.tier:
             selects = Text(f"[{item.tier}] ", style="magenta") + selects
         count = self.model.selected_count(item)
         pods: Cell = str(count) if count is not None else Text("…", style="dim")

@@ -277,11 +277,16 @@ class ExplorerState:
         problems = 0
         if model is not None:
             pods = len(model.pods(self.scope))
-            netpols = sum(1 for p in model.policies(self.scope) if p.netpol is not None)
+            listed = model.policies(self.scope)
+            netpols = sum(1 for p in listed if p.netpol is not None)
+            plugin = sum(1 for p in listed if p.netpol is None and p.admin is None)
             services = len(model.services(self.scope))
             counts = f"{pods} pods {netpols} netpol {services} svc"
-            if model.cluster_policies:
-                counts += f" {len(model.cluster_policies)} cluster-pol"
+            admin = sum(1 for p in model.cluster_policies if p.admin is not None)
+            if admin:
+                counts += f" {admin} cluster-pol"
+            if plugin:
+                counts += f" {plugin} plugin-pol"
             problems = problem_count(model.snapshot)
         detail = ""
         if self.data_state is DataState.LOADING:
