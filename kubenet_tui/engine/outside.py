@@ -532,8 +532,9 @@ def _entry(ctx: _Context, reach: _Reach, frontend: Frontend, ports: Sequence[int
         for port in ports:
             client = _client((), False)
             verdict = evaluate_from_outside(ctx.cluster, client, plane.identity, Protocol.TCP, port)
-            hops.append(EntryHop(f"reserved:{plane.identity}", port, "client addresses (as Cilium's proxy sees "
-                                 "them: world)", verdict.status, verdict.summary, (verdict,)))
+            hops.append(EntryHop(f"reserved:{plane.identity}", port, f"client addresses, as the world identity (asked "
+                                 f"from {client}, standing for any client)", verdict.status, verdict.summary,
+                                 (verdict,)))
         exposure = "Cilium's own Envoy proxy (its LoadBalancer Service sends clients to it)"
     elif plane.known:
         for pod in plane.pods:
@@ -655,7 +656,8 @@ def _missing(cluster: Cluster, what: str, resources: Sequence[Resource], namespa
     gap = _gap(cluster, resources, namespace)
     if gap is not None:
         return DataMissing(f"{what} {namespace}/{name} is unknown: {gap}")
-    hint = f" ({what}s there: {', '.join(known[:8])})" if known else ""
+    plural = what + ("es" if what.endswith("s") else "s")
+    hint = f" ({plural} there: {', '.join(known[:8])})" if known else ""
     return InputError(f"{what} {namespace}/{name} not found{hint}")
 
 
@@ -804,6 +806,11 @@ def _summary(verdict_end: str, status: Status, paths: Sequence[RoutePath], front
         why: str | None = unknown or next((f.plane.unknown for f in frontends if f.plane.unknown), None)
         if why is None:
             why = next((h.note for p in paths for h in p.backends if h.status is Status.UNKNOWN and h.note), None)
+        if why is None:
+            why = next((b.verdict.summary for p in paths for h in p.backends for sv in h.verdicts for b in sv.backends
+                        if b.verdict is not None and b.verdict.status is Status.UNKNOWN), None)
+        if why is None:
+            why = next((h.summary for f in frontends for h in f.entry if h.status is Status.UNKNOWN), None)
         return f"{head}: UNKNOWN: {why or 'some verdicts on the way cannot be told'} ({counts})"
     answered = next((p.answers for p in paths if p.answers), None)
     return f"{head}: NOTHING RECEIVES IT: " + (answered or "no backend can take the request")
@@ -857,6 +864,12 @@ def evaluate_outside(cluster: Cluster, text: str, destination: str | None = None
     reach = _Reach(cluster)
     frontends = [_entry(ctx, reach, f, sorted(ctx.ports.get(i, ()))) for i, f in enumerate(ctx.frontends)]
     for frontend in frontends:
+        if frontend.plane.identity is not None:
+            from kubenet_tui.engine.dialects.cilium_ingress import identity_caveat
+
+            found = identity_caveat(frontend.plane.identity)
+            if found not in ctx.caveats:
+                ctx.caveats.append(found)
         if frontend.plane.notes:
             for note in frontend.plane.notes:
                 ctx.caveat(CaveatCode.ROUTE_IMPLEMENTATION, note)
@@ -866,7 +879,9 @@ def evaluate_outside(cluster: Cluster, text: str, destination: str | None = None
         ctx.caveat(CaveatCode.SEVERAL_FRONTENDS, f"{len(used)} frontends take this request ({names}): which one gets "
                                                  "it depends on where the host name's DNS points; each is shown")
     statuses = [p.status for p in paths if p.backends or p.status is Status.UNKNOWN]
-    statuses.extend(frontends[i].status for i in used)
+    # The way in counts when something behind it receives the request.
+    reached = {p.frontend for p in paths if p.status is not Status.NOT_EVALUATED}
+    statuses.extend(frontends[i].status for i in sorted(reached))
     status = _combine(statuses)
     if unknown is not None and status is not Status.BLOCKED:
         status = Status.UNKNOWN

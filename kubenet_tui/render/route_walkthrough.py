@@ -39,36 +39,38 @@ from kubenet_tui.render.walkthrough import (
 )
 
 
-def _leg(name: str, verdict: Verdict, allowed: bool | None) -> Node:
-    body = verdict_body(verdict)
+def _leg(name: str, verdict: Verdict, allowed: bool | None, shown: frozenset[str] = frozenset()) -> Node:
+    # Caveats the whole answer states already are not repeated under each leg.
+    body = verdict_body(replace(verdict, caveats=tuple(c for c in verdict.caveats if c.message not in shown)))
     if allowed is True:
         body = tuple(replace(n, open=False, focus=False) for n in body)
     return Node(Kind.BACKEND, f"{name} on port {verdict.port_text()}", f": {side_word(allowed)}", mark_of(allowed),
                 (Node(Kind.SUMMARY, verdict.summary), *body), open=allowed is not True)
 
 
-def _entry(hop: EntryHop) -> list[Node]:
+def _entry(hop: EntryHop, shown: frozenset[str]) -> list[Node]:
     port = f" on {hop.port}/TCP" if hop.port is not None else ""
     head = f"outside → {hop.target}{port}"
-    notes = [Node(Kind.NOTE, f"the pod sees {hop.sources}")] if hop.sources else []
+    notes = [Node(Kind.NOTE, f"as seen there: {hop.sources}")] if hop.sources else []
     if not hop.verdicts:
         return [Node(Kind.BACKEND, head, f": {hop.summary}", status_mark(hop.status), tuple(notes))]
-    if len(hop.verdicts) == 1 and hop.reach:
+    if len(hop.verdicts) == 1:
         verdict = hop.verdicts[0]
-        leg = _leg(f"outside ({verdict.source.name}) → {hop.target}", verdict, verdict.allowed)
-        children = (Node(Kind.NOTE, hop.summary, mark=status_mark(hop.status)), *notes, *leg.children)
+        leg = _leg(f"outside ({verdict.source.name}) → {hop.target}", verdict, verdict.allowed, shown)
+        said = (Node(Kind.NOTE, hop.summary, mark=status_mark(hop.status)),) if hop.reach else ()
         return [replace(leg, tail=f": {side_word(hop.status.allowed)}", mark=status_mark(hop.status),
-                        children=children)]
+                        children=(leg.children[0], *said, *notes, *leg.children[1:]))]
     found = [Node(Kind.BACKEND, head, f": {hop.summary}", status_mark(hop.status), tuple(notes),
                   open=hop.status is not Status.ALLOWED)]
-    found.extend(_leg(f"{v.source.name} → {hop.target}", v, v.allowed) for v in hop.verdicts)
+    found.extend(_leg(f"{v.source.name} → {hop.target}", v, v.allowed, shown) for v in hop.verdicts)
     return found
 
 
 def _frontend(frontend: Frontend) -> list[Node]:
     plane = frontend.plane
     product = plane.product or (f"controller {plane.controller!r}" if plane.controller else "an unknown controller")
-    children: list[Node] = [Node(Kind.NOTE, frontend.how)] if frontend.how else []
+    how = frontend.how if frontend.kind == "Gateway" else f"the Ingress's class comes from {frontend.how}"
+    children: list[Node] = [Node(Kind.NOTE, how)] if frontend.how else []
     if plane.identity is not None:
         tail = f": Cilium's own proxy, the reserved identity {plane.identity} (no pods)"
     elif plane.pods:
@@ -102,7 +104,7 @@ def _route(path: RoutePath) -> Node:
     return Node(Kind.ROUTE, head, f": {path.match}", status_mark(path.status), tuple(children), link=link, open=True)
 
 
-def _service(hop: BackendHop) -> list[Node]:
+def _service(hop: BackendHop, shown: frozenset[str]) -> list[Node]:
     ref = hop.ref
     weight = f", weight {ref.weight}" if ref.weight != 1 else ""
     what = f"svc/{ref.key} port {ref.port}" if ref.is_service else f"{ref.kind} {ref.key}"
@@ -115,22 +117,22 @@ def _service(hop: BackendHop) -> list[Node]:
     tail = f" → targetPort {sp.target_port} ({sp.port}/{sp.protocol.value}); backends from {sv.backends_from}"
     nodes = [Node(Kind.SERVICE_PORT, f"{what}{weight}{mirror}", tail, status_mark(hop.status))]
     for service_verdict in hop.verdicts:
-        nodes.extend(_backends(service_verdict))
+        nodes.extend(_backends(service_verdict, shown))
     return nodes
 
 
-def _backends(sv: ServiceVerdict) -> list[Node]:
+def _backends(sv: ServiceVerdict, shown: frozenset[str]) -> list[Node]:
     order = sorted(sv.backends, key=lambda b: {False: 0, None: 1, True: 2}[b.allowed])
     if not order:
         return [Node(Kind.BACKEND, f"{sv.source.name} → svc/{sv.service}", f": {sv.summary}", status_mark(sv.status))]
-    return [_backend(sv, b) for b in order]
+    return [_backend(sv, b, shown) for b in order]
 
 
-def _backend(sv: ServiceVerdict, b: Backend) -> Node:
+def _backend(sv: ServiceVerdict, b: Backend, shown: frozenset[str]) -> Node:
     name = f"{sv.source.name} → {b.name}"
     if b.verdict is None:
         return Node(Kind.BACKEND, name, f": not evaluated: {b.note}", Mark.SKIP)
-    return _leg(name, b.verdict, b.allowed)
+    return _leg(name, b.verdict, b.allowed, shown)
 
 
 def _legs(rv: RouteVerdict) -> list[tuple[str, Verdict]]:
@@ -181,17 +183,18 @@ def route_walkthrough(rv: RouteVerdict) -> Walkthrough:
     headline = Node(Kind.HEADLINE, word, f"  {rv.end}{to}  ({allowed} of {total} backend connections allowed)",
                     status_mark(rv.status))
     body: list[Node] = []
+    shown = frozenset(c.message for c in rv.caveats)
     for i, frontend in enumerate(rv.frontends):
         paths = [p for p in rv.paths if p.frontend == i]
         if not paths:
             continue
         body.extend(_frontend(frontend))
         for entry in frontend.entry:
-            body.extend(_entry(entry))
+            body.extend(_entry(entry, shown))
         for path in paths:
             body.append(_route(path))
             for hop in path.backends:
-                body.extend(_service(hop))
+                body.extend(_service(hop, shown))
     if rv.unknown:
         body.append(Node(Kind.NOTE, rv.unknown, mark=Mark.UNKNOWN))
     body.extend(Node(Kind.NOTE, note) for note in rv.notes)
