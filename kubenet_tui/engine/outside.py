@@ -883,8 +883,12 @@ def evaluate_outside(cluster: Cluster, text: str, destination: str | None = None
     reached = {p.frontend for p in paths if p.status is not Status.NOT_EVALUATED}
     statuses.extend(frontends[i].status for i in sorted(reached))
     status = _combine(statuses)
-    if unknown is not None and status is not Status.BLOCKED:
+    readable = status
+    if unknown is not None:
+        # A route that could not be read may take the request elsewhere: even a block is not certain.
         status = Status.UNKNOWN
     summary = _summary(text, status, paths, frontends, unknown, notes)
+    if unknown is not None and paths and readable is not Status.UNKNOWN:
+        summary += f"; the routes that were read say {readable.value.upper()}"
     return RouteVerdict(text, kind, status, summary, tuple(paths), tuple(frontends), request, tuple(ctx.caveats),
                         tuple(notes), destination or None, unknown)
