@@ -84,6 +84,32 @@ def named_namespace(text: str) -> str | None:
     return None
 
 
+def outside_ends(cluster: Cluster) -> tuple[str, ...]:
+    """Ends from outside that the cluster's routes make sensible to ask about (for completion): a URL per
+    host routed (https when TLS or a listener says so), then every Ingress, Gateway and route by name."""
+    routes = cluster.routes
+    if routes is None:
+        return ()
+    urls: dict[str, None] = {}
+    for ingress in routes.ingresses:
+        for host in ingress.hosts:
+            if host is not None and not host.startswith("*."):
+                scheme = "https" if host in ingress.tls_hosts else "http"
+                urls.setdefault(f"{scheme}://{host}/")
+    for gateway in routes.gateways:
+        for li in gateway.listeners:
+            hosts = [li.hostname] if li.hostname else [h for r in routes.routes for h in r.hostnames
+                                                       if any(p.name == gateway.name for p in r.parents)]
+            scheme = "https" if li.protocol in ("HTTPS", "TLS") else "http"
+            port = "" if (scheme, li.port) in (("http", 80), ("https", 443)) else f":{li.port}"
+            for host in hosts:
+                if host and not host.startswith("*.") and li.protocol in ("HTTP", "HTTPS", "TLS"):
+                    urls.setdefault(f"{scheme}://{host}{port}/")
+    objects = [f"ingress/{i.key}" for i in routes.ingresses] + [f"gateway/{g.key}" for g in routes.gateways]
+    objects += [f"{r.kind.lower()}/{r.key}" for r in routes.routes]
+    return (*sorted(urls), *objects)
+
+
 # -- the answer ----------------------------------------------------------------------------------------
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from outside.kit import cluster, ingress, ingress_class, path, rule, shop
 from tiers.kit import namespace, pod
 
 from kubenet_tui.cli import main
+from outside.kit import cluster, ingress, ingress_class, path, rule, shop
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -4,6 +4,18 @@ labels each product gives its data-plane pods; what stays unknown, and how the u
 from __future__ import annotations
 
 import pytest
+from tiers.kit import namespace, pod
+
+from kubenet_tui.engine.controllers import (
+    PRODUCTS,
+    gateway_data_plane,
+    ingress_data_plane,
+    parse_pods_override,
+)
+from kubenet_tui.engine.errors import InputError
+from kubenet_tui.engine.explain import Status
+from kubenet_tui.engine.route_model import Gateway, Listener
+from kubenet_tui.engine.selectors import selector_matches
 from outside.kit import (
     backend_ref,
     cluster,
@@ -22,18 +34,6 @@ from outside.kit import (
     rule,
     shop,
 )
-from tiers.kit import namespace, pod
-
-from kubenet_tui.engine.controllers import (
-    PRODUCTS,
-    gateway_data_plane,
-    ingress_data_plane,
-    parse_pods_override,
-)
-from kubenet_tui.engine.errors import InputError
-from kubenet_tui.engine.explain import Status
-from kubenet_tui.engine.route_model import Gateway, Listener
-from kubenet_tui.engine.selectors import selector_matches
 
 # (IngressClass controller, the product, (namespace, pod labels) of its data-plane pod)
 INGRESS_CONTROLLERS = [

@@ -6,6 +6,19 @@ default backend. Pure functions first, then through `ask` on small clusters."""
 from __future__ import annotations
 
 import pytest
+from tiers.kit import namespace, pod
+
+from kubenet_tui.engine.errors import InputError
+from kubenet_tui.engine.explain import Status
+from kubenet_tui.engine.route_match import (
+    gateway_host_matches,
+    hostnames_intersect,
+    ingress_host_matches,
+    ingress_path_matches,
+    parse_url,
+    prefix_matches,
+)
+from kubenet_tui.engine.route_model import PathType
 from outside.kit import (
     backend,
     backend_ref,
@@ -25,19 +38,6 @@ from outside.kit import (
     rule,
     shop,
 )
-from tiers.kit import namespace, pod
-
-from kubenet_tui.engine.errors import InputError
-from kubenet_tui.engine.explain import Status
-from kubenet_tui.engine.route_match import (
-    gateway_host_matches,
-    hostnames_intersect,
-    ingress_host_matches,
-    ingress_path_matches,
-    parse_url,
-    prefix_matches,
-)
-from kubenet_tui.engine.route_model import PathType
 
 # -- Ingress: the Kubernetes documentation's examples ----------------------------------------------------
 

@@ -6,6 +6,15 @@ be read, and the ends as objects (ingress/, gateway/, route/) with a destination
 from __future__ import annotations
 
 import pytest
+from tiers.kit import namespace, netpol, pod
+
+from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.errors import DataMissing, InputError
+from kubenet_tui.engine.explain import Status
+from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
+from kubenet_tui.engine.outside import is_outside_end
+from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.query import Question, ask
 from outside.kit import (
     backend_ref,
     cluster,
@@ -28,15 +37,6 @@ from outside.kit import (
     shop,
     sport,
 )
-from tiers.kit import namespace, netpol, pod
-
-from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.errors import DataMissing, InputError
-from kubenet_tui.engine.explain import Status
-from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
-from kubenet_tui.engine.outside import is_outside_end
-from kubenet_tui.engine.profiles import Profile
-from kubenet_tui.engine.query import Question, ask
 
 CTRL = "ingress-nginx/ingress-nginx-controller-abc"
 SITE = ingress("shop", "site", rule("a.example", path("/", "web", "http"), path("/api", "api")))
