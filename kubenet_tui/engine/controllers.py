@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
-from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.cluster import Cluster, ClusterIndex
 from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.gaps import Resource
-from kubenet_tui.engine.model import LabelSelector, Pod
+from kubenet_tui.engine.model import LabelSelector, Operator, Pod
 from kubenet_tui.engine.route_model import Gateway, GatewayClass, IngressClass
 from kubenet_tui.engine.selector_syntax import SelectorError, parse_label_selector
 from kubenet_tui.engine.selectors import from_map, selector_matches
@@ -146,9 +147,46 @@ def _selectors(texts: Sequence[str], gateway: Gateway | None = None) -> list[tup
     return found
 
 
+# Pods by the labels the products' selectors name, built once per loaded cluster: a controller is
+# looked for on every answer from outside, and scanning 50,000 pods per selector would dominate it.
+_BY_LABEL: WeakKeyDictionary[ClusterIndex, dict[tuple[str, str], list[Pod]]] = WeakKeyDictionary()
+
+
+def _label_keys() -> frozenset[str]:
+    keys = {GATEWAY_NAME_LABEL}
+    for product in PRODUCTS:
+        for text in (*product.selectors, *product.per_gateway):
+            keys.update(term.partition("=")[0] for term in text.split(","))
+    return frozenset(keys)
+
+
+_KEYS = _label_keys()
+
+
+def _by_label(cluster: Cluster) -> dict[tuple[str, str], list[Pod]]:
+    index = cluster.index
+    found = _BY_LABEL.get(index)
+    if found is None:
+        found = {}
+        for pod in cluster.pods:
+            for key, value in pod.labels.items():
+                if key in _KEYS:
+                    found.setdefault((key, value), []).append(pod)
+        _BY_LABEL[index] = found
+    return found
+
+
 def _pods(cluster: Cluster, selector: LabelSelector, namespace: str | None = None) -> list[Pod]:
     index = cluster.index
-    pool = index.pods_by_namespace.get(namespace, ()) if namespace is not None else cluster.pods
+    if namespace is not None:
+        pool: Sequence[Pod] = index.pods_by_namespace.get(namespace, ())
+    else:
+        pool = cluster.pods
+        terms = [(k, v) for k, v in selector.match_labels] + [
+            (r.key, r.values[0]) for r in selector.match_expressions if r.operator is Operator.IN and len(r.values) == 1]
+        indexed = next(((k, v) for k, v in terms if k in _KEYS), None)
+        if indexed is not None:
+            pool = _by_label(cluster).get(indexed, [])
     return [p for p in pool if selector_matches(selector, p.labels)]
 
 
@@ -214,9 +252,10 @@ def _search(cluster: Cluster, product: Product, controller: str, gateway: Gatewa
                                      "running: nothing carries the traffic now")
         return DataPlane(controller, product.name, running, f"labels {text}{where}")
     looked = ", ".join(t for t, _, _ in attempts) or "(no labels known)"
+    read = len(cluster.index.pods_by_namespace)
     return DataPlane(controller, product.name,
-                     unknown=f"no {product.name} pods were found (looked for labels {looked}){_pods_gap(cluster)}; "
-                             + HOW_TO_NAME)
+                     unknown=f"no {product.name} pods were found among the pods of the {read} namespaces read (looked "
+                             f"for labels {looked}){_pods_gap(cluster)}; " + HOW_TO_NAME)
 
 
 def _product(controller: str, gateway: bool) -> Product | None:

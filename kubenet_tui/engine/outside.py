@@ -580,7 +580,8 @@ def _url_paths(ctx: _Context, request: Request) -> tuple[list[RoutePath], list[s
     notes: list[str] = []
     for class_name, (ingresses, how) in sorted(_ingress_groups(routes).items()):
         choice = choose_ingress(ingresses, request)
-        serves = choice.hit is not None or choice.host_rules.startswith("host ")
+        published = request.is_ip and any(request.host in i.addresses for i in ingresses)
+        serves = choice.hit is not None or choice.host_rules.startswith("host ") or published
         if not serves:
             continue
         frontend = _frontend(ctx, "IngressClass", class_name, how)
@@ -620,7 +621,7 @@ def _url_paths(ctx: _Context, request: Request) -> tuple[list[RoutePath], list[s
         routed = choose_route(gateway, routes.routes, request, labels)
         if not routed.listeners:
             continue
-        explicit = any(li.hostname is not None for li in routed.listeners)
+        explicit = any(li.hostname is not None for li in routed.listeners) or request.host in gateway.addresses
         if not routed.hits and not explicit and routed.unknown is None:
             continue
         frontend = _frontend(ctx, "Gateway", gateway.key, f"GatewayClass {gateway.class_name}", gateway)
