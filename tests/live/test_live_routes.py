@@ -116,3 +116,21 @@ def test_forbidden_ingress_classes_are_told_from_the_controller_pods(server: Fak
     rv = outside(snapshot.cluster, "https://a.example/")
     assert rv.frontends[0].plane.product == "ingress-nginx" and rv.status is Status.BLOCKED
     assert any("IngressClass nginx could not be read" in c.message for c in rv.caveats)
+
+
+def test_a_snapshot_replays_the_routes_and_what_was_not_read(server: FakeApiServer, kubeconfig: Path,
+                                                             tmp_path: Path) -> None:
+    from kubenet_tui.cli import main
+    from kubenet_tui.sources.files import FileSource
+
+    server.gateway_versions = {"v1", "v1beta1", "v1alpha2"}
+    server.put_many([*shop_cluster(), *CONTROLLER, ENVOY, *INGRESS, *GATEWAY])
+    server.rbac["alice"] = Rbac(denied={("tcproutes", None), ("tcproutes", "shop"), ("tcproutes", "payments")})
+    out = tmp_path / "snap.yaml"
+    assert main(["snapshot", "--kubeconfig", str(kubeconfig), "-o", str(out)]) == 0
+    replay = FileSource([str(out)]).load()
+    original = load(kubeconfig).load()
+    assert replay.cluster.routes == original.cluster.routes and not replay.problems
+    assert set(replay.cluster.unreadable) == set(original.cluster.unreadable)
+    for url in ("https://a.example/", "http://b.example/"):
+        assert outside(replay.cluster, url).status is outside(original.cluster, url).status is Status.UNKNOWN
