@@ -453,6 +453,12 @@ def choose_route(gateway: Gateway, routes: Sequence[Route], request: Request,
             hits.append(hit)
     if len(listeners) > 1:
         notes.append("the request fits listeners " + ", ".join(li.name for li in listeners) + " equally")
+    broader = [li for li in gateway.listeners if li not in listeners and li.port == request.port
+               and li.protocol == listeners[0].protocol and gateway_host_matches(li.hostname, request.host)]
+    if broader:
+        notes.append(f"listener {listeners[0].name} ({listeners[0].hostname}) is the most specific for {request.host}; "
+                     f"an implementation without listener isolation may also route it by the routes of "
+                     f"{', '.join(li.name for li in broader)}")
     if not hits and not unknown:
         notes.append(f"no route attached to Gateway {gateway.key} takes {request.host}{request.path}: it answers 404")
     return GatewayChoice(tuple(hits), tuple(considered), tuple(notes), unknown, listeners)

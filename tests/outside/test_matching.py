@@ -277,6 +277,7 @@ def test_allowed_routes_listener_hostnames_and_status_decide_attachment() -> Non
     # The team listener takes routes from namespaces labelled team=web only; its hostname is team.example.
     rv = outside(c, "http://team.example/")  # type: ignore[arg-type]
     assert [h.service for p in rv.paths for h in p.backends] == ["web/ok"]
+    assert any("without listener isolation" in c.message for c in rv.caveats)  # the catch-all listener too
     assert outside(c, "gateway/infra/gw").paths  # type: ignore[arg-type]
     notes = outside(c, "route/web/bad-host").notes  # type: ignore[arg-type]
     assert any("intersects" in n for n in notes)
