@@ -238,6 +238,12 @@ def _search(cluster: Cluster, product: Product, controller: str, gateway: Gatewa
             if narrowed:
                 pods = narrowed
                 text += f" (and app.kubernetes.io/instance={instance}, as the class is labelled)"
+        instances = sorted({p.labels.get("app.kubernetes.io/instance") or "" for p in pods} - {""})
+        if len(instances) > 1:
+            return DataPlane(controller, product.name, (), f"labels {text}",
+                             unknown=f"{product.name} pods with labels {text} belong to {len(instances)} installations "
+                                     f"(app.kubernetes.io/instance {', '.join(instances)}) and the class names none of "
+                                     "them: which one serves this cannot be told; " + HOW_TO_NAME)
         namespaces = sorted({p.namespace for p in pods})
         if len(namespaces) > 1:
             return DataPlane(controller, product.name, (), f"labels {text}",

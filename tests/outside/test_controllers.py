@@ -191,3 +191,12 @@ def test_gateway_through_traefik_and_kong_shared_pods() -> None:
                 route("shop", "r", [parent("gw")], http_rule(backend_ref("web"))))
     rv = outside(c, "http://a.example:8000/")
     assert rv.frontends[0].plane.product == "Traefik" and rv.status is Status.BLOCKED
+
+
+def test_two_installations_in_one_namespace_are_told_apart_by_their_instance_only() -> None:
+    labels = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+    c = cluster(namespace("ingress"), ingress_class("nginx", "k8s.io/ingress-nginx"),
+                pod("ingress", "public-1", "10.0.9.1", {**labels, "app.kubernetes.io/instance": "public"}),
+                pod("ingress", "private-1", "10.0.9.2", {**labels, "app.kubernetes.io/instance": "private"}))
+    plane = ingress_data_plane(c, "nginx", "")
+    assert not plane.known and "2 installations" in (plane.unknown or "")
