@@ -110,6 +110,19 @@ def outside_ends(cluster: Cluster) -> tuple[str, ...]:
     return (*sorted(urls), *objects)
 
 
+def route_manifest(cluster: Cluster, kind: str, namespace: str | None, name: str) -> str | None:
+    """The object (as compact JSON, like a policy's manifest) of an Ingress, Gateway or route, for the
+    explorer's YAML view; None when it was not loaded."""
+    routes = cluster.routes
+    if routes is None:
+        return None
+    pool: Sequence[Ingress | Gateway | Route] = (routes.ingresses if kind == "Ingress" else routes.gateways
+                                                   if kind == "Gateway" else routes.routes)
+    found = next((o for o in pool if o.namespace == namespace and o.name == name
+                  and (not isinstance(o, Route) or o.kind == kind)), None)
+    return found.manifest if found is not None else None
+
+
 # -- the answer ----------------------------------------------------------------------------------------
 
 

@@ -100,7 +100,7 @@ def _route(path: RoutePath) -> Node:
         children.append(Node(Kind.NOTE, f"the controller answers itself: {path.answers}", mark=Mark.NOT_EVALUATED))
     children.extend(Node(Kind.NOTE, f"also matches: {c}", mark=Mark.SKIP, verbose=True) for c in path.considered)
     head = ref.label() if ref.where else f"{ref.kind} {ref.key}".strip()
-    link = PolicyLink(ref.kind, ref.namespace or None, ref.name) if ref.where else None
+    link = PolicyLink(ref.kind, ref.namespace or None, ref.name, path=ref.yaml_path) if ref.where else None
     return Node(Kind.ROUTE, head, f": {path.match}", status_mark(path.status), tuple(children), link=link, open=True)
 
 

@@ -99,6 +99,8 @@ class PolicyLink:
     name: str
     rule: RuleRef | None = None
     deciding: bool = False
+    # The YAML path to mark when the object is not a policy (an Ingress path, a route rule).
+    path: tuple[str | int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

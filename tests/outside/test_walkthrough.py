@@ -63,3 +63,16 @@ def test_completion_offers_urls_and_objects(demo: Cluster) -> None:
                 route("edge", "r", [parent("gw")], http_rule(backend_ref("x")), hostnames=["api.example"]))
     assert outside_ends(c) == ("https://api.example:8443/", "gateway/edge/gw", "httproute/edge/r")
     assert outside_ends(cluster(namespace("x"))) == ()
+
+
+def test_a_rule_node_opens_its_object_at_the_rule(demo: Cluster) -> None:
+    import json
+
+    from kubenet_tui.engine.outside import route_manifest
+
+    w = walkthrough(asked(demo, "https://shop.example.com/cart"))
+    (node,) = [n for n in w.body if n.kind is Kind.ROUTE]
+    assert node.link is not None and node.link.path == ("spec", "rules", 0, "http", "paths", 1)
+    manifest = route_manifest(demo, node.link.kind, node.link.namespace, node.link.name)
+    assert manifest is not None and json.loads(manifest)["spec"]["rules"][0]["http"]["paths"][1]["path"] == "/cart"
+    assert route_manifest(demo, "HTTPRoute", "shop", "shop") is None
