@@ -658,7 +658,8 @@ def _gateway_paths(ctx: _Context, gateway: Gateway, choice: GatewayChoice, front
                        f"{hit.route.kind} {hit.route.key} rules[{hit.rule.index}] takes the request only with "
                        f"{', '.join(hit.conditions)}, which a URL does not say: both where it goes with them and "
                        "without them are shown")
-        found.append(_path(ctx, _rule_ref(hit.route, hit.rule, hit.match.index), frontend, hit.why, hit.rule.backends,
+        how = hit.why.split(": ", 1)[-1]  # the rule is named by the path's own reference
+        found.append(_path(ctx, _rule_ref(hit.route, hit.rule, hit.match.index), frontend, how, hit.rule.backends,
                            hit.route, hit.conditions, hit.rule.answers, considered if hit is choice.hits[-1] else (),
                            hit.rule.mirrors))
     if not choice.hits:

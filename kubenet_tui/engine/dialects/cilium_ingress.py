@@ -3,9 +3,10 @@
 Cilium gives that proxy the reserved identity `ingress` (part of the `cluster` entity). Backends see
 requests from it as coming from `ingress`: their ingress policies must let that identity in
 (`fromEntities: [ingress]`, or `cluster`, or `all`, or an endpoint selector on `reserved:ingress`).
-Since Cilium 1.14 the proxy is also an endpoint that policies selecting `reserved:ingress` (in practice
-clusterwide ones: a namespaced policy selects pods of its namespace only) govern both ways: its egress
-towards the backends, and its ingress from the original client (`world` for a request from outside).
+In current Cilium the proxy is also an endpoint (Cilium's "ingress endpoint") that policies selecting
+`reserved:ingress` (in practice clusterwide ones: a namespaced policy selects pods of its namespace only)
+govern both ways: its egress towards the backends, and its ingress from the original client (`world` for a
+request from outside), enforced by the Envoy proxy itself.
 
 Both are the one fold of `tiers.explain_direction`: the identity stands in where a pod would, as a
 `ReservedPod` that only Cilium's subject matchers can select, and as a `PeerView` whose `identity`
