@@ -21,6 +21,7 @@ from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.model import LabelSelector, Protocol
+from kubenet_tui.engine.outside import named_namespace as outside_namespace
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.query import Question, ask
 from kubenet_tui.engine.selector_syntax import SelectorError, parse_label_selector
@@ -135,11 +136,16 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
                            description="Explain whether SOURCE can open a connection to DESTINATION. "
                                        "Exit code: 0 allowed, 1 blocked, 2 unusable input, 3 unknown.")
     check.add_argument("source", metavar="SOURCE", help="NAMESPACE/POD, a pod name (in -n's namespace), a pod IP, "
-                                                            "or an address outside the cluster")
-    check.add_argument("destination", metavar="DESTINATION",
+                       "or an address outside the cluster; from outside through the controller: https://HOST/PATH, "
+                       "ingress/NS/NAME, gateway/NS/NAME, route/NS/NAME")
+    check.add_argument("destination", metavar="DESTINATION", nargs="?", default="",
                        help="NAMESPACE/POD, svc/NAMESPACE/NAME, NAME.NAMESPACE[.svc.cluster.local], "
                             "a ClusterIP, a pod IP, a bare name (in -n's namespace), or an address outside "
-                            "the cluster")
+                            "the cluster (optional after a URL, ingress, gateway or route: every backend it "
+                            "leads to)")
+    check.add_argument("--ingress-pods", metavar="NS/SELECTOR", default=None,
+                       help="the data-plane pods that carry requests from outside, when the controller is not "
+                            "recognised: e.g. ingress-nginx/app.kubernetes.io/name=ingress-nginx")
     _add_port_args(check, "destination port number, or a container port name of the destination pod "
                           "(a Service: its port number or name); default: the question is about every port")
     check.add_argument("-o", "--output", choices=("text", "json"), default="text", metavar="text|json",
@@ -209,7 +215,7 @@ def _named_namespaces(args: argparse.Namespace) -> tuple[str, ...]:
     or when cluster-wide reads are forbidden."""
     names = []
     for text in (getattr(args, "source", None), getattr(args, "destination", None)):
-        if isinstance(text, str) and (found := named_namespace(text)) is not None:
+        if isinstance(text, str) and (found := named_namespace(text) or outside_namespace(text)) is not None:
             names.append(found)
     return tuple(names)
 
@@ -258,7 +264,8 @@ def _protocol(text: str) -> Protocol:
 def run_check(args: argparse.Namespace, snapshot: Snapshot, out: Printer) -> int:
     protocol = _protocol(args.protocol) if args.protocol else None
     namespace = args.namespace[0] if args.namespace else None
-    answer = ask(snapshot.cluster, Question(args.source, args.destination, parse_port(args.port, protocol), namespace))
+    answer = ask(snapshot.cluster, Question(args.source, args.destination, parse_port(args.port, protocol), namespace,
+                                            args.ingress_pods))
     if args.output == "json":
         _print_json(out, answer_json(answer))
     elif args.brief:

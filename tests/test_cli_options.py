@@ -44,7 +44,7 @@ def argparse_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 SOURCES = {"-f", "--demo", "--cni", "--kubeconfig", "--context", "--request-timeout"}
 SCOPE = {"-n", "-A"}
 HELP = {
-    "check": {"-h", "--port", "--protocol", "-o", "-q"} | SCOPE | SOURCES,
+    "check": {"-h", "--port", "--protocol", "-o", "-q", "--ingress-pods"} | SCOPE | SOURCES,
     "matrix": {"-h", "--port", "--protocol", "-l", "-o"} | SCOPE | SOURCES,
     # snapshot saves a live read: files and the demo have nothing to save
     "snapshot": {"-h", "-o"} | SCOPE | {"--kubeconfig", "--context", "--request-timeout"},

@@ -107,4 +107,4 @@ def test_text_forms_say_which_pods_cannot_be_reached_on_the_name(tmp_path: Path,
 def test_a_name_no_pod_declares_is_unusable_input(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "matrix", "--port", "htpp", "--demo")
     assert (code, out) == (2, "")
-    assert err.strip() == "kubenet-tui: error: none of the 13 pods declares a TCP port named 'htpp'"
+    assert err.strip() == "kubenet-tui: error: none of the 14 pods declares a TCP port named 'htpp'"

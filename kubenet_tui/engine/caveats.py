@@ -33,6 +33,18 @@ class CaveatCode(StrEnum):
     ENDPOINTSLICES_UNREADABLE = "endpointslices-unreadable"
     SERVICE_EXTERNAL_SOURCE = "service-external-source"
     CLUSTER_IP_FROM_OUTSIDE = "cluster-ip-from-outside"
+    # From outside, through an Ingress or a Gateway.
+    SEVERAL_FRONTENDS = "several-frontends"  # more than one controller or Gateway serves the host: DNS decides
+    ROUTE_CONDITIONS = "route-conditions"  # a rule needs headers, query parameters or a method: not in a URL
+    ROUTE_IMPLEMENTATION = "route-implementation"  # how a controller matches it is its own (ImplementationSpecific...)
+    ROUTE_NOT_ACCEPTED = "route-not-accepted"  # a route the Gateway does not take (allowedRoutes, hostnames, status)
+    REFERENCE_GRANT_MISSING = "reference-grant-missing"  # a cross-namespace backendRef without a ReferenceGrant
+    NO_ENDPOINTS = "no-endpoints"  # the backend Service has no endpoint: the controller answers 503
+    DATA_PLANE_HOST_NETWORK = "data-plane-host-network"  # the controller's pods use the host network
+    SOURCE_ADDRESSES = "source-addresses"  # what address the controller's pods see a client as (SNAT)
+    SOURCE_RANGES = "source-ranges"  # the load balancer or the controller admits only some client ranges
+    CILIUM_INGRESS = "cilium-ingress"  # Cilium's Envoy proxy reaches backends as the `ingress` identity
+    TLS_REDIRECT = "tls-redirect"  # plain http to a host with TLS: the controller may redirect to https
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from kubenet_tui.engine.model import (
     Service,
 )
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.route_model import RouteResources
 
 if TYPE_CHECKING:
     from kubenet_tui.engine.dialects.cilium_model import CiliumCIDRGroup, CiliumPolicy
@@ -80,6 +81,9 @@ class Cluster:
     cilium_cidr_groups: tuple[CiliumCIDRGroup, ...] = ()
     # Calico's own resources (evaluated by the calico profile; None: none were loaded).
     calico: CalicoResources | None = None
+    # Ingresses, IngressClasses and the Gateway API's objects: how traffic comes in from outside (None:
+    # none were loaded).
+    routes: RouteResources | None = None
 
     @property
     def profile(self) -> Profile:

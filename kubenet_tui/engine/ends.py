@@ -29,14 +29,21 @@ class End:
     # An address inside the cluster's own ranges that no pod or Service that was read has: why it
     # cannot be treated as an outside address (the verdict is then unknown).
     unowned: str | None = None
+    # A reserved identity of the network plugin (Cilium's `ingress`: its Envoy proxy), neither a pod
+    # nor an address.
+    identity: str | None = None
 
     @property
     def name(self) -> str:
+        if self.identity is not None:
+            return f"reserved:{self.identity}"
         if self.pod is not None:
             return self.pod.key
         return str(self.ip)
 
     def info(self) -> EndpointInfo:
+        if self.identity is not None:
+            return EndpointInfo("identity", self.name, ())
         if self.pod is not None:
             return EndpointInfo("pod", self.pod.key, tuple(str(ip) for ip in self.pod.ips))
         return EndpointInfo("ip", str(self.ip), (str(self.ip),))

@@ -112,6 +112,11 @@ def evaluate(
     """The explained verdict for one connection, as the cluster's profile reads the policies (and,
     when that is a plugin's, what the upstream reading would say where it differs); never raises for
     a well-formed End."""
+    if source.identity is not None:
+        # A network plugin's own proxy (Cilium's ingress): its dialect says what policies see of it.
+        from kubenet_tui.engine.dialects.cilium_ingress import evaluate_identity
+
+        return evaluate_identity(cluster, source, destination, protocol, port, port_name)
     verdict = _evaluate(cluster, cluster.program, source, destination, protocol, port, port_name)
     verdict = replace(verdict, profile=cluster.profile)
     if cluster.profile is Profile.UPSTREAM or verdict.status is Status.NOT_EVALUATED:

@@ -40,6 +40,16 @@ class Resource(StrEnum):
     CALICO_STAGED_GLOBAL_NETWORK_POLICIES = "stagedglobalnetworkpolicies.projectcalico.org"
     CALICO_STAGED_KUBERNETES_NETWORK_POLICIES = "stagedkubernetesnetworkpolicies.projectcalico.org"
     SERVICE_ACCOUNTS = "serviceaccounts"  # their labels are Calico's pcsa.* selector labels
+    # How traffic comes in from outside: Ingress (networking.k8s.io) and the Gateway API.
+    INGRESSES = "ingresses"
+    INGRESS_CLASSES = "ingressclasses"
+    GATEWAY_CLASSES = "gatewayclasses"
+    GATEWAYS = "gateways"
+    HTTP_ROUTES = "httproutes"
+    GRPC_ROUTES = "grpcroutes"
+    TLS_ROUTES = "tlsroutes"
+    TCP_ROUTES = "tcproutes"
+    REFERENCE_GRANTS = "referencegrants"
 
 
 class GapKind(StrEnum):

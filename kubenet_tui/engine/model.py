@@ -157,6 +157,8 @@ class Service:
     type: str = "ClusterIP"
     cluster_ips: tuple[IPAddress, ...] = ()
     external_traffic_policy: str | None = None
+    # spec.loadBalancerSourceRanges: the client ranges a LoadBalancer admits (empty: every client).
+    source_ranges: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

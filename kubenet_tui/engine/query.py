@@ -2,7 +2,10 @@
 line and the explorer both ask here, so they resolve ends and ports alike and get the same answers.
 
 The answer is the verdict of a pod or address (`Verdict`), of a Service and its backends
-(`ServiceVerdict`), or, with no port given, which ports are allowed (`PortsVerdict`).
+(`ServiceVerdict`), or, with no port given, which ports are allowed (`PortsVerdict`). A source that is
+a URL or an Ingress / Gateway / route (`https://HOST/PATH`, `ingress/NS/NAME`, `gateway/NS/NAME`,
+`route/NS/NAME`) is the path from outside through the controller (`RouteVerdict`): the destination is
+then optional (every backend the route leads to), and the route decides the port.
 """
 
 from __future__ import annotations
@@ -10,28 +13,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.controllers import parse_pods_override
 from kubenet_tui.engine.ends import PortSpec, ServiceTarget, resolve_port, resolve_target
 from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.evaluate import evaluate
 from kubenet_tui.engine.explain import Verdict
+from kubenet_tui.engine.outside import RouteVerdict, evaluate_outside, is_outside_end
 from kubenet_tui.engine.ports import PortsVerdict, evaluate_ports
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
 
-Answer = Verdict | ServiceVerdict | PortsVerdict
+Answer = Verdict | ServiceVerdict | PortsVerdict | RouteVerdict
 
 
 @dataclass(frozen=True, slots=True)
 class Question:
     source: str
-    destination: str
+    destination: str = ""  # may be left empty after a URL or an Ingress / Gateway / route source
     port: PortSpec = field(default_factory=PortSpec)
     namespace: str | None = None  # where a bare pod or Service name is looked up
+    # Who carries requests from outside when the controller cannot be identified: NAMESPACE/SELECTOR.
+    ingress_pods: str | None = None
 
 
 def ask(cluster: Cluster, question: Question) -> Answer:
     """Resolve the ends and the port, and evaluate. Raises InputError (or DataMissing) when the
     question cannot be asked as given."""
     index = cluster.index
+    if is_outside_end(question.source):
+        if question.port.text is not None:
+            raise InputError(f"{question.source}: the route decides the port (its backend's Service port): leave the "
+                             "port out")
+        override = parse_pods_override(question.ingress_pods) if question.ingress_pods else None
+        return evaluate_outside(cluster, question.source, question.destination.strip() or None, override,
+                                question.namespace)
+    if is_outside_end(question.destination):
+        raise InputError(f"{question.destination} is where requests come in from outside: give it as the source")
+    if not question.destination.strip():
+        raise InputError("the destination is empty: type NAMESPACE/POD, svc/NAMESPACE/NAME or an IP address (it may be "
+                         "left out only after a URL, ingress/NS/NAME, gateway/NS/NAME or route/NS/NAME)")
     source = resolve_target(index, question.source, question.namespace, "source")
     if isinstance(source, ServiceTarget):
         via = f" ({source.via})" if source.via else ""

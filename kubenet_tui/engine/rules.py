@@ -60,9 +60,14 @@ class PeerView:
     ips: tuple[IPAddress, ...]
     # Why the pod's namespace labels are unknown (RBAC, not loaded); None when they were read.
     namespace_gap: str | None = None
+    # A reserved identity of the network plugin instead of a pod or an address: Cilium's Envoy proxy
+    # (ingress, Gateway API) reaches backends as `ingress`. Only its dialect's matchers match it.
+    identity: str | None = None
 
     @property
     def name(self) -> str:
+        if self.identity is not None:
+            return f"the {self.identity} identity"
         return self.pod.key if self.pod is not None else ", ".join(str(ip) for ip in self.ips)
 
 

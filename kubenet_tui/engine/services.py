@@ -187,7 +187,7 @@ def evaluate_service(
     if index.slices_by_service.get(service.key):
         origin = "EndpointSlices"
         for name, pod, end, port, ready, note in _backends_from_slices(index, service, service_port):
-            if not note and end is not None and end.pod is None and source.pod is None:
+            if not note and end is not None and end.pod is None and source.pod is None and source.identity is None:
                 note = "both ends are outside the cluster: no pod policy applies to this backend"
             if note or end is None:
                 backends.append(Backend(name, port, ready, None, note))
@@ -229,7 +229,7 @@ def evaluate_service(
             + ("keeps its client IP (externalTrafficPolicy: Local)" if local else
                "may reach the pods with a node IP as source (SNAT), unless externalTrafficPolicy is Local"),
         ))
-    if source.pod is None and service.type == "ClusterIP":
+    if source.pod is None and source.identity is None and service.type == "ClusterIP":
         caveats.append(Caveat(CaveatCode.CLUSTER_IP_FROM_OUTSIDE,
                               f"service {service.key} is ClusterIP: outside clients normally cannot reach it at all"))
     status, summary = _aggregate(source, service, service_port, backends, origin)

@@ -81,6 +81,8 @@ def _styles(node: Node) -> tuple[str, str]:
         Kind.CAVEATS: ("bold yellow", ""),
         Kind.CAVEAT: ("yellow", "yellow"),
         Kind.ISOLATION: ("", "dim" if node.verbose else ""),
+        Kind.FRONTEND: ("bold", ""),
+        Kind.ROUTE: ("bold", ""),
     }.get(kind, ("", ""))
 
 
@@ -136,6 +138,8 @@ def _section(out: Text, nodes: Iterable[Node], verbose: bool, depth: int = 0) ->
         if node.kind is Kind.BACKEND:
             if node.children:
                 _section(out, node.children, verbose, depth)
+                if not out.plain.endswith("\n\n"):
+                    out.append("\n")  # a section ends with a blank line, whatever its walk ends with
             else:
                 out.append("\n")
             continue

@@ -1,7 +1,8 @@
 """One presentation structure for every answer: a tree of lines that text, the explorer's tree and its
 clipboard all render, so they cannot drift apart.
 
-`walkthrough(answer)` turns a `Verdict`, `ServiceVerdict` or `PortsVerdict` into a `Walkthrough`: the
+`walkthrough(answer)` turns a `Verdict`, `ServiceVerdict`, `PortsVerdict` or `RouteVerdict` (from outside,
+through an Ingress or a Gateway: `route_walkthrough`) into a `Walkthrough`: the
 headline, the one line that says why (`check -q`), the engine's summary sentence (`check`'s second
 line), one line per side at a glance (under the explorer's banner), and the body, a tree of `Node`s.
 Each node says what it is (`Kind`), whether it matched (`Mark`), its words (`head`, the name of the
@@ -34,10 +35,11 @@ from kubenet_tui.engine.explain import (
     Verdict,
     section_label,
 )
+from kubenet_tui.engine.outside import RouteVerdict
 from kubenet_tui.engine.ports import PortSegment, PortsVerdict
 from kubenet_tui.engine.services import Backend, ServiceVerdict
 
-Answer = Verdict | ServiceVerdict | PortsVerdict
+Answer = Verdict | ServiceVerdict | PortsVerdict | RouteVerdict
 
 
 class Kind(StrEnum):
@@ -65,6 +67,8 @@ class Kind(StrEnum):
     SERVICE_PORT = "service-port"
     BACKEND = "backend"  # one backend of a Service, with its own walk beneath
     SEGMENT = "segment"  # a range of ports with one answer
+    FRONTEND = "frontend"  # from outside: the controller or Gateway and its data-plane pods
+    ROUTE = "route"  # from outside: the Ingress path or route rule that takes the request
 
 
 class Mark(StrEnum):
@@ -95,6 +99,8 @@ class PolicyLink:
     name: str
     rule: RuleRef | None = None
     deciding: bool = False
+    # The YAML path to mark when the object is not a policy (an Ingress path, a route rule).
+    path: tuple[str | int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +140,10 @@ class Walkthrough:
 
 
 def walkthrough(answer: Answer) -> Walkthrough:
+    if isinstance(answer, RouteVerdict):
+        from kubenet_tui.render.route_walkthrough import route_walkthrough  # it builds on this module
+
+        return route_walkthrough(answer)
     if isinstance(answer, ServiceVerdict):
         return service_walkthrough(answer)
     if isinstance(answer, PortsVerdict):
@@ -449,6 +459,12 @@ def _verdict_body(v: Verdict) -> tuple[Node, ...]:
             for s in v.suggestions)))
     nodes.extend(_caveats([c.message for c in v.caveats]))
     return _focused(tuple(n for n in nodes if n is not None), v)
+
+
+# For walkthroughs of other answers that hold verdicts (route_walkthrough).
+side_word = _side_word
+caveat_nodes = _caveats
+verdict_body = _verdict_body
 
 
 def verdict_walkthrough(v: Verdict) -> Walkthrough:

@@ -32,11 +32,13 @@ class Read(StrEnum):
     CILIUM_CIDR_GROUP = "ciliumcidrgroup"
     CALICO = "calico"  # Calico's own resources (tiers, policies, network sets...), evaluated by its profile
     SERVICE_ACCOUNT = "serviceaccount"  # its labels are what Calico's pcsa.* selectors see
+    ROUTING = "routing"  # Ingress, IngressClass and the Gateway API kinds: how traffic comes in from outside
     UNEVALUATED_POLICY = "unevaluated"  # a policy this tool does not evaluate: verdicts it touches are unknown
     IGNORED = "ignored"  # not needed for verdicts (Deployments, Secrets...)
 
 
 SNAPSHOT_GROUP = "kubenet-tui.dev"
+_GATEWAY_VERSIONS = frozenset({"v1", "v1beta1", "v1alpha2", "v1alpha3"})
 
 # (group, kind) -> (what it is, the versions read). An empty group is the core API.
 _READ: dict[tuple[str, str], tuple[Read, frozenset[str]]] = {
@@ -57,6 +59,13 @@ _READ: dict[tuple[str, str], tuple[Read, frozenset[str]]] = {
     ("cilium.io", "CiliumNetworkPolicy"): (Read.CILIUM_POLICY, frozenset({"v2"})),
     ("cilium.io", "CiliumClusterwideNetworkPolicy"): (Read.CILIUM_POLICY, frozenset({"v2"})),
     ("cilium.io", "CiliumCIDRGroup"): (Read.CILIUM_CIDR_GROUP, frozenset({"v2alpha1", "v2"})),
+    ("networking.k8s.io", "Ingress"): (Read.ROUTING, frozenset({"v1", "v1beta1"})),
+    ("extensions", "Ingress"): (Read.ROUTING, frozenset({"v1beta1"})),
+    ("networking.k8s.io", "IngressClass"): (Read.ROUTING, frozenset({"v1", "v1beta1"})),
+    # The Gateway API's kinds keep their shape across versions: every version served so far is read.
+    **{("gateway.networking.k8s.io", kind): (Read.ROUTING, _GATEWAY_VERSIONS)
+       for kind in ("GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute",
+                    "ReferenceGrant")},
 }
 
 # Why the other profiles list a Cilium policy without evaluating it.

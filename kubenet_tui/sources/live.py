@@ -112,6 +112,22 @@ CILIUM_KINDS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
     ("CiliumCIDRGroup", "ciliumcidrgroups", ("v2", "v2alpha1"), False),
 )
 
+# How traffic comes in from outside: Ingresses and IngressClasses (networking.k8s.io/v1), and the Gateway
+# API's kinds when discovery serves gateway.networking.k8s.io: (kind, plural, versions best first, namespaced).
+NETWORKING_GROUP = "networking.k8s.io"
+INGRESS_KINDS: tuple[tuple[str, str, bool], ...] = (("IngressClass", "ingressclasses", False),
+                                                    ("Ingress", "ingresses", True))
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+GATEWAY_KINDS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("GatewayClass", "gatewayclasses", ("v1", "v1beta1"), False),
+    ("Gateway", "gateways", ("v1", "v1beta1"), True),
+    ("HTTPRoute", "httproutes", ("v1", "v1beta1"), True),
+    ("GRPCRoute", "grpcroutes", ("v1", "v1alpha2"), True),
+    ("TLSRoute", "tlsroutes", ("v1", "v1alpha3", "v1alpha2"), True),
+    ("TCPRoute", "tcproutes", ("v1", "v1alpha2"), True),
+    ("ReferenceGrant", "referencegrants", ("v1", "v1beta1", "v1alpha2"), True),
+)
+
 SERVICE_ACCOUNTS = Kind("ServiceAccount", "serviceaccounts", "", "v1", True)
 # Calico's resources: from its API server (projectcalico.org/v3) when served, else from the CRDs that
 # store them (crd.projectcalico.org/v1, the same specs). (kind, plural, namespaced)
@@ -132,7 +148,7 @@ CALICO_KINDS: tuple[tuple[str, str, bool], ...] = (
 _MODEL_ATTRS = ("namespaces", "pods", "services", "endpoint_slices", "network_policies", "admin_policies", "nodes",
                 "cilium_policies", "cilium_cidr_groups", "calico_tiers", "calico_policies", "calico_staged",
                 "calico_staged_kubernetes", "calico_sets", "calico_host_endpoints", "calico_invalid",
-                "service_accounts", "unevaluated")
+                "service_accounts", "routing", "unevaluated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +462,17 @@ class LiveSource:
         if node_refusal is not None and self._admin_uses_nodes(state):
             state.unreadable.append(Unreadable(Resource.NODES, None, _reason(node_refusal), _gap_kind(node_refusal)))
 
+        # Ingresses and the Gateway API: how requests come in from outside (absent groups are normal).
+        for kind in self._routing_kinds(api, connection, groups):
+            if kind.namespaced:
+                read_namespaced(kind)
+                continue
+            refused = attempt(kind, None, f"list {kind.plural}")
+            if refused is not None and refused.code == 403:
+                state.unreadable.append(Unreadable(Resource(kind.plural), None, _reason(refused)))
+                state.problems.append(Problem("warning", "api", f"{kind.plural} cannot be read: {_reason(refused)}; "
+                                              "verdicts from outside that depend on them are unknown"))
+
         # Calico's own resources, when its API (or its CRDs) are served.
         calico = self._calico_kinds(api, connection, groups)
         for kind in calico:
@@ -472,6 +499,33 @@ class LiveSource:
                 if refused is not None and name == "kube-system":
                     state.cni_unreadable = _reason(refused)
         return state
+
+    def _routing_kinds(self, api: KubeApi, connection: Connection, groups: dict[str, Any]) -> list[Kind]:
+        """Ingress kinds and the Gateway API's, in the best version this cluster serves (each group
+        version's discovery read once)."""
+        served: dict[tuple[str, str], set[str]] = {}
+
+        def names(group: str, version: str) -> set[str]:
+            key = (group, version)
+            if key not in served:
+                served[key] = set()
+                if version in _served_versions(groups, group):
+                    try:
+                        resources = api.get_json(f"/apis/{group}/{version}")
+                    except ApiStatusError:
+                        resources = {}
+                    except TransportError as exc:
+                        raise self._fatal(connection, exc, "read API discovery") from None
+                    served[key] = {str(r.get("name")) for r in resources.get("resources") or [] if isinstance(r, dict)}
+            return served[key]
+
+        kinds = [Kind(kind, plural, NETWORKING_GROUP, "v1", namespaced) for kind, plural, namespaced in INGRESS_KINDS
+                 if plural in names(NETWORKING_GROUP, "v1")]
+        for kind, plural, versions, namespaced in GATEWAY_KINDS:
+            version = next((v for v in versions if plural in names(GATEWAY_GROUP, v)), None)
+            if version is not None:
+                kinds.append(Kind(kind, plural, GATEWAY_GROUP, version, namespaced))
+        return kinds
 
     def _calico_kinds(self, api: KubeApi, connection: Connection, groups: dict[str, Any]) -> list[Kind]:
         """Calico's kinds as this cluster serves them: the first of its groups that discovery lists."""

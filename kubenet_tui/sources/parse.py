@@ -48,6 +48,15 @@ from kubenet_tui.engine.model import (
     ServicePort,
     frozen_labels,
 )
+from kubenet_tui.engine.route_model import (
+    Gateway,
+    GatewayClass,
+    Ingress,
+    IngressClass,
+    ReferenceGrant,
+    Route,
+    RouteResources,
+)
 from kubenet_tui.sources.kinds import (
     CILIUM_ONLY,
     Identity,
@@ -69,6 +78,15 @@ from kubenet_tui.sources.parse_calico import (
     what_is_left,
 )
 from kubenet_tui.sources.parse_cilium import Unsupported, parse_cidr_group, parse_cilium_policy
+from kubenet_tui.sources.parse_routes import (
+    ROUTE_KINDS,
+    parse_gateway,
+    parse_gateway_class,
+    parse_ingress,
+    parse_ingress_class,
+    parse_reference_grant,
+    parse_route,
+)
 from kubenet_tui.sources.shared import Shared
 from kubenet_tui.sources.validate import (
     Invalid,
@@ -210,6 +228,8 @@ def parse_service(obj: Mapping[str, Any]) -> Service:
     if not cluster_ips:
         cluster_ips = [parse_ip(spec.get("clusterIP"))]
     etp = spec.get("externalTrafficPolicy")
+    ranges = tuple(str(r) for r in list_of(spec.get("loadBalancerSourceRanges"), "spec.loadBalancerSourceRanges")
+                   if isinstance(r, str) and r)
     return Service(
         namespace,
         name,
@@ -218,6 +238,7 @@ def parse_service(obj: Mapping[str, Any]) -> Service:
         str(spec.get("type") or "ClusterIP"),
         tuple(ip for ip in cluster_ips if ip is not None),
         etp if isinstance(etp, str) else None,
+        ranges,
     )
 
 
@@ -438,6 +459,8 @@ class ObjectCollector:
     calico_host_endpoints: dict[str, HostEndpoint] = field(default_factory=dict)
     calico_invalid: dict[str, CalicoInvalid] = field(default_factory=dict)
     service_accounts: dict[str, ServiceAccount] = field(default_factory=dict)
+    # Ingress, IngressClass and the Gateway API's objects, by "Kind/namespace/name".
+    routing: dict[str, Any] = field(default_factory=dict)
 
     @property
     def loaded(self) -> int:
@@ -446,7 +469,7 @@ class ObjectCollector:
             for d in (self.namespaces, self.pods, self.services, self.endpoint_slices,
                       self.network_policies, self.admin_policies, self.nodes, self.cilium_policies,
                       self.calico_tiers, self.calico_policies, self.calico_staged, self.calico_staged_kubernetes,
-                      self.calico_sets, self.calico_host_endpoints)
+                      self.calico_sets, self.calico_host_endpoints, self.routing)
         )
 
     def add_many(self, objects: Iterable[Any], origin: str) -> None:
@@ -535,6 +558,9 @@ class ObjectCollector:
             elif read is Read.SERVICE_ACCOUNT:
                 account = parse_service_account(obj)
                 self._keep(self.service_accounts, f"{account.namespace}/{account.name}", account, warnings)
+            elif read is Read.ROUTING:
+                routed = _routing(obj, identity, warnings, origin)
+                self._keep(self.routing, _routing_key(identity.kind, routed), routed, warnings)
             elif read is Read.SNAPSHOT_INFO:
                 gaps, notices = parse_snapshot_info(obj)
                 self.unreadable.extend(gaps)
@@ -649,6 +675,14 @@ class ObjectCollector:
                                                        invalid.reason, Tier.PLUGIN, invalid.directions)
         return found
 
+    def _routes(self) -> RouteResources | None:
+        def of(kind: type[Any]) -> tuple[Any, ...]:
+            return tuple(self.routing[k] for k in sorted(self.routing) if isinstance(self.routing[k], kind))
+
+        found = RouteResources(of(Ingress), of(IngressClass), of(GatewayClass), of(Gateway), of(Route),
+                               of(ReferenceGrant))
+        return None if found.empty else found
+
     def cluster(self) -> Cluster:
         def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
             return tuple(d[k] for k in sorted(d))
@@ -677,5 +711,27 @@ class ObjectCollector:
             cilium_policies=by_key(self.cilium_policies),
             cilium_cidr_groups=by_key(self.cilium_cidr_groups),
             calico=self._calico_resources(),
+            routes=self._routes(),
         )
 
+
+
+def _routing(obj: Mapping[str, Any], identity: Identity, warnings: list[str], origin: str) -> Any:
+    kind = identity.kind
+    if kind == "Ingress":
+        return parse_ingress(obj, identity.api_version, warnings, origin)
+    if kind == "IngressClass":
+        return parse_ingress_class(obj)
+    if kind == "GatewayClass":
+        return parse_gateway_class(obj)
+    if kind == "Gateway":
+        return parse_gateway(obj, origin)
+    if kind == "ReferenceGrant":
+        return parse_reference_grant(obj)
+    assert kind in ROUTE_KINDS
+    return parse_route(obj, kind, identity.api_version, origin)
+
+
+def _routing_key(kind: str, obj: Any) -> str:
+    namespace = getattr(obj, "namespace", "")
+    return f"{kind}/{namespace}/{obj.name}" if namespace else f"{kind}/{obj.name}"

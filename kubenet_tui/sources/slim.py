@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 _DROPPED_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
+_ROUTING_KINDS = frozenset({"Ingress", "IngressClass", "GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute",
+                            "TCPRoute", "UDPRoute", "ReferenceGrant"})
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -71,11 +73,20 @@ def slim(kind: str, obj: dict[str, Any], api_version: str) -> dict[str, Any]:
                 "status": kept}
     if kind == "Service":
         spec = as_dict(obj.get("spec"))
-        keep = ("selector", "ports", "type", "clusterIP", "clusterIPs", "externalTrafficPolicy")
+        keep = ("selector", "ports", "type", "clusterIP", "clusterIPs", "externalTrafficPolicy",
+                "loadBalancerSourceRanges")
         return {**head, "metadata": _meta(obj), "spec": {k: spec[k] for k in keep if k in spec}}
     if kind == "EndpointSlice":
         return {**head, "metadata": _meta(obj),
                 **{k: obj[k] for k in ("addressType", "endpoints", "ports") if k in obj}}
+    if kind in _ROUTING_KINDS:
+        # Where a controller published it (addresses) and whether it accepted a route are status;
+        # route precedence reads the creation time.
+        meta = _meta(obj, annotations=True)
+        created = as_dict(obj.get("metadata")).get("creationTimestamp")
+        if created:
+            meta["creationTimestamp"] = created
+        return {**head, "metadata": meta, **{k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata")}}
     # Policies of every tier: the spec is the point; status and bookkeeping are not.
     return {**head, "metadata": _meta(obj, annotations=True),
             **{k: v for k, v in obj.items() if k not in ("apiVersion", "kind", "metadata", "status")}}

@@ -110,11 +110,29 @@ def _not_enforced_facts(data: dict[str, Any], text: str) -> None:
     assert "✗ the policies say BLOCKED: NOT ENFORCED by the network plugin" in text
 
 
+def _outside_facts(data: dict[str, Any], text: str) -> None:
+    # From outside: the Ingress sends /cart to cart, whose policy admits only shop's web tier.
+    assert (data["status"], data["allowed"], data["source"]["kind"]) == ("blocked", False, "url")
+    assert data["source"]["url"] == {"scheme": "https", "host": "shop.example.com", "port": 443, "path": "/cart"}
+    (frontend,) = data["frontends"]
+    assert (frontend["product"], frontend["dataPlane"]["pods"]) == (
+        "ingress-nginx", ["ingress-nginx/ingress-nginx-controller-6d8f9c7b5-kq4zt"])
+    assert frontend["entry"][0]["reach"] == "all" and frontend["entry"][0]["allowed"] is True
+    (path,) = data["paths"]
+    assert path["route"] == {"kind": "Ingress", "namespace": "shop", "name": "shop",
+                             "where": "spec.rules[0].http.paths[1]", "yamlPath": ["spec", "rules", 0, "http", "paths", 1]}
+    (backend,) = path["backends"]
+    (source,) = backend["sources"]
+    assert [(b["pod"], b["allowed"]) for b in source["backends"]] == [("shop/cart", False)]
+    assert text.splitlines()[0] == "✗ BLOCKED  https://shop.example.com/cart  (0 of 1 backend connections allowed)"
+
+
 OTHERS = [
     Other("frontend-to-payments-api-https", "shop/frontend", "svc/payments/api", "https", None, _service_facts),
     Other("frontend-to-db-every-port", "shop/frontend", "shop/db", None, None, _ports_facts),
     Other("antrea-unknown", "y/b", "x/a", "80", "antrea-unknown.yaml", _unknown_facts),
     Other("flannel-not-enforced", "x/a", "x/b", "80", "flannel-not-enforced.yaml", _not_enforced_facts),
+    Other("shop-cart-from-outside", "https://shop.example.com/cart", "", None, None, _outside_facts),
 ]
 NAMES = [c.name for c in CASES] + [c.name for c in OTHERS]
 

@@ -71,11 +71,22 @@ RESOURCES: dict[str, ResourceDef] = {
         ResourceDef("ciliumnetworkpolicies", "CiliumNetworkPolicy", "cilium.io", ("v2",), True),
         ResourceDef("ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", "cilium.io", ("v2",), False),
         ResourceDef("ciliumcidrgroups", "CiliumCIDRGroup", "cilium.io", ("v2alpha1",), False),
+        ResourceDef("ingresses", "Ingress", "networking.k8s.io", ("v1",), True),
+        ResourceDef("ingressclasses", "IngressClass", "networking.k8s.io", ("v1",), False),
+        ResourceDef("gatewayclasses", "GatewayClass", "gateway.networking.k8s.io", ("v1", "v1beta1"), False),
+        ResourceDef("gateways", "Gateway", "gateway.networking.k8s.io", ("v1", "v1beta1"), True),
+        ResourceDef("httproutes", "HTTPRoute", "gateway.networking.k8s.io", ("v1", "v1beta1"), True),
+        ResourceDef("grpcroutes", "GRPCRoute", "gateway.networking.k8s.io", ("v1",), True),
+        ResourceDef("tlsroutes", "TLSRoute", "gateway.networking.k8s.io", ("v1alpha2",), True),
+        ResourceDef("tcproutes", "TCPRoute", "gateway.networking.k8s.io", ("v1alpha2",), True),
+        ResourceDef("referencegrants", "ReferenceGrant", "gateway.networking.k8s.io", ("v1beta1",), True),
     )
 }
 KIND_TO_PLURAL = {r.kind: r.plural for r in RESOURCES.values()}
 POLICY_GROUP = "policy.networking.k8s.io"
 CILIUM_GROUP = "cilium.io"
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+INGRESS_PLURALS = ("ingresses", "ingressclasses")
 # Calico: the same objects served by its API server (projectcalico.org/v3) and stored as CRDs
 # (crd.projectcalico.org/v1); `FakeApiServer.calico_groups` says which of the two are served.
 CALICO_GROUPS = {"projectcalico.org": "v3", "crd.projectcalico.org": "v1"}
@@ -242,6 +253,8 @@ class FakeApiServer:
         self.policy_versions: set[str] = set()  # served versions of policy.networking.k8s.io
         self.cilium_versions: set[str] = set()  # served versions of cilium.io (Cilium installed: v2, v2alpha1)
         self.calico_groups: set[str] = set()  # served Calico groups (projectcalico.org, crd.projectcalico.org)
+        self.ingress_served = True  # networking.k8s.io/v1 serves Ingress and IngressClass (every cluster since 1.19)
+        self.gateway_versions: set[str] = set()  # served versions of gateway.networking.k8s.io (Gateway API CRDs)
         self.faults: list[Fault] = []
         self.silent = False  # accept and read requests, never answer
         self.requests: list[Request] = []
@@ -590,7 +603,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._status(404, "the server could not find the requested resource")
                 return
             defs = CALICO_RESOURCES.values() if group in CALICO_GROUPS else [
-                r for r in RESOURCES.values() if r.group == group and version in r.versions]
+                r for r in RESOURCES.values() if r.group == group and version in r.versions
+                and (api.ingress_served or r.plural not in INGRESS_PLURALS)]
             resources = [
                 {"name": r.plural, "singularName": r.kind.lower(), "namespaced": r.namespaced, "kind": r.kind,
                  "verbs": ["get", "list", "watch"]}
@@ -620,6 +634,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             rdef = RESOURCES.get(plural)
             if rdef is not None and (rdef.group != group or version not in rdef.versions):
+                rdef = None
+            if rdef is not None and rdef.plural in INGRESS_PLURALS and not api.ingress_served:
                 rdef = None
         if rdef is None or (namespace and not rdef.namespaced):
             self._status(404, "the server could not find the requested resource")
@@ -672,6 +688,10 @@ class _Handler(BaseHTTPRequestHandler):
         for name in sorted(self.api.calico_groups):
             entry = {"groupVersion": f"{name}/{CALICO_GROUPS[name]}", "version": CALICO_GROUPS[name]}
             groups.append({"name": name, "versions": [entry], "preferredVersion": entry})
+        gateway = sorted(self.api.gateway_versions)
+        if gateway:
+            entries = [{"groupVersion": f"{GATEWAY_GROUP}/{v}", "version": v} for v in gateway]
+            groups.append({"name": GATEWAY_GROUP, "versions": entries, "preferredVersion": entries[0]})
         return groups
 
     def _served(self, group: str, version: str) -> bool:
@@ -683,6 +703,8 @@ class _Handler(BaseHTTPRequestHandler):
             return version in self.api.cilium_versions
         if group in CALICO_GROUPS:
             return group in self.api.calico_groups and version == CALICO_GROUPS[group]
+        if group == GATEWAY_GROUP:
+            return version in self.api.gateway_versions
         return group in ("discovery.k8s.io", "networking.k8s.io") and version == "v1"
 
     group = ""  # the API group of the request being answered (Calico's objects are served under two)

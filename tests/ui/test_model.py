@@ -125,11 +125,12 @@ def test_policy_and_service_rows() -> None:
     model = ExplorerModel(SNAPSHOT)  # fresh: nothing computed yet
     policies = PolicyRows(model, model.policies("shop"), show_namespace=False)
     keys = [policies.key(i) for i in range(len(policies))]
-    assert keys[:3] == ["shop/allow-metrics-scrape", "shop/cart-from-frontend", "shop/test-network-policy"]
+    assert keys[:4] == ["shop/allow-ingress-nginx", "shop/allow-metrics-scrape", "shop/cart-from-frontend",
+                        "shop/test-network-policy"]
     assert any(k.startswith("anp/") for k in keys)  # cluster-scoped policies apply everywhere
-    assert str(policies.cells(2)[3]) == "…"  # until the selections are worked out (a worker, in the app)
+    assert str(policies.cells(3)[3]) == "…"  # until the selections are worked out (a worker, in the app)
     model.compute_selections()
-    test_np = policies.cells(2)
+    test_np = policies.cells(3)
     assert test_np[2] == "IE" and test_np[3] == "1"
     services = ServiceRows(model, model.services("shop"), show_namespace=False)
     db = services.position("shop/db")
@@ -138,7 +139,7 @@ def test_policy_and_service_rows() -> None:
 
 def test_model_counts_and_lookups(model: ExplorerModel) -> None:
     summaries = {s.name: s for s in model.namespace_summaries()}
-    assert (summaries["shop"].pods, summaries["shop"].policies, summaries["shop"].services) == (5, 3, 3)
+    assert (summaries["shop"].pods, summaries["shop"].policies, summaries["shop"].services) == (5, 4, 3)
     assert summaries[None].pods == len(SNAPSHOT.cluster.pods)
     item = model.policy_for("NetworkPolicy", "shop", "test-network-policy")
     assert item is not None and [p.name for p in model.selected_pods(item)] == ["db"]

@@ -209,6 +209,26 @@ def reserved_labels(name: str) -> dict[str, str]:
     return {f"reserved:{name}": ""}
 
 
+class ReservedPod(Pod):
+    """A reserved identity standing in the fold where a pod would (Cilium's `ingress`: its Envoy proxy):
+    no namespace, no address, and one label `reserved:NAME`, a key no real pod can carry."""
+
+    __slots__ = ()
+
+    @property
+    def key(self) -> str:
+        return f"reserved:{self.name}"
+
+
+def reserved_pod(name: str) -> ReservedPod:
+    return ReservedPod("", name, reserved_labels(name))
+
+
+def reserved_identity(pod: Pod) -> str | None:
+    """The reserved identity a stand-in pod is, else None."""
+    return pod.name if isinstance(pod, ReservedPod) else None
+
+
 # -- who the other end is, as Cilium sees it -----------------------------------------------------------
 
 
@@ -252,6 +272,12 @@ class IdentityPeer(PeerMatcher):
         return Form.PODS
 
     def explain(self, other: PeerView, index: ClusterIndex) -> Match:
+        if other.identity is not None:
+            if selector_matches(self.selector.full, reserved_labels(other.identity)):
+                return Match(True, f"{other.name} (Cilium's proxy) has label reserved:{other.identity}, which the "
+                                   "selector matches")
+            return Match(False, f"{other.name} (Cilium's proxy) has only label reserved:{other.identity}: the "
+                                "selector does not match it (an endpoint selector without that label never does)")
         pod = other.pod
         if pod is not None and not pod.host_network:
             return self.selector.explain_pod(pod, other.namespace_labels, other.namespace_gap)
@@ -306,6 +332,11 @@ class EntitiesPeer(PeerMatcher):
         written = ", ".join(self.entities)
         if self._has("all"):
             return Match(True, f"entity all matches {other.name}")
+        if other.identity is not None:
+            if self._has(other.identity, "cluster"):
+                word = other.identity if self._has(other.identity) else "cluster (which includes it)"
+                return Match(True, f"{other.name} is Cilium's proxy: entity {word} matches it")
+            return Match(False, f"{other.name} is Cilium's proxy (entity {other.identity}, part of cluster), not {written}")
         pod = other.pod
         if pod is not None and not pod.host_network:
             if self._has("cluster"):
@@ -356,6 +387,9 @@ class CIDRPeer(PeerMatcher):
         return Form.IP_BLOCK
 
     def explain(self, other: PeerView, index: ClusterIndex) -> Match:
+        if other.identity is not None:
+            return Match(False, f"{other.name} is Cilium's proxy, not an address outside the cluster: CIDR rules do "
+                                "not match it")
         if other.pod is not None:
             word = "a host-network pod (its node's identity)" if other.pod.host_network else "a pod"
             return Match(False, f"{other.pod.key} is {word}: on Cilium, CIDR rules match only addresses outside the "
@@ -402,6 +436,11 @@ class UndecidedPeer(PeerMatcher):
         return Form.UNKNOWN_PEER
 
     def explain(self, other: PeerView, index: ClusterIndex) -> Match:
+        if other.identity is not None:
+            if self.might == "all":
+                return Match(False, f"{self.written}: {self.reason}: cannot tell whether it matches {other.name}",
+                             unknown=True)
+            return Match(False, f"{other.name} is Cilium's proxy: {self.written} never matches it")
         node = is_node(other, index)
         pod = other.pod is not None and not node
         if (self.might == "all" or (self.might == "nodes" and node)
@@ -489,6 +528,17 @@ class IdentitySubject(SubjectMatcher):
     kind_word: str = field(default="policy")
 
     def explain(self, pod: Pod, index: ClusterIndex) -> Selection:
+        reserved = reserved_identity(pod)
+        if reserved is not None:
+            # Cilium's own proxy endpoint: a clusterwide policy selects it by its reserved label.
+            if self.namespace is not None:
+                return Selection(False, f"does not select Cilium's {reserved} proxy: a namespaced policy selects pods "
+                                        "of its namespace only")
+            if selector_matches(self.selector.full, pod.labels):
+                return Selection(True, f"selects Cilium's {reserved} proxy ({self.description} matches its label "
+                                       f"reserved:{reserved})")
+            return Selection(False, f"does not select Cilium's {reserved} proxy: {self.description} does not match its "
+                                    f"only label, reserved:{reserved}")
         if pod.host_network:
             return Selection(False, f"does not select {pod.key}: it uses the host network (Cilium's pod policies "
                                     "never select such pods)")
