@@ -387,7 +387,8 @@ class KubenetApp(App[int]):
             link = effect.link
             item = model.policy_for(link.kind, link.namespace, link.name)
             if item is not None:
-                self.push_screen(PolicyScreen(item, model.selected_pods(item), link))
+                path = link.path if link.rule is None else None  # an Ingress path, a route rule
+                self.push_screen(PolicyScreen(item, model.selected_pods(item), link, path=path))
         elif isinstance(effect, effects.ShowHelp):
             if isinstance(self.screen, HelpScreen):
                 self.pop_screen()
@@ -402,7 +403,7 @@ class KubenetApp(App[int]):
             place = None
             if connection.source is not None and connection.destination is not None:
                 ends = [e.ref.partition("/")[0] for e in (connection.source, connection.destination)
-                        if e.kind is not EndKind.IP]
+                        if e.kind in (EndKind.POD, EndKind.SERVICE)]
                 place = (ends[0], ends[1]) if len(ends) == 2 else None
             self.push_screen(MapScreen(model.cluster, effect.port, place, self.unicode))
         elif isinstance(effect, effects.ShowLint) and model is not None:

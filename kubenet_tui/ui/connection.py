@@ -17,6 +17,7 @@ from kubenet_tui.engine.cluster import Cluster, ClusterIndex
 from kubenet_tui.engine.ends import End, PortSpec, ServiceTarget, parse_port, resolve_target
 from kubenet_tui.engine.errors import InputError, PortError
 from kubenet_tui.engine.explain import Status, Verdict
+from kubenet_tui.engine.outside import is_outside_end
 from kubenet_tui.engine.query import Answer, Question, ask
 from kubenet_tui.engine.services import ServiceVerdict
 
@@ -28,6 +29,7 @@ class EndKind(StrEnum):
     POD = "pod"
     SERVICE = "service"
     IP = "ip"
+    OUTSIDE = "outside"  # a URL, or an Ingress / Gateway / route: a request from outside (source only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,7 @@ class EndSpec:
     pod's IP, a bare name): the engine is asked with it, so the answer says how the end was named."""
 
     kind: EndKind
-    ref: str  # "namespace/name" for pods and Services, the address for IPs
+    ref: str  # "namespace/name" for pods and Services, the address for IPs, the URL or object as typed
     typed: str | None = None
 
     @property
@@ -66,6 +68,8 @@ def parse_end(text: str, index: ClusterIndex | None = None, namespace: str | Non
     text = text.strip()
     if not text:
         raise InputError("type NAMESPACE/POD, svc/NAMESPACE/NAME, NAME.NAMESPACE, a pod name or an IP address")
+    if is_outside_end(text):
+        return EndSpec(EndKind.OUTSIDE, text)
     if index is not None:
         return _classified(text, resolve_target(index, text, namespace))
     try:
@@ -100,7 +104,14 @@ class Connection:
 
     @property
     def complete(self) -> bool:
+        """Both ends set; from outside, the source alone (the route names the backends)."""
+        if self.source is not None and self.source.kind is EndKind.OUTSIDE:
+            return True
         return self.source is not None and self.destination is not None
+
+    @property
+    def from_outside(self) -> bool:
+        return self.source is not None and self.source.kind is EndKind.OUTSIDE
 
     def swapped(self) -> Connection:
         return replace(self, source=self.destination, destination=self.source)
@@ -129,12 +140,23 @@ class Evaluation:
         return self.answer if isinstance(self.answer, ServiceVerdict) else None
 
 
-def evaluate_connection(cluster: Cluster, connection: Connection, namespace: str | None = None) -> Evaluation:
+def evaluate_connection(cluster: Cluster, connection: Connection, namespace: str | None = None,
+                        ingress_pods: str | None = None) -> Evaluation:
     """Ask the engine about a complete connection; input problems come back as `error`, never raised.
-    `namespace`: where bare names are looked up (the namespace in view)."""
+    `namespace`: where bare names are looked up (the namespace in view); `ingress_pods`: who carries
+    requests from outside when the controller is not recognised (NAMESPACE/SELECTOR)."""
     started = time.perf_counter()
     source, destination = connection.source, connection.destination
-    assert source is not None and destination is not None
+    assert source is not None
+    if source.kind is EndKind.OUTSIDE:
+        # The route decides the port; a destination narrows the answer to that backend.
+        question = Question(source.ref, destination.query if destination is not None else "", PortSpec(), namespace,
+                            ingress_pods)
+        try:
+            return Evaluation(connection, answer=ask(cluster, question), elapsed_ms=_ms(started))
+        except InputError as exc:
+            return Evaluation(connection, error=str(exc), elapsed_ms=_ms(started))
+    assert destination is not None
     if source.kind is EndKind.SERVICE:
         message = f"{source.label} cannot be a source: traffic comes from its pods; mark one of them with s"
         return Evaluation(connection, error=message, elapsed_ms=_ms(started))

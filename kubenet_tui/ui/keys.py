@@ -21,7 +21,9 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
         KeyDoc("d", "mark the pod or Service under the cursor as the destination"),
         KeyDoc("S / D", "type a source / destination: NAMESPACE/POD, svc/NAMESPACE/NAME, NAME.NAMESPACE (a "
                         "Service's DNS name), a ClusterIP, a pod IP, a bare name (in the namespace shown), or "
-                        "an address outside the cluster"),
+                        "an address outside the cluster; as source also a URL (https://HOST/PATH), "
+                        "ingress/NS/NAME, gateway/NS/NAME or route/NS/NAME: the request from outside to every "
+                        "backend (a destination narrows it to one)"),
         KeyDoc("x", "swap source and destination"),
         KeyDoc("p", "port and protocol: 6379, 6379/udp, a port name (http); empty: which ports are allowed; "
                     "tab offers the destination's declared ports"),
@@ -58,6 +60,8 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
                         "enter opens the policy at the finding"),
         KeyDoc(":flows FILE", "a flow log (Hubble JSON, Calico, AWS agent; gzip too) against the policies: "
                               "agrees / disagrees per flow; / filters, enter explains one; :flows alone shows it again"),
+        KeyDoc(":ingress-pods NS/SEL", "the pods that carry requests from outside, when the controller is not "
+                                       "recognised (as check's --ingress-pods)"),
         KeyDoc(":cni [NAME]", "the network plugin found and how policies are read; NAME (upstream, cilium, calico, "
                               "auto) reads them as that plugin does"),
         KeyDoc(":help   :q", "this help / quit"),
@@ -88,6 +92,7 @@ COMMANDS = {
     "lint": "lint",
     "flows": "flows", "flow": "flows",
     "cni": "cni", "plugin": "cni",
+    "ingress-pods": "ingress-pods",
     "help": "help", "h": "help",
     "q": "quit", "quit": "quit", "q!": "quit", "exit": "quit",
 }

@@ -88,17 +88,21 @@ def header_text(info: HeaderInfo, width: int) -> Text:
 def _end(spec: EndSpec | None, key: str, word: str) -> Text:
     if spec is None:
         return Text.assemble((f"{word} ", "dim"), (f"<{key}>", "bold"), (" not set", "dim"))
-    kind = {EndKind.POD: "", EndKind.SERVICE: "", EndKind.IP: "ip "}[spec.kind]
+    kind = {EndKind.POD: "", EndKind.SERVICE: "", EndKind.IP: "ip ", EndKind.OUTSIDE: ""}[spec.kind]
     return Text.assemble((f"{word} ", "dim"), (f"{kind}{spec.label}", "bold"))
 
 
 def connection_text(connection: Connection, evaluation: Evaluation | None, width: int, stale: bool = False) -> Text:
     """`stale`: the verdict was worked out on data that may no longer be current; it says so."""
-    ends = _end(connection.source, "s", "src") + Text(" → ") + _end(connection.destination, "d", "dst")
-    parts: list[tuple[int, Text]] = [
-        (0, ends),
-        (1, Text.assemble(("port ", "dim"), (connection.port.label, "bold"))),
-    ]
+    if connection.from_outside and connection.destination is None:
+        # From outside the route names the backends and their ports.
+        ends = _end(connection.source, "s", "from") + Text(" → every backend it reaches", style="dim")
+        port = Text.assemble(("port ", "dim"), ("the route's", "bold"))
+    else:
+        ends = _end(connection.source, "s", "src") + Text(" → ") + _end(connection.destination, "d", "dst")
+        port = Text.assemble(("port ", "dim"), ("the route's" if connection.from_outside else connection.port.label,
+                                               "bold"))
+    parts: list[tuple[int, Text]] = [(0, ends), (1, port)]
     if evaluation is not None and evaluation.status is not None:
         symbol, word, _ = VERDICT_MARK[evaluation.status]
         style = {Status.ALLOWED: "bold green", Status.BLOCKED: "bold red"}.get(evaluation.status, "bold yellow")

@@ -68,6 +68,7 @@ class PolicyItem:
     # A network plugin's own policy (Cilium, Calico), as its dialect compiles it.
     plugin: CompiledPolicy | None = None
     plugin_tier: str = ""  # Calico's tier
+    route: bool = False  # not a policy: an Ingress, Gateway or route an outside answer names
 
     @property
     def key(self) -> str:
@@ -91,6 +92,8 @@ class PolicyItem:
         elif self.plugin is not None:
             ingress = Direction.INGRESS in self.plugin.directions
             egress = Direction.EGRESS in self.plugin.directions
+        elif self.route:
+            return ""
         elif self.admin is None:
             return "??"  # a plugin policy its dialect does not compile (a staged one): not enforced
         else:
@@ -104,6 +107,8 @@ class PolicyItem:
             return f"podSelector {self.netpol.pod_selector.describe()}"
         if self.plugin is not None:
             return self.plugin.subject.description
+        if self.route:
+            return "routes requests from outside to its backends"
         if self.admin is None:
             return "not evaluated (staged policies are never enforced)"
         return f"subject {self.admin.subject.describe()}"
@@ -308,8 +313,17 @@ class ExplorerModel:
         return next((p for p in self._by_name.values() if p.key == key), None)
 
     def policy_for(self, kind: str, namespace: str | None, name: str) -> PolicyItem | None:
-        """The policy an engine explanation names."""
-        return self._by_name.get((kind, namespace, name))
+        """The policy an engine explanation names, or the Ingress, Gateway or route an answer from
+        outside names (shown the same way: its YAML, the rule that decides marked)."""
+        found = self._by_name.get((kind, namespace, name))
+        if found is None and self.cluster.routes is not None:
+            from kubenet_tui.engine.outside import route_manifest
+
+            manifest = route_manifest(self.cluster, kind, namespace, name)
+            if manifest is not None:
+                found = self._by_name[(kind, namespace, name)] = PolicyItem(kind, namespace, name, manifest,
+                                                                            route=True)
+        return found
 
     # --- per-row facts, cached ---------------------------------------------------------------------
 

@@ -202,6 +202,8 @@ class PolicyScreen(Screen[None]):
         return text
 
     def _selected_text(self) -> Text:
+        if self.item.route:
+            return Text(self.item.selector, style="dim")
         count = len(self.selected)
         names = ", ".join(p.name if p.namespace == self.item.namespace else p.key for p in self.selected[:12])
         more = f" … and {count - 12} more" if count > 12 else ""

@@ -102,7 +102,7 @@ class TestGlanceSnapshots:
         app = make_app(SourceSpec(demo="shop", all_namespaces=True))
         assert snap_compare(app, terminal_size=(80, 24),
                             run_before=after_pane(":", "map 6379", "enter", ready=lambda s: s.view is not None,
-                                                  then=("j", "j", "j", "l", "l", "l", "enter")))
+                                                  then=("j", "j", "j", "j", "l", "l", "l", "l", "enter")))
 
     def test_lint(self, snap_compare: Callable[..., bool]) -> None:
         assert snap_compare(make_app(DEMO_SHOP), terminal_size=(80, 24),

@@ -137,6 +137,7 @@ class ExplorerState:
         self.flash = Flash(clock)
         self._selections_started = False
         self.flows_path: str | None = None  # the flow log `:flows` read last
+        self.ingress_pods: str | None = None  # `:ingress-pods NS/SELECTOR`: who carries requests from outside
         self._update = Update({HEADER, TITLES, NOTICE})
 
     # --- drawing bookkeeping ----------------------------------------------------------------------
@@ -489,7 +490,7 @@ class ExplorerState:
     def _reevaluate(self) -> None:
         evaluation = None
         if self.connection.complete and self.model is not None:
-            evaluation = evaluate_connection(self.model.cluster, self.connection, self.scope)
+            evaluation = evaluate_connection(self.model.cluster, self.connection, self.scope, self.ingress_pods)
         self.evaluation = evaluation
         if evaluation is None and self.focus.current is Pane.VERDICT:
             self.focus_pane(self.focus.view)
@@ -502,6 +503,9 @@ class ExplorerState:
     def set_end(self, role: str, spec: EndSpec) -> None:
         if role == "source" and spec.kind is EndKind.SERVICE:
             self._error(f"{spec.label} cannot be a source: traffic comes from its pods (mark one of them)")
+            return
+        if role == "destination" and spec.kind is EndKind.OUTSIDE:
+            self._error(f"{spec.label} is where requests come in from outside: give it as the source (S)")
             return
         if role == "source":
             self.set_connection(replace(self.connection, source=spec))
@@ -532,6 +536,9 @@ class ExplorerState:
             return
         if self.connection.destination is not None and self.connection.destination.kind is EndKind.SERVICE:
             self._error("a Service cannot be a source: swap needs a pod or an IP as destination")
+            return
+        if self.connection.from_outside:
+            self._error("a request from outside cannot be a destination: nothing to swap")
             return
         self.set_connection(self.connection.swapped())
 
@@ -611,6 +618,10 @@ class ExplorerState:
             suggestions = [p.key for p in self.model.pods(self.scope)][:5000]
             if role == "destination":
                 suggestions += [f"svc/{s.key}" for s in self.model.services(self.scope)][:2000]
+            else:  # requests from outside: the URLs the routes serve, the Ingresses, Gateways and routes
+                from kubenet_tui.engine.outside import outside_ends
+
+                suggestions = [*outside_ends(self.model.cluster)[:500], *suggestions]
         self._open_prompt(mode, current.label if current else "", suggestions, select=True)
 
     def key(self, key: str, character: str | None = None) -> bool:
@@ -721,7 +732,7 @@ class ExplorerState:
             return
         if not self._reads(namespace):
             needed = tuple(e.ref.partition("/")[0] for e in (self.connection.source, self.connection.destination)
-                           if e is not None and e.kind is not EndKind.IP)
+                           if e is not None and e.kind in (EndKind.POD, EndKind.SERVICE))
             self._requested = (namespace,)
             self._use_source(self.spec.with_namespace(namespace, needed),
                              f"namespace {namespace}" if namespace else "all namespaces", login=False)
@@ -818,6 +829,17 @@ class ExplorerState:
                 raise InputError(f"unknown reading {arg!r}: :cni upstream, :cni cilium, :cni calico or :cni auto"
                                  ) from None
         self._use_source(replace(self.spec, profile=profile), f"the policies read as {choice}", login=False)
+
+    def _cmd_ingress_pods(self, arg: str) -> None:
+        """`:ingress-pods NS/SELECTOR` names the pods that carry requests from outside when the controller is
+        not recognised (as check's --ingress-pods); alone, it forgets them."""
+        if arg:
+            from kubenet_tui.engine.controllers import parse_pods_override
+
+            parse_pods_override(arg)  # says what is wrong with it now, not at the next question
+        self.ingress_pods = arg or None
+        self._info(f"requests from outside are carried by {arg}" if arg else "the controller's pods are found again")
+        self._reevaluate()
 
     def cni_text(self, long: bool = False) -> str:
         """The plugin and the reading of the policies, for the header (short) and :cni (long)."""
@@ -917,6 +939,7 @@ COMMAND_HANDLERS: dict[str, Callable[[ExplorerState, str], None]] = {
     "lint": ExplorerState._cmd_lint,
     "flows": ExplorerState._cmd_flows,
     "cni": ExplorerState._cmd_cni,
+    "ingress-pods": ExplorerState._cmd_ingress_pods,
     "help": lambda s, arg: s.help(),
     "quit": lambda s, arg: s.quit(),
 }

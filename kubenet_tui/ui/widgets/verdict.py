@@ -173,10 +173,11 @@ class VerdictPanel(Vertical):
             tree.clear()
             return
         connection = evaluation.connection
-        assert connection.source is not None and connection.destination is not None
+        assert connection.source is not None
         if evaluation.error is not None:
             banner.add_class("-error")
-            banner.content = ("!", "NO VERDICT", f"{connection.source.label} → {connection.destination.label}")
+            to = connection.destination.label if connection.destination is not None else "every backend"
+            banner.content = ("!", "NO VERDICT", f"{connection.source.label} → {to}")
             why.update(Text(evaluation.error))
             tree.clear()
             return
