@@ -11,6 +11,7 @@ the answer holds for every member.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -252,6 +253,8 @@ class ClassSpace:
         self._subject_cache: dict[int, Masks] = {}
         self._rule_cache: dict[int, tuple[BoolArray, BoolArray, PortMask]] = {}
         self._destination_cache: dict[tuple[NamedPort, bool], BoolArray] = {}
+        # Classes grouped by the named ports they declare: (group per class, one class per group).
+        self._port_sets: tuple[IntArray, list[int]] | None = None
         self._selection_cache: dict[tuple[int, int, Direction], tuple[tuple[CompiledPolicy, ...], bool]] = {}
 
     # -- primitives -----------------------------------------------------------------------------------
@@ -308,11 +311,21 @@ class ClassSpace:
                 _frozen(np.fromiter((a is None for a in answers), dtype=np.bool_, count=self.size)))
 
     def by_destination(self, port: NamedPort, query: PortQuery, denies: bool) -> BoolArray:
-        """A named port's answer per destination class (each resolves the name on its own pods)."""
+        """A named port's answer per destination class (each resolves the name on its own pods),
+        asked once per distinct set of named ports: classes declaring the same ones answer alike."""
         found = self._destination_cache.get((port, denies))
         if found is None:
-            found = _frozen(np.fromiter((port.explain(query, r, denies).matched for r in self.classes.representatives),
-                                        dtype=np.bool_, count=self.size))
+            if self._port_sets is None:
+                keys: dict[tuple[tuple[str, str, int], ...], int] = {}
+                which = [keys.setdefault(named_ports(r), len(keys)) for r in self.classes.representatives]
+                firsts: dict[int, int] = {}
+                for c, k in enumerate(which):
+                    firsts.setdefault(k, c)
+                self._port_sets = (np.array(which, dtype=np.intp), [firsts[k] for k in range(len(keys))])
+            which_set, firsts_of = self._port_sets
+            reps = self.classes.representatives
+            answers = np.array([port.explain(query, reps[c], denies).matched for c in firsts_of], dtype=np.bool_)
+            found = _frozen(answers[which_set])
             self._destination_cache[(port, denies)] = found
         return found
 
@@ -401,3 +414,13 @@ class ClassSpace:
                     break
             found = self._selection_cache[key] = (tuple(selected), cut)
         return found
+
+    def for_query(self, query: PortQuery) -> ClassSpace:
+        """The same classes asked about another port: what does not depend on the port (namespaces,
+        labels, addresses, peers, subjects, selections) is shared with this space, rules' port
+        answers are not. A cache whose entries depend on `query` must be reset here."""
+        sibling = copy.copy(self)
+        sibling.query = query
+        sibling._rule_cache = {}
+        sibling._destination_cache = {}
+        return sibling

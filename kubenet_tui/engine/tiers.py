@@ -214,7 +214,7 @@ class FirstMatch:
     def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
         namespace = space.namespace_of(cls)
         if tier.unreadable_for(namespace) is not None or tier.unevaluated_for(namespace, direction):
-            state.open = space.nothing  # unknown for every peer still undecided
+            state.undecidable(state.open)  # unknown for every peer still undecided
             return
         selected, cut = space.selection(tier, cls, direction)
         passed = space.nothing
@@ -230,10 +230,12 @@ class FirstMatch:
                     state.denied = state.denied | taken
                 state.open = state.open & ~taken
                 if space.any(maybe):
-                    state.open = state.open & ~space.matched(maybe, ports, direction, cls)
+                    state.undecidable(space.matched(maybe, ports, direction, cls))
         # A later policy may select the class (cut): what is still open is unknown. Or the tier's
         # default action denies what no rule of the policies selecting the class decided.
-        if cut or (selected and tier.end is Outcome.DENY):
+        if cut:
+            state.undecidable(state.open)
+        elif selected and tier.end is Outcome.DENY:
             state.open = space.nothing
         state.open = state.open | passed
 
@@ -314,18 +316,23 @@ class IsolationUnion:
     def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
         namespace = space.namespace_of(cls)
         if tier.unreadable_for(namespace) is not None:
-            state.open = space.nothing
+            state.undecidable(state.open)
             return
         isolating, _ = space.selection(tier, cls, direction)
-        if not isolating and not tier.unevaluated_for(namespace, direction):
+        unevaluated = bool(tier.unevaluated_for(namespace, direction))
+        if not isolating and not unevaluated:
             return
-        union = space.nothing
+        union = might = space.nothing
         for policy in isolating:
             for rule in policy.rules(direction):
-                sure, _, ports = space.rule_masks(rule)
+                sure, maybe, ports = space.rule_masks(rule)
                 union = union | space.matched(sure, ports, direction, cls)
-        # Isolated: the union allows, the rest is denied (or unknown, with a policy not evaluated).
+                if space.any(maybe):
+                    might = might | space.matched(maybe, ports, direction, cls)
+        # Isolated: the union allows; the rest is denied, or unknown where a policy was not evaluated
+        # or a rule might match (the explained face's "no rule surely matches, and ... might").
         state.allowed = state.allowed | (state.open & union)
+        state.undecidable(state.open & ~union if unevaluated else might & ~union)
         state.open = space.nothing
 
 
@@ -418,17 +425,27 @@ def _assumed_summary(result: TierResult) -> str:
 
 @dataclass(slots=True)
 class RowState:
-    """One class's row while the tiers are walked: peers not yet decided, allowed, and denied by a
-    tier that also governs a pod's traffic to itself (the diagonal needs those)."""
+    """One class's row while the tiers are walked: peers not yet decided, allowed, denied by a tier
+    that also governs a pod's traffic to itself (the diagonal needs those), and unknown (what the
+    explained face calls allowed None). A peer is in at most one of open, allowed and unknown; a
+    peer in none of them is denied. Every mode's row face keeps `unknown` (through `undecidable`)."""
 
     open: BoolArray
     allowed: BoolArray
     denied: BoolArray
+    unknown: BoolArray
+
+    def undecidable(self, peers: BoolArray) -> None:
+        """`peers` still open cannot be decided: data that could change it was not read or evaluated.
+        The explained face's walk stays unknown for them whatever later tiers say."""
+        self.unknown = self.unknown | (self.open & peers)
+        self.open = self.open & ~peers
 
 
 def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction) -> RowState:
-    """`explain_direction(...).allowed is True` for class `cls` against every peer class at once."""
-    state = RowState(space.everything, space.nothing, space.nothing)
+    """`explain_direction(...).allowed` for class `cls` against every peer class at once: True in
+    `allowed`, None in `unknown`, False elsewhere."""
+    state = RowState(space.everything, space.nothing, space.nothing, space.nothing)
     for tier in program.tiers:
         MODES[tier.mode].row(tier, state, space, cls, direction)
         if not space.any(state.open):

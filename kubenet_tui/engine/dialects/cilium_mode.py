@@ -223,9 +223,11 @@ class DenyWins:
     @staticmethod
     def row(tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None:
         namespace = space.namespace_of(cls)
-        if tier.unreadable_for(namespace) is not None or tier.unevaluated_for(namespace, direction):
-            state.open = space.nothing  # unknown, or denied: never allowed
+        if tier.unreadable_for(namespace) is not None:
+            state.undecidable(state.open)
             return
+        # A policy not evaluated, or one that may select the class: anything but a sure deny is unknown.
+        uncertain = bool(tier.unevaluated_for(namespace, direction))
         selected: list[CompiledPolicy] = []
         for policy in tier.candidates(namespace):
             if direction not in policy.directions:
@@ -234,11 +236,11 @@ class DenyWins:
             if sure[cls]:
                 selected.append(policy)
             elif maybe[cls]:
-                state.open = space.nothing  # it may switch default deny on, or deny: unknown
-                return
+                uncertain = True
         denied = space.nothing
-        doubtful: BoolArray = space.nothing
+        doubtful: BoolArray = space.nothing  # a deny rule might match
         allowed = space.nothing
+        might_allow: BoolArray = space.nothing  # an allow rule might match
         switched_on = False
         for policy in selected:
             if isinstance(policy, CiliumCompiledPolicy) and direction in policy.default_deny:
@@ -251,10 +253,19 @@ class DenyWins:
                         doubtful = doubtful | space.matched(maybe, ports, direction, cls)
                 else:
                     allowed = allowed | space.matched(sure, ports, direction, cls)
+                    if space.any(maybe):
+                        might_allow = might_allow | space.matched(maybe, ports, direction, cls)
         if isinstance(tier, CiliumTier) and tier.host_policies_for(direction):
             doubtful = doubtful | space.host_network
+        if uncertain:
+            doubtful = might_allow = space.everything
+        undenied = state.open & ~denied  # a sure deny decides, whatever else cannot be told
         if switched_on:
-            state.allowed = state.allowed | (state.open & allowed & ~denied & ~doubtful)
+            if direction is Direction.INGRESS:
+                might_allow = might_allow | space.host_network  # a node: allow-localhost may let it in
+            state.allowed = state.allowed | (undenied & allowed & ~doubtful)
+            state.undecidable(undenied & ((allowed & doubtful) | (~allowed & might_allow)))
             state.open = space.nothing
         else:
-            state.open = state.open & ~denied & ~doubtful
+            state.undecidable(undenied & doubtful)
+            state.open = state.open & ~denied
