@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubenet_tui import __version__
+from kubenet_tui.commands import diff as diff_command
 from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
@@ -163,6 +164,7 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
     _add_scope_args(snapshot, "read only these namespaces (repeatable)",
                     "read every namespace (the default without -n)", sub=True)
     _add_source_args(snapshot, sub=True, files=False)
+    diff_command.add_parser(sub)
     return parser
 
 
@@ -387,6 +389,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
     err = Printer(sys.stderr, stderr=True)
     progress = Progress(sys.stderr)
     try:
+        if args.command == "diff":  # two sources of its own (--base, --head)
+            return diff_command.run(args, out, err, progress)
         source = make_source(args)
         if args.command is None:
             from kubenet_tui.ui.launch import run_explorer

@@ -1,0 +1,728 @@
+"""What a change does to connectivity: every flow (an ordered pair of pods, on one port) whose verdict
+differs between two clusters, grouped by namespace pair and port, each group explained.
+
+Never pair by pair. Each side's pods are grouped into classes for that side's program
+(`classes.partition`); a pod's pair of classes (base, head) is its joint class, which refines both
+partitions, so every flow between two joint classes has one verdict per side even where the change
+adds the CIDRs or selectors that split a class. Per port:
+
+- each class's egress and ingress rows are the tiers' fold (`tiers.fold_row`, three-valued: allowed,
+  unknown, denied), one per row signature of the matrix (`fast.ClassEvaluator`), and kept across ports
+  whenever the port answers of every rule that may apply to the class are the same;
+- a flow can only change where the source's egress row or the destination's ingress row differs
+  between the sides, compared by content over the joint classes: only those strips are combined and
+  compared, so a one-policy change costs what it touches;
+- pods on one side only are flows that appear or disappear; a pod's traffic to itself is compared too.
+
+Verdicts are what the policies say (`Verdict.policies_say`): ALLOWED, BLOCKED or UNKNOWN. A change to
+or from UNKNOWN is a change of its own kind, never folded into "blocked". One representative flow per
+changed class pair (as many as the budget allows) is explained with `evaluate` on both sides.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+from kubenet_tui.engine.classes import BoolArray, ClassSpace, IntArray, PodClasses, partition
+from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.dialects.cilium_match import NoConnectionPort
+from kubenet_tui.engine.evaluate import End, evaluate
+from kubenet_tui.engine.explain import Direction, Status, Verdict
+from kubenet_tui.engine.fast import ClassEvaluator
+from kubenet_tui.engine.matrix import matrix_pods
+from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.rules import Action, CompiledPolicy, CompiledRule, NamedPort, PortMatcher, PortQuery, PortRange
+from kubenet_tui.engine.tiers import fold_row
+
+CodeArray = npt.NDArray[np.int8]
+
+MAX_PORT = 65535
+# Class pairs explained with `evaluate` (two verdicts each), at most, and per group of changes.
+EXPLAIN_BUDGET = 600
+EXAMPLES_PER_GROUP = 8
+_BLOCK = 512  # rows of a strip combined at a time (bounded temporaries at any size)
+
+
+class State(IntEnum):
+    """A flow's verdict on one side; the codes are what the strips hold."""
+
+    BLOCKED = 0
+    ALLOWED = 1
+    UNKNOWN = 2
+    ABSENT = 3  # no such flow on this side: one of its pods is not there (or carries no traffic)
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def of(cls, status: Status) -> State:
+        return {Status.ALLOWED: cls.ALLOWED, Status.BLOCKED: cls.BLOCKED}.get(status, cls.UNKNOWN)
+
+
+class ChangeKind(StrEnum):
+    OPENED = "opened"  # blocked -> allowed
+    CLOSED = "closed"  # allowed -> blocked
+    BECAME_UNKNOWN = "became-unknown"  # allowed or blocked -> unknown
+    NOW_KNOWN = "now-known"  # unknown -> allowed or blocked
+    APPEARED = "appeared"  # a pod of the flow exists only on the head side
+    DISAPPEARED = "disappeared"  # ... only on the base side
+
+    @classmethod
+    def of(cls, before: State, after: State) -> ChangeKind:
+        if before is State.ABSENT:
+            return cls.APPEARED
+        if after is State.ABSENT:
+            return cls.DISAPPEARED
+        if after is State.UNKNOWN:
+            return cls.BECAME_UNKNOWN
+        if before is State.UNKNOWN:
+            return cls.NOW_KNOWN
+        return cls.OPENED if after is State.ALLOWED else cls.CLOSED
+
+
+# -- which ports to compare --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PortQuestion:
+    """Ports of one protocol that every policy of both sides treats alike: `port` is asked for all of
+    them. `other`: the ports no policy names (besides whole-protocol entries)."""
+
+    protocol: Protocol
+    port: int
+    ranges: tuple[tuple[int, int], ...]
+    other: bool = False
+
+    def label(self) -> str:
+        proto = self.protocol.value
+        if self.other:
+            return f"any {proto} port" if self.ranges == ((1, MAX_PORT),) else f"any other {proto} port"
+        shown = [str(a) if a == b else f"{a}-{b}" for a, b in self.ranges]
+        if len(shown) > 3:
+            shown = [*shown[:3], f"... ({len(shown)} ranges)"]
+        return f"{', '.join(shown)}/{proto}"
+
+
+@dataclass(frozen=True, slots=True)
+class PortPlan:
+    questions: tuple[PortQuestion, ...]
+    # Port forms whose ranges cannot be enumerated here: ports beyond those asked may differ.
+    unsplit: tuple[str, ...] = ()
+
+
+def _port_bounds(matcher: PortMatcher, protocol: Protocol, pods: Sequence[Pod]) -> list[tuple[int, int]] | None:
+    """The port ranges of `protocol` where `matcher` may answer differently from the ports around
+    them; None: not known for this form."""
+    if isinstance(matcher, PortRange):
+        proto, first, last = matcher.bounds()
+        return [(first, last)] if proto is protocol else []
+    if isinstance(matcher, NamedPort):
+        return [(n, n) for pod in pods for n in matcher.numbers(protocol, pod)]
+    if isinstance(matcher, NoConnectionPort):
+        return []
+    bounds = getattr(matcher, "port_bounds", None)  # a dialect's own port form may say
+    if callable(bounds):
+        found = bounds(protocol, pods)
+        return None if found is None else [(int(a), int(b)) for a, b in found]
+    return None
+
+
+def port_plan(clusters: Sequence[Cluster], pods: Sequence[Pod], protocols: Sequence[Protocol] = tuple(Protocol),
+              port: int | None = None) -> PortPlan:
+    """One question per set of ports the policies of `clusters` tell apart, per protocol: every port a
+    rule names (numbers, ranges, named ports as `pods` declare them) and the rest as "any other port".
+    With `port`, just that port."""
+    if port is not None:
+        return PortPlan(tuple(PortQuestion(p, port, ((port, port),)) for p in protocols))
+    matchers: dict[PortMatcher, None] = {}
+    for cluster in clusters:
+        for tier in cluster.program.tiers:
+            for policy in tier.policies:
+                for rule in (*policy.ingress, *policy.egress):
+                    for matcher in rule.ports or ():
+                        matchers.setdefault(matcher, None)
+    unsplit: dict[str, None] = {}
+    questions: list[PortQuestion] = []
+    for protocol in protocols:
+        ranges: dict[tuple[int, int], None] = {}
+        for matcher in matchers:
+            found = _port_bounds(matcher, protocol, pods)
+            if found is None:
+                unsplit.setdefault(type(matcher).__name__, None)
+                continue
+            for bound in found:
+                ranges.setdefault(bound, None)
+        cuts = sorted({1, MAX_PORT + 1, *(a for a, _ in ranges), *(b + 1 for _, b in ranges)})
+        whole = {r for r in ranges if r == (1, MAX_PORT)}
+        groups: dict[frozenset[tuple[int, int]], list[tuple[int, int]]] = {}
+        for first, after in itertools.pairwise(cuts):
+            covering = frozenset(r for r in ranges if r[0] <= first and after - 1 <= r[1])
+            groups.setdefault(covering, []).append((first, after - 1))
+        for covering, segments in groups.items():
+            questions.append(PortQuestion(protocol, segments[0][0], tuple(segments), other=covering <= whole))
+    questions.sort(key=lambda q: (list(Protocol).index(q.protocol), q.other, q.port))
+    return PortPlan(tuple(questions), tuple(unsplit))
+
+
+# -- joint classes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class JointClasses:
+    """Pods grouped by their pair of classes (base, head): `base[j]`/`head[j]` is joint class j's class
+    on that side, -1 where its pods are not there. `members[j]`: pod keys, sorted."""
+
+    members: tuple[tuple[str, ...], ...]
+    base: IntArray
+    head: IntArray
+    namespaces: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+    def sizes(self) -> npt.NDArray[np.int64]:
+        return np.array([len(m) for m in self.members], dtype=np.int64)
+
+
+def joint_classes(base: PodClasses, head: PodClasses) -> JointClasses:
+    found: dict[str, list[int]] = {}
+    for side, classes in enumerate((base, head)):
+        for pod, cls in zip(classes.pods, classes.class_of.tolist(), strict=True):
+            found.setdefault(pod.key, [-1, -1])[side] = cls
+    groups: dict[tuple[int, int], list[str]] = {}
+    for key in sorted(found):
+        b, h = found[key]
+        groups.setdefault((b, h), []).append(key)
+    ordered = sorted(groups.items(), key=lambda item: (item[1][0].split("/", 1)[0], item[1][0]))
+    return JointClasses(
+        tuple(tuple(keys) for _, keys in ordered),
+        np.array([b for (b, _), _ in ordered], dtype=np.intp),
+        np.array([h for (_, h), _ in ordered], dtype=np.intp),
+        tuple(keys[0].split("/", 1)[0] for _, keys in ordered),
+    )
+
+
+# -- one side's rows, across ports ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Direction:
+    """One direction of one side: per class its row signature and the rules that may apply to it;
+    every row folded so far (codes: 0 denied, 1 allowed, 2 unknown), by key."""
+
+    signature: IntArray
+    group: IntArray  # per class: which set of rules may apply to it
+    group_rules: list[tuple[CompiledRule, ...]]
+    keys: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    codes: list[CodeArray] = field(default_factory=list)
+    denied: list[BoolArray | None] = field(default_factory=list)  # by a tier that governs loopback
+    projection: dict[int, int] = field(default_factory=dict)  # row -> id of its content over joint classes
+    # Ids of the port answers of a group's rules, and of the per-class bits read from them, kept across
+    # ports (a row key holds them).
+    answer_ids: dict[tuple[object, ...], int] = field(default_factory=dict)
+    bit_ids: dict[tuple[bool, ...], int] = field(default_factory=lambda: {(): 0})
+
+
+class _Side:
+    """Rows of one cluster's classes for any number of ports, folded once per distinct key."""
+
+    def __init__(self, cluster: Cluster, classes: PodClasses) -> None:
+        self.cluster = cluster
+        self.program = cluster.program
+        self.classes = classes
+        self.size = classes.count
+        # The matrix's own evaluator gives the row signature (everything a row depends on but the
+        # port) and the space whose port-independent caches every port shares.
+        self.reference = ClassEvaluator(cluster, classes, Protocol.TCP, None)
+        self.space = self.reference.space
+        reps = classes.representatives
+        self.host = np.array([r.host_network for r in reps], dtype=np.bool_)
+        self.silent = np.array([not r.carries_traffic for r in reps], dtype=np.bool_)
+        self.directions = {d: self._direction(d) for d in Direction}
+        loopback = [t for t in self.program.tiers if t.governs_loopback]
+        self.loopback = bool(loopback)
+        index = cluster.index
+        # As ClassEvaluator.self_allowed: from the loopback denials of the rows when the loopback tiers
+        # come first and read no gap; else a pod to itself is asked of the explained engine.
+        self.self_by_rows = not loopback or (
+            self.program.tiers[:len(loopback)] == tuple(loopback)
+            and not any(t.unreadable or t.unevaluated for t in loopback)
+            and index.nodes_gap() is None and not index.has_namespace_gaps)
+        self._itself: dict[tuple[int, int, int], State] = {}
+
+    def _direction(self, direction: Direction) -> _Direction:
+        signatures: dict[object, int] = {}
+        groups: dict[tuple[int, ...], int] = {}
+        group_rules: list[tuple[CompiledRule, ...]] = []
+        signature = np.full(self.size, -1, dtype=np.intp)
+        group = np.zeros(self.size, dtype=np.intp)
+        space = self.space
+        for c, rep in enumerate(self.classes.representatives):
+            if not rep.carries_traffic or rep.host_network:
+                continue
+            signature[c] = signatures.setdefault(self.reference._signature(c, direction), len(signatures))
+            # Every rule of a policy that selects the class, or may: the port answers a row can read.
+            rules = [rule for tier in self.program.tiers for policy in tier.candidates(rep.namespace)
+                     if direction in policy.directions and _may_select(space, policy, c)
+                     for rule in policy.rules(direction)]
+            key = tuple(map(id, rules))
+            found = groups.get(key)
+            if found is None:
+                found = groups[key] = len(group_rules)
+                group_rules.append(tuple(rules))
+            group[c] = found
+        return _Direction(signature, group, group_rules)
+
+    def rows(self, space: ClassSpace, direction: Direction, answers: dict[tuple[PortMatcher, bool], bool | BoolArray],
+             tokens: dict[bytes, int]) -> IntArray:
+        """Which row each class has for the port `space` asks about (folding the rows not seen yet)."""
+        state = self.directions[direction]
+        if not self.size:
+            return np.zeros(0, dtype=np.intp)
+        group_ids: list[int] = []
+        vectors: list[list[BoolArray]] = []
+        group_keys = state.answer_ids
+        for rules in state.group_rules:
+            parts: list[object] = []
+            per_class: list[BoolArray] = []
+            for rule in rules:
+                for matcher in rule.ports or ():
+                    answer = _answer(space, matcher, rule, answers)
+                    if isinstance(answer, bool):
+                        parts.append(answer)
+                    elif direction is Direction.EGRESS:
+                        parts.append(_token(answer, tokens))  # matched against each destination
+                    else:
+                        parts.append(None)  # read at the class itself: part of the class's bits
+                        per_class.append(answer)
+            group_ids.append(group_keys.setdefault(tuple(parts), len(group_keys)))
+            vectors.append(per_class)
+        which = np.empty(self.size, dtype=np.intp)
+        bit_ids = state.bit_ids
+        bits = np.zeros(self.size, dtype=np.intp)
+        if group_ids:
+            answer_of = np.array(group_ids, dtype=np.intp)[state.group]
+            read_at_class = np.array([bool(v) for v in vectors], dtype=np.bool_)[state.group] & (state.signature >= 0)
+            for c in np.flatnonzero(read_at_class).tolist():
+                found = tuple(bool(v[c]) for v in vectors[state.group[c]])
+                bits[c] = bit_ids.setdefault(found, len(bit_ids))
+        else:
+            answer_of = np.zeros(self.size, dtype=np.intp)
+        columns = np.stack([state.signature, answer_of, bits], axis=1)
+        unique, first, inverse = np.unique(columns, axis=0, return_index=True, return_inverse=True)
+        rows = np.empty(len(unique), dtype=np.intp)
+        for k, (row_key, c) in enumerate(zip(map(tuple, unique.tolist()), first.tolist(), strict=True)):
+            if row_key[0] < 0:  # host network (every peer allowed) or no traffic (nothing): not folded
+                row_key = (-1, int(self.host[c]), 0)
+            found_row = state.keys.get(row_key)
+            if found_row is None:
+                found_row = state.keys[row_key] = len(state.codes)
+                codes, denied = self._fold(space, c, direction)
+                state.codes.append(codes)
+                state.denied.append(denied)
+            rows[k] = found_row
+        which[:] = rows[inverse.reshape(-1)]
+        return which
+
+    def _fold(self, space: ClassSpace, cls: int, direction: Direction) -> tuple[CodeArray, BoolArray | None]:
+        if self.silent[cls]:
+            return np.zeros(self.size, dtype=np.int8), None
+        if self.host[cls]:
+            return np.ones(self.size, dtype=np.int8), None
+        state = fold_row(self.program, space, cls, direction)
+        codes = state.allowed.astype(np.int8)
+        if state.unknown.any():
+            codes[state.unknown] = State.UNKNOWN
+        return codes, state.denied if state.denied.any() else None
+
+    def projection(self, direction: Direction, row: int, positions: IntArray, contents: dict[bytes, int]) -> int:
+        """An id for the content of `row` at the classes `positions` (equal ids: equal content)."""
+        state = self.directions[direction]
+        found = state.projection.get(row)
+        if found is None:
+            content = state.codes[row][positions]
+            denied = state.denied[row]
+            if denied is not None:  # a loopback tier's denial: what a pod to itself reads
+                content = content + 4 * denied[positions].astype(np.int8)
+            found = state.projection[row] = contents.setdefault(content.tobytes(), len(contents))
+        return found
+
+    def stack(self, direction: Direction, which: IntArray) -> tuple[CodeArray, IntArray]:
+        """The rows `which` uses, stacked, and each class's position in the stack."""
+        used, position = np.unique(which, return_inverse=True)
+        codes = self.directions[direction].codes
+        if not len(used):
+            return np.zeros((0, self.size), dtype=np.int8), np.zeros(0, dtype=np.intp)
+        return np.stack([codes[r] for r in used.tolist()]), position.reshape(-1).astype(np.intp)
+
+    def itself(self, cls: int, egress: int, ingress: int, query: PortQuery) -> State:
+        """A pod of class `cls` to itself (rows `egress` and `ingress` are the class's)."""
+        rep = self.classes.representatives[cls]
+        if not rep.carries_traffic:
+            return State.ABSENT
+        if not self.self_by_rows:
+            # The same rows (the same rules, with the same port answers): the same walk.
+            key = (cls, egress, ingress)
+            found = self._itself.get(key)
+            if found is None:
+                end = End(pod=rep)
+                found = self._itself[key] = State.of(
+                    evaluate(self.cluster, end, end, query.protocol, query.port).policies_say)
+            return found
+        if rep.host_network or not self.loopback:
+            return State.ALLOWED
+        for direction, row in ((Direction.EGRESS, egress), (Direction.INGRESS, ingress)):
+            denied = self.directions[direction].denied[row]
+            if denied is not None and denied[cls]:
+                return State.BLOCKED
+        return State.ALLOWED
+
+
+def _may_select(space: ClassSpace, policy: CompiledPolicy, cls: int) -> bool:
+    sure, maybe = space.subject_masks(policy)
+    return bool(sure[cls] or maybe[cls])
+
+
+def _answer(space: ClassSpace, matcher: PortMatcher, rule: CompiledRule,
+            answers: dict[tuple[PortMatcher, bool], bool | BoolArray]) -> bool | BoolArray:
+    """A port entry's answer at this port: a bool, or one per destination class (named ports)."""
+    denies = rule.action is Action.DENY
+    key = (matcher, denies)
+    found = answers.get(key)
+    if found is None:
+        found = answers[key] = matcher.mask(space, space.query, denies)
+    return found
+
+
+def _token(vector: object, tokens: dict[bytes, int]) -> int:
+    data = np.packbits(np.asarray(vector, dtype=np.bool_)).tobytes()
+    return tokens.setdefault(data, len(tokens))
+
+
+def _combine(egress: CodeArray, ingress: CodeArray) -> CodeArray:
+    """Both directions: blocked if either denies, else unknown if either is, else allowed."""
+    low = np.minimum(egress, ingress)
+    high = np.maximum(egress, ingress)
+    out: CodeArray = np.where(low == State.BLOCKED, np.int8(State.BLOCKED), high).astype(np.int8)
+    return out
+
+
+# -- the comparison ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """The class pairs whose flows change on one port: joint classes `source`/`destination` (equal and
+    `itself` set: each pod to itself), the state on each side, and how many pod pairs each holds."""
+
+    question: PortQuestion
+    source: IntArray
+    destination: IntArray
+    before: CodeArray
+    after: CodeArray
+    pairs: npt.NDArray[np.int64]
+    itself: BoolArray
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One class pair of a group, explained: a representative flow and its verdict on each side (None
+    where the flow does not exist there)."""
+
+    source: str
+    destination: str
+    flows: int  # pod pairs in this class pair, all with the same verdicts
+    itself: bool
+    before: Verdict | None
+    after: Verdict | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowGroup:
+    """Flows from one namespace to another, on one set of ports, whose verdict changes the same way."""
+
+    source_namespace: str
+    destination_namespace: str
+    question: PortQuestion
+    before: State
+    after: State
+    flows: int
+    class_pairs: int
+    examples: tuple[Example, ...] = ()
+
+    @property
+    def kind(self) -> ChangeKind:
+        return ChangeKind.of(self.before, self.after)
+
+    @property
+    def explained_flows(self) -> int:
+        return sum(e.flows for e in self.examples)
+
+
+@dataclass(frozen=True, eq=False)
+class ConnectivityDiff:
+    questions: tuple[PortQuestion, ...]
+    joint: JointClasses
+    cells: tuple[Cells, ...]  # one per question with changes
+    groups: tuple[FlowGroup, ...]
+    base_pods: int
+    head_pods: int
+    unsplit: tuple[str, ...] = ()
+    # Explained flows whose verdict is not what the class rows said: never expected (an engine bug).
+    disagreements: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def flows(self) -> int:
+        return sum(g.flows for g in self.groups)
+
+    def totals(self) -> dict[ChangeKind, int]:
+        out = dict.fromkeys(ChangeKind, 0)
+        for group in self.groups:
+            out[group.kind] += group.flows
+        return out
+
+    def pod_pairs(self, group: FlowGroup) -> Iterator[tuple[str, str]]:
+        """Every flow of a group, as (source pod, destination pod) keys."""
+        for cells in self.cells:
+            if cells.question != group.question:
+                continue
+            for k in range(len(cells)):
+                s, d = int(cells.source[k]), int(cells.destination[k])
+                if (self.joint.namespaces[s], self.joint.namespaces[d], State(int(cells.before[k])),
+                        State(int(cells.after[k]))) != (group.source_namespace, group.destination_namespace,
+                                                         group.before, group.after):
+                    continue
+                for src in self.joint.members[s]:
+                    if cells.itself[k]:
+                        yield src, src
+                        continue
+                    for dst in self.joint.members[d]:
+                        if src != dst:
+                            yield src, dst
+
+
+class _Compare:
+    """Both sides of one comparison, over the joint classes."""
+
+    def __init__(self, base: Cluster, head: Cluster, base_pods: tuple[Pod, ...], head_pods: tuple[Pod, ...]) -> None:
+        self.sides = (_Side(base, partition(base.program, base.index, base_pods)),
+                      _Side(head, partition(head.program, head.index, head_pods)))
+        self.joint = joint_classes(self.sides[0].classes, self.sides[1].classes)
+        self.on = (self.joint.base, self.joint.head)
+        self.both = (self.joint.base >= 0) & (self.joint.head >= 0)
+        self.sizes = self.joint.sizes()
+        self.contents: dict[bytes, int] = {}
+        self.tokens: dict[bytes, int] = {}
+
+    def question(self, question: PortQuestion) -> Cells:
+        query = PortQuery(question.protocol, question.port)
+        which: list[dict[Direction, IntArray]] = []
+        for side in self.sides:
+            space = side.space.for_query(query)
+            answers: dict[tuple[PortMatcher, bool], bool | BoolArray] = {}
+            which.append({d: side.rows(space, d, answers, self.tokens) for d in Direction})
+        # Joint classes whose egress (ingress) row differs between the sides, by content over the
+        # classes on both sides; classes on one side only differ by definition.
+        changed = {}
+        both = np.flatnonzero(self.both)
+        for direction in Direction:
+            ids = []
+            for s, side in enumerate(self.sides):
+                positions = self.on[s][both]
+                rows = which[s][direction][positions]
+                per_row = {r: side.projection(direction, r, positions, self.contents) for r in set(rows.tolist())}
+                ids.append(np.array([per_row[r] for r in rows.tolist()], dtype=np.intp))
+            differs = ~self.both.copy()
+            differs[both] = ids[0] != ids[1]
+            changed[direction] = differs
+        sources = np.flatnonzero(changed[Direction.EGRESS])
+        destinations = np.flatnonzero(changed[Direction.INGRESS])
+        parts: list[tuple[IntArray, IntArray, CodeArray, CodeArray, BoolArray]] = []
+        if len(sources) or len(destinations):
+            stacks = [{d: side.stack(d, which[s][d]) for d in Direction} for s, side in enumerate(self.sides)]
+            everyone = np.arange(self.joint.count, dtype=np.intp)
+            for start in range(0, len(sources), _BLOCK):
+                block = sources[start:start + _BLOCK]
+                states = [self._verdicts(s, stacks[s], block, everyone) for s in range(2)]
+                rows, cols = np.nonzero(states[0] != states[1])
+                parts.append((block[rows], cols.astype(np.intp), states[0][rows, cols], states[1][rows, cols],
+                              np.zeros(len(rows), dtype=np.bool_)))
+            others = np.flatnonzero(~changed[Direction.EGRESS])
+            for start in range(0, len(destinations), _BLOCK):
+                block = destinations[start:start + _BLOCK]
+                states = [self._verdicts(s, stacks[s], others, block) for s in range(2)]
+                rows, cols = np.nonzero(states[0] != states[1])
+                parts.append((others[rows], block[cols], states[0][rows, cols], states[1][rows, cols],
+                              np.zeros(len(rows), dtype=np.bool_)))
+            parts.append(self._itself(changed[Direction.EGRESS] | changed[Direction.INGRESS], which, query))
+        elif not all(side.self_by_rows for side in self.sides):
+            parts.append(self._itself(np.zeros(self.joint.count, dtype=np.bool_), which, query))
+        if parts:
+            source, destination, before, after, itself = (np.concatenate(p) for p in zip(*parts, strict=True))
+        else:
+            source = destination = np.zeros(0, dtype=np.intp)
+            before = after = np.zeros(0, dtype=np.int8)
+            itself = np.zeros(0, dtype=np.bool_)
+        sizes = self.sizes
+        pairs = np.where(itself, sizes[source], sizes[source] * (sizes[destination] - (source == destination)))
+        keep = pairs > 0  # a class of one pod has no pair of distinct pods inside it
+        return Cells(question, source[keep], destination[keep], before[keep], after[keep], pairs[keep], itself[keep])
+
+    def _verdicts(self, s: int, stacks: dict[Direction, tuple[CodeArray, IntArray]], sources: IntArray,
+                  destinations: IntArray) -> CodeArray:
+        """The verdict codes of side `s` for every (source, destination) of these joint classes."""
+        on = self.on[s]
+        out = np.full((len(sources), len(destinations)), State.ABSENT, dtype=np.int8)
+        xs, xd = on[sources], on[destinations]
+        rows, cols = np.flatnonzero(xs >= 0), np.flatnonzero(xd >= 0)
+        if not len(rows) or not len(cols):
+            return out
+        xs, xd = xs[rows], xd[cols]
+        egress_codes, egress_of = stacks[Direction.EGRESS]
+        ingress_codes, ingress_of = stacks[Direction.INGRESS]
+        egress = egress_codes[egress_of[xs]][:, xd]
+        ingress = ingress_codes[ingress_of[xd]][:, xs].T
+        out[np.ix_(rows, cols)] = _combine(egress, ingress)
+        return out
+
+    def _itself(self, candidates: BoolArray, which: list[dict[Direction, IntArray]],
+                query: PortQuery) -> tuple[IntArray, IntArray, CodeArray, CodeArray, BoolArray]:
+        """Each pod to itself, for the joint classes whose rows changed: equal rows, loopback denials
+        included, give equal answers. Where the explained engine answers it (loopback tiers over gaps),
+        every joint class is asked (once per pair of rows)."""
+        found: list[tuple[int, int, int]] = []
+        if not all(side.self_by_rows for side in self.sides):
+            candidates = np.ones(self.joint.count, dtype=np.bool_)
+        for j in np.flatnonzero(candidates).tolist():
+            states = []
+            for s, side in enumerate(self.sides):
+                x = int(self.on[s][j])
+                states.append(State.ABSENT if x < 0 else side.itself(
+                    x, int(which[s][Direction.EGRESS][x]), int(which[s][Direction.INGRESS][x]), query))
+            if states[0] != states[1]:
+                found.append((j, states[0], states[1]))
+        classes = np.array([j for j, _, _ in found], dtype=np.intp)
+        return (classes, classes, np.array([b for _, b, _ in found], dtype=np.int8),
+                np.array([a for _, _, a in found], dtype=np.int8), np.ones(len(found), dtype=np.bool_))
+
+
+def connectivity_diff(base: Cluster, head: Cluster, plan: PortPlan | None = None,
+                      namespaces: set[str] | None = None, budget: int = EXPLAIN_BUDGET,
+                      on_question: Callable[[int, int], None] | None = None) -> ConnectivityDiff:
+    """Every flow between pods that carry traffic (in `namespaces`, else everywhere) whose verdict
+    differs between `base` and `head`, on the ports of `plan` (default: every port the policies of
+    either side tell apart). `budget`: class pairs explained with `evaluate`, at most. `on_question`
+    is told (done, total) after each port."""
+    base_pods = matrix_pods(base, namespaces)
+    head_pods = matrix_pods(head, namespaces)
+    if plan is None:
+        plan = port_plan((base, head), (*base_pods, *head_pods))
+    compare = _Compare(base, head, base_pods, head_pods)
+    found: list[Cells] = []
+    for done, question in enumerate(plan.questions, 1):
+        cells = compare.question(question)
+        if len(cells):
+            found.append(cells)
+        if on_question is not None:
+            on_question(done, len(plan.questions))
+    groups, disagreements = _explain(base, head, compare.joint, _groups(compare.joint, found), budget)
+    return ConnectivityDiff(plan.questions, compare.joint, tuple(found), tuple(groups), len(base_pods),
+                            len(head_pods), plan.unsplit, tuple(disagreements))
+
+
+# -- groups and their explanations ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Group:
+    group: FlowGroup
+    cells: Cells
+    order: IntArray  # positions in `cells` of this group's class pairs, most flows first
+
+
+def _groups(joint: JointClasses, found: Sequence[Cells]) -> list[_Group]:
+    names = sorted(set(joint.namespaces))
+    position = {ns: k for k, ns in enumerate(names)}
+    ns_of = np.array([position[ns] for ns in joint.namespaces], dtype=np.int64)
+    out: list[_Group] = []
+    for cells in found:
+        keys = np.stack([ns_of[cells.source], ns_of[cells.destination], cells.before.astype(np.int64),
+                         cells.after.astype(np.int64)], axis=1)
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        flows = np.zeros(len(unique), dtype=np.int64)
+        np.add.at(flows, inverse, cells.pairs)
+        order = np.lexsort((-cells.pairs, inverse))
+        starts = np.searchsorted(inverse[order], np.arange(len(unique)))
+        ends = [*starts[1:].tolist(), len(order)]
+        for g, (src, dst, before, after) in enumerate(unique.tolist()):
+            members = order[starts[g]:ends[g]]
+            out.append(_Group(FlowGroup(names[src], names[dst], cells.question, State(before), State(after),
+                                        int(flows[g]), len(members)), cells, members))
+    return out
+
+
+def _explain(base: Cluster, head: Cluster, joint: JointClasses, groups: list[_Group], budget: int) -> tuple[list[FlowGroup], list[str]]:
+    """Explain class pairs of each group, largest first: one per group while the budget lasts, then
+    more of the groups with the most flows, up to EXAMPLES_PER_GROUP each."""
+    chosen: list[list[int]] = [[] for _ in groups]
+    by_size = sorted(range(len(groups)), key=lambda g: -groups[g].group.flows)
+    left = budget
+    for round_ in range(EXAMPLES_PER_GROUP):
+        for g in by_size:
+            if left <= 0:
+                break
+            if round_ < len(groups[g].order):
+                chosen[g].append(int(groups[g].order[round_]))
+                left -= 1
+    disagreements: list[str] = []
+    out: list[FlowGroup] = []
+    for g, entry in enumerate(groups):
+        cells = entry.cells
+        examples = []
+        for k in chosen[g]:
+            s, d = int(cells.source[k]), int(cells.destination[k])
+            itself = bool(cells.itself[k])
+            src = joint.members[s][0]
+            dst = src if itself else next(p for p in joint.members[d] if p != src)
+            verdicts = [_verdict(c, src, dst, cells.question) for c in (base, head)]
+            expected = (State(int(cells.before[k])), State(int(cells.after[k])))
+            for verdict, state, side in zip(verdicts, expected, ("base", "head"), strict=True):
+                said = State.ABSENT if verdict is None else State.of(verdict.policies_say)
+                if said is not state:
+                    disagreements.append(f"{src} -> {dst} on {cells.question.label()} ({side}): the class rows say "
+                                         f"{state.word}, evaluate says {said.word}")
+            examples.append(Example(src, dst, int(cells.pairs[k]), itself, verdicts[0], verdicts[1]))
+        out.append(_with_examples(entry.group, tuple(examples)))
+    out.sort(key=lambda f: (f.source_namespace, f.destination_namespace, list(Protocol).index(f.question.protocol),
+                            f.question.other, f.question.port, f.before, f.after))
+    return out, disagreements
+
+
+def _with_examples(group: FlowGroup, examples: tuple[Example, ...]) -> FlowGroup:
+    return FlowGroup(group.source_namespace, group.destination_namespace, group.question, group.before,
+                     group.after, group.flows, group.class_pairs, examples)
+
+
+def _verdict(cluster: Cluster, source: str, destination: str, question: PortQuestion) -> Verdict | None:
+    pods = cluster.index.pods_by_key
+    src, dst = pods.get(source), pods.get(destination)
+    if src is None or dst is None or not src.carries_traffic or not dst.carries_traffic:
+        return None
+    end = End(pod=src)
+    return evaluate(cluster, end, end if source == destination else End(pod=dst), question.protocol, question.port)
