@@ -21,8 +21,9 @@ changed class pair (as many as the budget allows) is explained with `evaluate` o
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
@@ -37,8 +38,8 @@ from kubenet_tui.engine.explain import Direction, Status, Verdict
 from kubenet_tui.engine.fast import ClassEvaluator
 from kubenet_tui.engine.matrix import matrix_pods
 from kubenet_tui.engine.model import Pod, Protocol
-from kubenet_tui.engine.rules import Action, CompiledPolicy, CompiledRule, NamedPort, PortMatcher, PortQuery, PortRange
-from kubenet_tui.engine.tiers import fold_row
+from kubenet_tui.engine.rules import Action, CompiledPolicy, NamedPort, PortMatcher, PortQuery, PortRange
+from kubenet_tui.engine.tiers import CompiledTier, fold_row
 
 CodeArray = npt.NDArray[np.int8]
 
@@ -124,7 +125,7 @@ def _port_bounds(matcher: PortMatcher, protocol: Protocol, pods: Sequence[Pod]) 
         proto, first, last = matcher.bounds()
         return [(first, last)] if proto is protocol else []
     if isinstance(matcher, NamedPort):
-        return [(n, n) for pod in pods for n in matcher.numbers(protocol, pod)]
+        return sorted({(n, n) for pod in pods for n in matcher.numbers(protocol, pod)})
     if isinstance(matcher, NoConnectionPort):
         return []
     bounds = getattr(matcher, "port_bounds", None)  # a dialect's own port form may say
@@ -148,6 +149,7 @@ def port_plan(clusters: Sequence[Cluster], pods: Sequence[Pod], protocols: Seque
                 for rule in (*policy.ingress, *policy.egress):
                     for matcher in rule.ports or ():
                         matchers.setdefault(matcher, None)
+    pods = list({pod.ports: pod for pod in pods}.values())  # named ports read nothing else of a pod
     unsplit: dict[str, None] = {}
     questions: list[PortQuestion] = []
     for protocol in protocols:
@@ -215,19 +217,20 @@ def joint_classes(base: PodClasses, head: PodClasses) -> JointClasses:
 
 @dataclass(slots=True)
 class _Direction:
-    """One direction of one side: per class its row signature and the rules that may apply to it;
-    every row folded so far (codes: 0 denied, 1 allowed, 2 unknown), by key."""
+    """One direction of one side: per class its row signature and the set of port entries of the rules
+    that may apply to it; every row folded so far (codes: 0 denied, 1 allowed, 2 unknown), by key."""
 
     signature: IntArray
-    group: IntArray  # per class: which set of rules may apply to it
-    group_rules: list[tuple[CompiledRule, ...]]
+    group: IntArray  # per class: which set of port entries may apply to it
+    group_entries: list[tuple[int, ...]]  # per group: positions in `entries`
+    entries: list[tuple[PortMatcher, bool]]  # distinct (port entry, in a rule that denies)
     keys: dict[tuple[int, int, int], int] = field(default_factory=dict)
     codes: list[CodeArray] = field(default_factory=list)
     denied: list[BoolArray | None] = field(default_factory=list)  # by a tier that governs loopback
     projection: dict[int, int] = field(default_factory=dict)  # row -> id of its content over joint classes
-    # Ids of the port answers of a group's rules, and of the per-class bits read from them, kept across
+    # Ids of the port answers of a group's entries, and of the per-class bits read from them, kept across
     # ports (a row key holds them).
-    answer_ids: dict[tuple[object, ...], int] = field(default_factory=dict)
+    answer_ids: dict[tuple[int, ...], int] = field(default_factory=dict)
     bit_ids: dict[tuple[bool, ...], int] = field(default_factory=lambda: {(): 0})
 
 
@@ -246,7 +249,7 @@ class _Side:
         reps = classes.representatives
         self.host = np.array([r.host_network for r in reps], dtype=np.bool_)
         self.silent = np.array([not r.carries_traffic for r in reps], dtype=np.bool_)
-        self.directions = {d: self._direction(d) for d in Direction}
+        self._directions: dict[Direction, _Direction] = {}
         loopback = [t for t in self.program.tiers if t.governs_loopback]
         self.loopback = bool(loopback)
         index = cluster.index
@@ -258,10 +261,19 @@ class _Side:
             and index.nodes_gap() is None and not index.has_namespace_gaps)
         self._itself: dict[tuple[int, int, int], State] = {}
 
+    @property
+    def directions(self) -> dict[Direction, _Direction]:
+        """Per direction, the row signatures and port entries of every class (computed when first
+        needed: a question the causes rule out needs none)."""
+        if not self._directions:
+            self._directions.update({d: self._direction(d) for d in Direction})
+        return self._directions
+
     def _direction(self, direction: Direction) -> _Direction:
         signatures: dict[object, int] = {}
         groups: dict[tuple[int, ...], int] = {}
-        group_rules: list[tuple[CompiledRule, ...]] = []
+        entries: dict[tuple[PortMatcher, bool], int] = {}
+        group_entries: list[tuple[int, ...]] = []
         signature = np.full(self.size, -1, dtype=np.intp)
         group = np.zeros(self.size, dtype=np.intp)
         space = self.space
@@ -269,51 +281,48 @@ class _Side:
             if not rep.carries_traffic or rep.host_network:
                 continue
             signature[c] = signatures.setdefault(self.reference._signature(c, direction), len(signatures))
-            # Every rule of a policy that selects the class, or may: the port answers a row can read.
-            rules = [rule for tier in self.program.tiers for policy in tier.candidates(rep.namespace)
-                     if direction in policy.directions and _may_select(space, policy, c)
-                     for rule in policy.rules(direction)]
-            key = tuple(map(id, rules))
+            # Every port entry of a rule of a policy that selects the class, or may: what a row can read
+            # that depends on the port.
+            key = tuple(entries.setdefault((matcher, rule.action is Action.DENY), len(entries))
+                        for tier in self.program.tiers for policy in tier.candidates(rep.namespace)
+                        if direction in policy.directions and _may_select(space, policy, c)
+                        for rule in policy.rules(direction) for matcher in rule.ports or ())
             found = groups.get(key)
             if found is None:
-                found = groups[key] = len(group_rules)
-                group_rules.append(tuple(rules))
+                found = groups[key] = len(group_entries)
+                group_entries.append(key)
             group[c] = found
-        return _Direction(signature, group, group_rules)
+        return _Direction(signature, group, group_entries, list(entries))
 
-    def rows(self, space: ClassSpace, direction: Direction, answers: dict[tuple[PortMatcher, bool], bool | BoolArray],
-             tokens: dict[bytes, int]) -> IntArray:
+    def rows(self, space: ClassSpace, direction: Direction, tokens: dict[bytes, int]) -> IntArray:
         """Which row each class has for the port `space` asks about (folding the rows not seen yet)."""
         state = self.directions[direction]
         if not self.size:
             return np.zeros(0, dtype=np.intp)
-        group_ids: list[int] = []
-        vectors: list[list[BoolArray]] = []
-        group_keys = state.answer_ids
-        for rules in state.group_rules:
-            parts: list[object] = []
-            per_class: list[BoolArray] = []
-            for rule in rules:
-                for matcher in rule.ports or ():
-                    answer = _answer(space, matcher, rule, answers)
-                    if isinstance(answer, bool):
-                        parts.append(answer)
-                    elif direction is Direction.EGRESS:
-                        parts.append(_token(answer, tokens))  # matched against each destination
-                    else:
-                        parts.append(None)  # read at the class itself: part of the class's bits
-                        per_class.append(answer)
-            group_ids.append(group_keys.setdefault(tuple(parts), len(group_keys)))
-            vectors.append(per_class)
-        which = np.empty(self.size, dtype=np.intp)
-        bit_ids = state.bit_ids
+        # Each distinct entry's answer once: 0/1, a token for a vector matched at each destination
+        # (egress), or a marker for one read at the class itself (ingress: the class's bits).
+        answers: list[int] = []
+        vectors: dict[int, BoolArray] = {}
+        for k, (matcher, denies) in enumerate(state.entries):
+            answer = matcher.mask(space, space.query, denies)
+            if isinstance(answer, bool):
+                answers.append(int(answer))
+            elif direction is Direction.EGRESS:
+                answers.append(2 + _token(answer, tokens))
+            else:
+                answers.append(-1)
+                vectors[k] = answer
+        ids = state.answer_ids
+        group_ids = [ids.setdefault(tuple(answers[k] for k in entries), len(ids)) for entries in state.group_entries]
         bits = np.zeros(self.size, dtype=np.intp)
         if group_ids:
             answer_of = np.array(group_ids, dtype=np.intp)[state.group]
-            read_at_class = np.array([bool(v) for v in vectors], dtype=np.bool_)[state.group] & (state.signature >= 0)
-            for c in np.flatnonzero(read_at_class).tolist():
-                found = tuple(bool(v[c]) for v in vectors[state.group[c]])
-                bits[c] = bit_ids.setdefault(found, len(bit_ids))
+            if vectors:
+                reads = [tuple(k for k in entries if k in vectors) for entries in state.group_entries]
+                at_class = np.array([bool(r) for r in reads], dtype=np.bool_)[state.group] & (state.signature >= 0)
+                for c in np.flatnonzero(at_class).tolist():
+                    found = tuple(bool(vectors[k][c]) for k in reads[state.group[c]])
+                    bits[c] = state.bit_ids.setdefault(found, len(state.bit_ids))
         else:
             answer_of = np.zeros(self.size, dtype=np.intp)
         columns = np.stack([state.signature, answer_of, bits], axis=1)
@@ -329,7 +338,7 @@ class _Side:
                 state.codes.append(codes)
                 state.denied.append(denied)
             rows[k] = found_row
-        which[:] = rows[inverse.reshape(-1)]
+        which: IntArray = rows[inverse.reshape(-1)]
         return which
 
     def _fold(self, space: ClassSpace, cls: int, direction: Direction) -> tuple[CodeArray, BoolArray | None]:
@@ -389,17 +398,6 @@ class _Side:
 def _may_select(space: ClassSpace, policy: CompiledPolicy, cls: int) -> bool:
     sure, maybe = space.subject_masks(policy)
     return bool(sure[cls] or maybe[cls])
-
-
-def _answer(space: ClassSpace, matcher: PortMatcher, rule: CompiledRule,
-            answers: dict[tuple[PortMatcher, bool], bool | BoolArray]) -> bool | BoolArray:
-    """A port entry's answer at this port: a bool, or one per destination class (named ports)."""
-    denies = rule.action is Action.DENY
-    key = (matcher, denies)
-    found = answers.get(key)
-    if found is None:
-        found = answers[key] = matcher.mask(space, space.query, denies)
-    return found
 
 
 def _token(vector: object, tokens: dict[bytes, int]) -> int:
@@ -516,6 +514,151 @@ class ConnectivityDiff:
                             yield src, dst
 
 
+_POLICY_CONTAINERS = frozenset({"policies", "by_namespace", "cluster_wide", "unevaluated", "_candidates"})
+
+
+def _content(value: object) -> object:
+    """A comparable stand-in for the content of a compiled object: dataclasses field by field (the
+    dialects' subclasses' own fields too), containers item by item; what cannot be compared stands for
+    itself (its identity: the same object on both sides, or a difference)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__qualname__,
+                tuple((f.name, _content(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    if isinstance(value, tuple | list):
+        return tuple(_content(v) for v in value)
+    if isinstance(value, Mapping):
+        return tuple(sorted(((repr(k), _content(v)) for k, v in value.items()), key=lambda kv: kv[0]))
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return value
+
+
+def _same(a: object, b: object) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except Exception:  # anything that cannot be compared counts as different
+        return False
+
+
+class _Causes:
+    """Which classes' rows can differ between the sides at a port, from what differs between the two
+    clusters, before any row is folded: a question where none can is skipped.
+
+    Usable when the clusters differ only in policies (the same pods, namespaces, nodes and everything
+    else the matchers read; the same profile and tiers): a row depends on the policies that select its
+    class or may, and on its tier's gaps for the class's namespace, nothing else (a policy governs the
+    pods it selects). A policy is changed at a port when its content differs from its counterpart's
+    with each rule's ports read as their answer there (a port added to a rule changes nothing at other
+    ports). Otherwise (None) every question is computed in full."""
+
+    def __init__(self, sides: tuple[_Side, _Side], joint: JointClasses) -> None:
+        self.sides = sides
+        self.joint = joint
+        self.usable = self._usable()
+        if not self.usable:
+            return
+        self.on = (joint.base, joint.head)
+        # Compiled policies paired across the sides by where and what they are.
+        self.pairs: dict[tuple[object, ...], list[CompiledPolicy | None]] = {}
+        self.tier_of: dict[int, CompiledTier] = {}
+        for s, side in enumerate(sides):
+            seen: dict[tuple[object, ...], int] = {}
+            for t, tier in enumerate(side.program.tiers):
+                for policy in tier.policies:
+                    name = (t, policy.kind, policy.namespace, policy.name)
+                    n = seen[name] = seen.get(name, -1) + 1
+                    self.pairs.setdefault((*name, n), [None, None])[s] = policy
+                    self.tier_of[id(policy)] = tier
+        self.changed = [pair for pair in self.pairs.values()
+                        if pair[0] is None or pair[1] is None or _content(pair[0]) != _content(pair[1])]
+        # Namespaces whose tiers' gaps differ (a policy not evaluated added or removed), per direction.
+        self.gaps: dict[Direction, set[str]] = {}
+        for direction in Direction:
+            self.gaps[direction] = {
+                ns for ns in set(joint.namespaces)
+                if any(tb.unevaluated_for(ns, direction) != th.unevaluated_for(ns, direction)
+                       for tb, th in zip(sides[0].program.tiers, sides[1].program.tiers, strict=True))}
+
+    def _usable(self) -> bool:
+        base, head = (side.cluster for side in self.sides)
+        if base.profile is not head.profile or base is head:
+            return base is head
+        for f in dataclasses.fields(Cluster):
+            if f.name in ("network_policies", "admin_policies", "cilium_policies", "unevaluated", "pods"):
+                continue
+            if not _same(getattr(base, f.name), getattr(head, f.name)):
+                return False
+        on_head = head.index.pods_by_key
+        if any(not _same(pod, on_head.get(pod.key, pod)) for pod in base.pods):
+            return False  # a pod changed: the peers of every row may see it differently
+        tiers = [side.program.tiers for side in self.sides]
+        if len(tiers[0]) != len(tiers[1]):
+            return False
+        for tb, th in zip(*tiers, strict=True):
+            if type(tb) is not type(th):
+                return False
+            for f in dataclasses.fields(tb):
+                if f.name not in _POLICY_CONTAINERS and not _same(_content(getattr(tb, f.name)),
+                                                                 _content(getattr(th, f.name))):
+                    return False
+        return True
+
+    def classes(self, question: PortQuestion, query: PortQuery, spaces: tuple[ClassSpace, ClassSpace],
+                tokens: dict[bytes, int]) -> dict[Direction, BoolArray] | None:
+        """Per direction, the joint classes whose row may differ at this port (None: not known)."""
+        if not self.usable:
+            return None
+        out = {d: np.zeros(self.joint.count, dtype=np.bool_) for d in Direction}
+        ns_of = np.array(self.joint.namespaces, dtype=object)
+        for direction in Direction:
+            if self.gaps[direction]:
+                out[direction] |= np.isin(ns_of, sorted(self.gaps[direction]))
+        for pair in self.changed:
+            base, head = pair
+            if base is not None and head is not None and (
+                    self._at(base, spaces[0], 0, tokens) == self._at(head, spaces[1], 1, tokens)):
+                continue  # the same at this port
+            for s, policy in enumerate(pair):
+                if policy is None:
+                    continue
+                may = self._may_select(s, policy, spaces[s])
+                for direction in policy.directions:
+                    out[direction] |= may
+        return out
+
+    def _at(self, policy: CompiledPolicy, space: ClassSpace, s: int, tokens: dict[bytes, int]) -> object:
+        """The content of a policy with each rule's ports as their answer at the port `space` asks."""
+        rules = []
+        for rule in (*policy.ingress, *policy.egress):
+            mask = space.rule_masks(rule)[2]
+            answer: object = mask
+            if not isinstance(mask, bool):  # one per destination class: compared over joint classes
+                answer = _token(mask[self.on[s]], tokens) if (self.on[s] >= 0).all() else ("id", id(rule))
+            fields = tuple((f.name, _content(getattr(rule, f.name))) for f in dataclasses.fields(rule)
+                           if f.name != "ports")
+            rules.append((fields, answer))
+        rest = tuple((f.name, _content(getattr(policy, f.name))) for f in dataclasses.fields(policy)
+                     if f.name not in ("ingress", "egress"))
+        return rest, tuple(rules)
+
+    def _may_select(self, s: int, policy: CompiledPolicy, space: ClassSpace) -> BoolArray:
+        """The joint classes a policy selects or may (of its namespace, for a namespaced one)."""
+        sure, maybe = space.subject_masks(policy)
+        mask = sure | maybe
+        tier = self.tier_of[id(policy)]
+        if not any(p is policy for p in tier.cluster_wide):
+            mask = mask & space.in_namespace(policy.namespace or "")
+        on = self.on[s]
+        out = np.zeros(self.joint.count, dtype=np.bool_)
+        present = on >= 0
+        out[present] = mask[on[present]]
+        return out
+
+
 class _Compare:
     """Both sides of one comparison, over the joint classes."""
 
@@ -528,14 +671,19 @@ class _Compare:
         self.sizes = self.joint.sizes()
         self.contents: dict[bytes, int] = {}
         self.tokens: dict[bytes, int] = {}
+        self.causes = _Causes(self.sides, self.joint)
+        self.skipped = 0  # questions the causes ruled out
 
     def question(self, question: PortQuestion) -> Cells:
         query = PortQuery(question.protocol, question.port)
+        spaces = (self.sides[0].space.for_query(query), self.sides[1].space.for_query(query))
+        causes = self.causes.classes(question, query, spaces, self.tokens)
+        if causes is not None and not any(m.any() for m in causes.values()) and self.both.all():
+            self.skipped += 1
+            return _no_cells(question)
         which: list[dict[Direction, IntArray]] = []
-        for side in self.sides:
-            space = side.space.for_query(query)
-            answers: dict[tuple[PortMatcher, bool], bool | BoolArray] = {}
-            which.append({d: side.rows(space, d, answers, self.tokens) for d in Direction})
+        for side, space in zip(self.sides, spaces, strict=True):
+            which.append({d: side.rows(space, d, self.tokens) for d in Direction})
         # Joint classes whose egress (ingress) row differs between the sides, by content over the
         # classes on both sides; classes on one side only differ by definition.
         changed = {}
@@ -619,6 +767,12 @@ class _Compare:
         classes = np.array([j for j, _, _ in found], dtype=np.intp)
         return (classes, classes, np.array([b for _, b, _ in found], dtype=np.int8),
                 np.array([a for _, _, a in found], dtype=np.int8), np.ones(len(found), dtype=np.bool_))
+
+
+def _no_cells(question: PortQuestion) -> Cells:
+    empty = np.zeros(0, dtype=np.intp)
+    codes = np.zeros(0, dtype=np.int8)
+    return Cells(question, empty, empty, codes, codes, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.bool_))
 
 
 def connectivity_diff(base: Cluster, head: Cluster, plan: PortPlan | None = None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet_tui.engine.diff import ChangeKind, ConnectivityDiff, Example, FlowGroup, PortQuestion, State
-from kubenet_tui.engine.explain import Verdict
+from kubenet_tui.engine.explain import Status, Verdict
 from kubenet_tui.render.json_out import rule_ref_json
 from kubenet_tui.render.walkthrough import verdict_why
 
@@ -91,11 +91,27 @@ class Reason:
         return sum(e.flows for e in self.examples)
 
 
+def reason_key(verdict: Verdict | None) -> tuple[object, ...]:
+    """What decides a verdict, without naming its pods: the deciding rules of an allowed flow, the
+    sides that block (their deciding rules and isolating policies), the sides that are unknown."""
+    if verdict is None:
+        return ("absent",)
+    status = verdict.policies_say
+    sides = (verdict.egress, verdict.ingress)
+    if status is Status.ALLOWED:
+        return ("allowed", tuple((d.direction, d.evaluated, tuple(r.label() for r in d.deciding_rules)) for d in sides))
+    if status is Status.BLOCKED:
+        return ("blocked", tuple((d.direction, d.decided_by, tuple(r.label() for r in d.deciding_rules),
+                                  d.isolating_policies) for d in sides if d.allowed is False))
+    return (status.value, tuple((d.direction, d.decided_by, d.summary) for d in sides if d.allowed is None))
+
+
 def reasons(group: FlowGroup) -> list[Reason]:
-    found: dict[tuple[str, str], list[Example]] = {}
+    """The group's examples by what decides them on each side; the text is the first example's."""
+    found: dict[tuple[object, ...], list[Example]] = {}
     for example in group.examples:
-        found.setdefault((why(example.before), why(example.after)), []).append(example)
-    out = [Reason(b, a, tuple(examples)) for (b, a), examples in found.items()]
+        found.setdefault((reason_key(example.before), reason_key(example.after)), []).append(example)
+    out = [Reason(why(examples[0].before), why(examples[0].after), tuple(examples)) for examples in found.values()]
     out.sort(key=lambda r: -r.flows)
     return out
 
@@ -147,9 +163,7 @@ def diff_text(report: DiffReport) -> Iterator[str]:
         yield (f"{group.source_namespace} → {group.destination_namespace} on {group.question.label()}: "
                f"{_flows(group.flows)} {_state(group.before)} → {_state(group.after)}")
         for reason in reasons(group):
-            first = reason.examples[0]
-            more = f" and {len(reason.examples) - 1} more class pairs" if len(reason.examples) > 1 else ""
-            yield f"  {_pair(first)} ({_flows(reason.flows)}{more})"
+            yield f"  {_flows(reason.flows)}, e.g. {_pair(reason.examples[0])}"
             yield f"      before: {reason.before}"
             yield f"      after:  {reason.after}"
         left = group.flows - group.explained_flows
@@ -219,7 +233,7 @@ def diff_markdown(report: DiffReport) -> Iterator[str]:
         for reason in reasons(group):
             example = reason.examples[0]
             yield (f"- {_code(_pair(example))} on {group.question.label()}: {STATE_WORDS[group.before]} → "
-                   f"{STATE_WORDS[group.after]} ({_flows(reason.flows)})")
+                   f"{STATE_WORDS[group.after]} ({_flows(reason.flows)} like it)")
             yield f"  - before: {reason.before}"
             yield f"  - after: {reason.after}"
     yield ""
