@@ -207,18 +207,19 @@ def diff_markdown(report: DiffReport) -> Iterator[str]:
         yield "No flow changes."
         return
     yield ""
-    yield "| from | to | port | flows | before | after | why before | why after |"
-    yield "| --- | --- | --- | ---: | --- | --- | --- | --- |"
+    yield "| from | to | port | flows | e.g. | before | after | why before | why after |"
+    yield "| --- | --- | --- | ---: | --- | --- | --- | --- | --- |"
     groups, hidden = shown_groups(report)
     for group in groups:
         found = reasons(group)
         before = found[0].before if found else ""
         after = found[0].after if found else ""
+        example = f"`{_pair(found[0].examples[0])}`" if found else ""
         if len(found) > 1:
             before += f" (and {len(found) - 1} other reasons)"
             after += f" (and {len(found) - 1} other reasons)"
         yield (f"| {_cell(group.source_namespace)} | {_cell(group.destination_namespace)} | "
-               f"{_cell(group.question.label())} | {group.flows:,} | {_state(group.before)} | "
+               f"{_cell(group.question.label())} | {group.flows:,} | {_cell(example)} | {_state(group.before)} | "
                f"**{_state(group.after)}** | {_cell(before)} | {_cell(after)} |")
     if hidden:
         yield ""
