@@ -214,12 +214,12 @@ def diff_markdown(report: DiffReport) -> Iterator[str]:
         found = reasons(group)
         before = found[0].before if found else ""
         after = found[0].after if found else ""
-        example = f"`{_pair(found[0].examples[0])}`" if found else ""
+        shown = f"`{_pair(found[0].examples[0])}`" if found else ""
         if len(found) > 1:
             before += f" (and {len(found) - 1} other reasons)"
             after += f" (and {len(found) - 1} other reasons)"
         yield (f"| {_cell(group.source_namespace)} | {_cell(group.destination_namespace)} | "
-               f"{_cell(group.question.label())} | {group.flows:,} | {_cell(example)} | {_state(group.before)} | "
+               f"{_cell(group.question.label())} | {group.flows:,} | {_cell(shown)} | {_state(group.before)} | "
                f"**{_state(group.after)}** | {_cell(before)} | {_cell(after)} |")
     if hidden:
         yield ""
