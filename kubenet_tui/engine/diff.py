@@ -259,7 +259,7 @@ class _Side:
             self.program.tiers[:len(loopback)] == tuple(loopback)
             and not any(t.unreadable or t.unevaluated for t in loopback)
             and index.nodes_gap() is None and not index.has_namespace_gaps)
-        self._itself: dict[tuple[int, int, int], State] = {}
+        self._itself: dict[tuple[int, ...], State] = {}
 
     @property
     def directions(self) -> dict[Direction, _Direction]:
@@ -294,8 +294,10 @@ class _Side:
             group[c] = found
         return _Direction(signature, group, group_entries, list(entries))
 
-    def rows(self, space: ClassSpace, direction: Direction, tokens: dict[bytes, int]) -> IntArray:
-        """Which row each class has for the port `space` asks about (folding the rows not seen yet)."""
+    def rows(self, space: ClassSpace, direction: Direction, tokens: dict[bytes, int],
+             only: BoolArray | None = None) -> IntArray:
+        """Which row each class has for the port `space` asks about (folding the rows not seen yet);
+        with `only`, the rows of those classes (the others -1)."""
         state = self.directions[direction]
         if not self.size:
             return np.zeros(0, dtype=np.intp)
@@ -327,8 +329,15 @@ class _Side:
             answer_of = np.zeros(self.size, dtype=np.intp)
         columns = np.stack([state.signature, answer_of, bits], axis=1)
         unique, first, inverse = np.unique(columns, axis=0, return_index=True, return_inverse=True)
-        rows = np.empty(len(unique), dtype=np.intp)
+        inverse = inverse.reshape(-1)
+        rows = np.full(len(unique), -1, dtype=np.intp)
+        if only is not None:
+            wanted = np.zeros(len(unique), dtype=np.bool_)
+            wanted[inverse[only]] = True
+            first = np.where(wanted, first, -1)
         for k, (row_key, c) in enumerate(zip(map(tuple, unique.tolist()), first.tolist(), strict=True)):
+            if c < 0:
+                continue
             if row_key[0] < 0:  # host network (every peer allowed) or no traffic (nothing): not folded
                 row_key = (-1, int(self.host[c]), 0)
             found_row = state.keys.get(row_key)
@@ -338,7 +347,7 @@ class _Side:
                 state.codes.append(codes)
                 state.denied.append(denied)
             rows[k] = found_row
-        which: IntArray = rows[inverse.reshape(-1)]
+        which: IntArray = rows[inverse]
         return which
 
     def _fold(self, space: ClassSpace, cls: int, direction: Direction) -> tuple[CodeArray, BoolArray | None]:
@@ -364,35 +373,58 @@ class _Side:
             found = state.projection[row] = contents.setdefault(content.tobytes(), len(contents))
         return found
 
-    def stack(self, direction: Direction, which: IntArray) -> tuple[CodeArray, IntArray]:
-        """The rows `which` uses, stacked, and each class's position in the stack."""
-        used, position = np.unique(which, return_inverse=True)
-        codes = self.directions[direction].codes
-        if not len(used):
-            return np.zeros((0, self.size), dtype=np.int8), np.zeros(0, dtype=np.intp)
-        return np.stack([codes[r] for r in used.tolist()]), position.reshape(-1).astype(np.intp)
-
-    def itself(self, cls: int, egress: int, ingress: int, query: PortQuery) -> State:
-        """A pod of class `cls` to itself (rows `egress` and `ingress` are the class's)."""
+    def itself(self, cls: int, denied: Sequence[BoolArray | None], key: tuple[int, ...], query: PortQuery) -> State:
+        """A pod of class `cls` to itself: `denied` are its egress and ingress rows' loopback denials,
+        `key` names those rows (the same rows: the same walk)."""
         rep = self.classes.representatives[cls]
         if not rep.carries_traffic:
             return State.ABSENT
         if not self.self_by_rows:
-            # The same rows (the same rules, with the same port answers): the same walk.
-            key = (cls, egress, ingress)
-            found = self._itself.get(key)
+            found = self._itself.get((cls, *key))
             if found is None:
                 end = End(pod=rep)
-                found = self._itself[key] = State.of(
+                found = self._itself[(cls, *key)] = State.of(
                     evaluate(self.cluster, end, end, query.protocol, query.port).policies_say)
             return found
         if rep.host_network or not self.loopback:
             return State.ALLOWED
-        for direction, row in ((Direction.EGRESS, egress), (Direction.INGRESS, ingress)):
-            denied = self.directions[direction].denied[row]
-            if denied is not None and denied[cls]:
-                return State.BLOCKED
+        if any(d is not None and d[cls] for d in denied):
+            return State.BLOCKED
         return State.ALLOWED
+
+
+@dataclass(frozen=True, eq=False)
+class _View:
+    """One side's rows at one port: per direction, the row store and each class's row in it (-1: not
+    needed at this port), stacked when first read."""
+
+    side: _Side
+    codes: dict[Direction, list[CodeArray]]
+    denied: dict[Direction, list[BoolArray | None]]
+    which: dict[Direction, IntArray]
+    _stacks: dict[Direction, tuple[CodeArray, IntArray]] = field(default_factory=dict)
+
+    @classmethod
+    def own(cls, side: _Side, which: dict[Direction, IntArray]) -> _View:
+        return cls(side, {d: side.directions[d].codes for d in Direction},
+                   {d: side.directions[d].denied for d in Direction}, which)
+
+    def stack(self, direction: Direction) -> tuple[CodeArray, IntArray]:
+        found = self._stacks.get(direction)
+        if found is None:
+            which = self.which[direction]
+            used, position = np.unique(which, return_inverse=True)
+            codes = self.codes[direction]
+            rows = [codes[r] for r in used.tolist() if r >= 0]
+            stacked = np.stack(rows) if rows else np.zeros((0, self.side.size), dtype=np.int8)
+            if len(used) and used[0] < 0:  # classes whose row is not needed: never read
+                position = position - 1
+            found = self._stacks[direction] = (stacked, position.reshape(-1).astype(np.intp))
+        return found
+
+    def itself(self, cls: int, query: PortQuery) -> State:
+        rows = tuple(int(self.which[d][cls]) for d in Direction)
+        return self.side.itself(cls, [self.denied[d][r] for d, r in zip(Direction, rows, strict=True)], rows, query)
 
 
 def _may_select(space: ClassSpace, policy: CompiledPolicy, cls: int) -> bool:
@@ -544,6 +576,44 @@ def _same(a: object, b: object) -> bool:
         return False
 
 
+def policies_only(base: Cluster, head: Cluster) -> bool:
+    """Whether the two clusters differ in their policies alone (the same profile, tiers, pods,
+    namespaces, nodes and everything else the matchers read), so `_Causes` can tell which rows a
+    difference touches."""
+    if base is head:
+        return True
+    if base.profile is not head.profile:
+        return False
+    for f in dataclasses.fields(Cluster):
+        if f.name in ("network_policies", "admin_policies", "cilium_policies", "unevaluated", "pods"):
+            continue
+        if not _same(getattr(base, f.name), getattr(head, f.name)):
+            return False
+    on_head = head.index.pods_by_key
+    if any(not _same(pod, on_head.get(pod.key, pod)) for pod in base.pods):
+        return False  # a pod changed: the peers of every row may see it differently
+    tiers = [base.program.tiers, head.program.tiers]
+    if len(tiers[0]) != len(tiers[1]):
+        return False
+    for tb, th in zip(*tiers, strict=True):
+        if type(tb) is not type(th):
+            return False
+        for f in dataclasses.fields(tb):
+            if f.name not in _POLICY_CONTAINERS and not _same(_content(getattr(tb, f.name)),
+                                                             _content(getattr(th, f.name))):
+                return False
+    return True
+
+
+def _joint_partition(pods: tuple[Pod, ...], joint: JointClasses) -> PodClasses:
+    """`pods` (one side's) grouped by their joint class: finer than the side's own partition, so no
+    matcher of that side tells two members apart either."""
+    position = {key: j for j, keys in enumerate(joint.members) for key in keys}
+    by_key = {p.key: p for p in pods}
+    class_of = np.array([position[p.key] for p in pods], dtype=np.intp)
+    return PodClasses(pods, class_of, tuple(by_key[keys[0]] for keys in joint.members))
+
+
 class _Causes:
     """Which classes' rows can differ between the sides at a port, from what differs between the two
     clusters, before any row is folded: a question where none can is skipped.
@@ -555,10 +625,10 @@ class _Causes:
     with each rule's ports read as their answer there (a port added to a rule changes nothing at other
     ports). Otherwise (None) every question is computed in full."""
 
-    def __init__(self, sides: tuple[_Side, _Side], joint: JointClasses) -> None:
+    def __init__(self, sides: tuple[_Side, _Side], joint: JointClasses, usable: bool) -> None:
         self.sides = sides
         self.joint = joint
-        self.usable = self._usable()
+        self.usable = usable
         if not self.usable:
             return
         self.on = (joint.base, joint.head)
@@ -582,30 +652,6 @@ class _Causes:
                 ns for ns in set(joint.namespaces)
                 if any(tb.unevaluated_for(ns, direction) != th.unevaluated_for(ns, direction)
                        for tb, th in zip(sides[0].program.tiers, sides[1].program.tiers, strict=True))}
-
-    def _usable(self) -> bool:
-        base, head = (side.cluster for side in self.sides)
-        if base.profile is not head.profile or base is head:
-            return base is head
-        for f in dataclasses.fields(Cluster):
-            if f.name in ("network_policies", "admin_policies", "cilium_policies", "unevaluated", "pods"):
-                continue
-            if not _same(getattr(base, f.name), getattr(head, f.name)):
-                return False
-        on_head = head.index.pods_by_key
-        if any(not _same(pod, on_head.get(pod.key, pod)) for pod in base.pods):
-            return False  # a pod changed: the peers of every row may see it differently
-        tiers = [side.program.tiers for side in self.sides]
-        if len(tiers[0]) != len(tiers[1]):
-            return False
-        for tb, th in zip(*tiers, strict=True):
-            if type(tb) is not type(th):
-                return False
-            for f in dataclasses.fields(tb):
-                if f.name not in _POLICY_CONTAINERS and not _same(_content(getattr(tb, f.name)),
-                                                                 _content(getattr(th, f.name))):
-                    return False
-        return True
 
     def classes(self, question: PortQuestion, query: PortQuery, spaces: tuple[ClassSpace, ClassSpace],
                 tokens: dict[bytes, int]) -> dict[Direction, BoolArray] | None:
@@ -663,27 +709,43 @@ class _Compare:
     """Both sides of one comparison, over the joint classes."""
 
     def __init__(self, base: Cluster, head: Cluster, base_pods: tuple[Pod, ...], head_pods: tuple[Pod, ...]) -> None:
-        self.sides = (_Side(base, partition(base.program, base.index, base_pods)),
-                      _Side(head, partition(head.program, head.index, head_pods)))
-        self.joint = joint_classes(self.sides[0].classes, self.sides[1].classes)
+        classes = (partition(base.program, base.index, base_pods), partition(head.program, head.index, head_pods))
+        joint = joint_classes(*classes)
+        usable = policies_only(base, head)
+        if usable and ((joint.base >= 0) & (joint.head >= 0)).all() and joint.count > min(c.count for c in classes):
+            # The same pods, but the change tells some apart (a CIDR): both sides over the joint classes,
+            # so the head can read the base's rows where its policies are the same.
+            classes = (_joint_partition(base_pods, joint), _joint_partition(head_pods, joint))
+            every = np.arange(joint.count, dtype=np.intp)
+            joint = JointClasses(joint.members, every, every.copy(), joint.namespaces)
+        self.sides = (_Side(base, classes[0]), _Side(head, classes[1]))
+        self.joint = joint
         self.on = (self.joint.base, self.joint.head)
         self.both = (self.joint.base >= 0) & (self.joint.head >= 0)
         self.sizes = self.joint.sizes()
         self.contents: dict[bytes, int] = {}
         self.tokens: dict[bytes, int] = {}
-        self.causes = _Causes(self.sides, self.joint)
+        self.causes = _Causes(self.sides, self.joint, usable)
         self.skipped = 0  # questions the causes ruled out
+        # The same classes on both sides (the same pods, told apart alike): the head can read the
+        # base's rows wherever its policies are the same (`_shared`).
+        base_classes, head_classes = (side.classes for side in self.sides)
+        self.shared = (self.causes.usable and all(side.self_by_rows for side in self.sides)
+                       and [p.key for p in base_classes.pods] == [p.key for p in head_classes.pods]
+                       and np.array_equal(base_classes.class_of, head_classes.class_of))
 
     def question(self, question: PortQuestion) -> Cells:
         query = PortQuery(question.protocol, question.port)
         spaces = (self.sides[0].space.for_query(query), self.sides[1].space.for_query(query))
         causes = self.causes.classes(question, query, spaces, self.tokens)
-        if causes is not None and not any(m.any() for m in causes.values()) and self.both.all():
-            self.skipped += 1
-            return _no_cells(question)
-        which: list[dict[Direction, IntArray]] = []
-        for side, space in zip(self.sides, spaces, strict=True):
-            which.append({d: side.rows(space, d, self.tokens) for d in Direction})
+        if causes is not None and self.both.all():
+            if not any(m.any() for m in causes.values()):
+                self.skipped += 1
+                return _no_cells(question)
+            if self.shared:
+                return self._shared(question, query, spaces, causes)
+        views = [_View.own(side, {d: side.rows(space, d, self.tokens) for d in Direction})
+                 for side, space in zip(self.sides, spaces, strict=True)]
         # Joint classes whose egress (ingress) row differs between the sides, by content over the
         # classes on both sides; classes on one side only differ by definition.
         changed = {}
@@ -692,34 +754,97 @@ class _Compare:
             ids = []
             for s, side in enumerate(self.sides):
                 positions = self.on[s][both]
-                rows = which[s][direction][positions]
+                rows = views[s].which[direction][positions]
                 per_row = {r: side.projection(direction, r, positions, self.contents) for r in set(rows.tolist())}
                 ids.append(np.array([per_row[r] for r in rows.tolist()], dtype=np.intp))
             differs = ~self.both.copy()
             differs[both] = ids[0] != ids[1]
             changed[direction] = differs
+        return self._cells(question, query, views, changed)
+
+    def _shared(self, question: PortQuestion, query: PortQuery, spaces: tuple[ClassSpace, ClassSpace],
+                causes: dict[Direction, BoolArray]) -> Cells:
+        """Both sides have the same classes and differ only in some policies: the head's rows are the
+        base's except for the classes the changed policies may select (`causes`). A flow can only change
+        where such an egress row differs (its destinations D') or such an ingress row does (its sources
+        S'), so only those rows are folded: the changed rows on both sides, and the base's rows of the
+        other direction at D' and S'."""
+        base, head = self.sides
+        size = base.size
+        egress, ingress = Direction.EGRESS, Direction.INGRESS
+        changed = {d: np.zeros(size, dtype=np.bool_) for d in Direction}
+        for d in Direction:
+            changed[d][self.on[0][causes[d]]] = True
+        touched = changed[egress] | changed[ingress]
+        own = {d: base.rows(spaces[0], d, self.tokens, touched) for d in Direction}
+        theirs = {d: head.rows(spaces[1], d, self.tokens, touched) for d in Direction}
+        # Where the changed rows differ: the columns (peers) a strip must cover.
+        columns = {}
+        for d in Direction:
+            differs = np.zeros(size, dtype=np.bool_)
+            mine, other = base.directions[d].codes, head.directions[d].codes
+            for b, h in {(int(own[d][x]), int(theirs[d][x])) for x in np.flatnonzero(changed[d]).tolist()}:
+                differs |= mine[b] != other[h]
+            columns[d] = differs
+        needed = {egress: touched | columns[ingress], ingress: touched | columns[egress]}
+        own = {d: base.rows(spaces[0], d, self.tokens, needed[d]) for d in Direction}
+        codes, denied, which = {}, {}, {}
+        for d in Direction:
+            offset = len(base.directions[d].codes)
+            codes[d] = [*base.directions[d].codes, *head.directions[d].codes]
+            denied[d] = [*base.directions[d].denied, *head.directions[d].denied]
+            which[d] = np.where(touched, theirs[d] + offset, own[d])
+        views = [_View.own(base, own), _View(head, codes, denied, which)]
+        joint_of = np.empty(size, dtype=np.intp)
+        joint_of[self.on[0]] = np.arange(self.joint.count, dtype=np.intp)
+        parts: list[tuple[IntArray, IntArray, CodeArray, CodeArray, BoolArray]] = []
+        # Changed egress rows, at the destinations where they differ; changed ingress rows, at the
+        # sources where they differ (less what the first strip already holds).
+        strips = ((changed[egress], columns[egress], None),
+                  (columns[ingress], changed[ingress], (changed[egress], columns[egress])))
+        for source_mask, destination_mask, covered in strips:
+            sources, destinations = joint_of[source_mask], joint_of[destination_mask]
+            for start in range(0, len(sources), _BLOCK):
+                block = sources[start:start + _BLOCK]
+                states = [self._verdicts(s, views[s], block, destinations) for s in range(2)]
+                differ = states[0] != states[1]
+                if covered is not None:
+                    classes = self.on[0]
+                    differ &= ~(covered[0][classes[block]][:, None] & covered[1][classes[destinations]][None, :])
+                rows, cols = np.nonzero(differ)
+                parts.append((block[rows], destinations[cols], states[0][rows, cols], states[1][rows, cols],
+                              np.zeros(len(rows), dtype=np.bool_)))
+        parts.append(self._itself(touched[self.on[0]], views, query))
+        return self._finish(question, parts)
+
+    def _cells(self, question: PortQuestion, query: PortQuery, views: Sequence[_View],
+               changed: dict[Direction, BoolArray]) -> Cells:
+        """Compare the strips of the joint classes whose rows may differ."""
         sources = np.flatnonzero(changed[Direction.EGRESS])
         destinations = np.flatnonzero(changed[Direction.INGRESS])
         parts: list[tuple[IntArray, IntArray, CodeArray, CodeArray, BoolArray]] = []
         if len(sources) or len(destinations):
-            stacks = [{d: side.stack(d, which[s][d]) for d in Direction} for s, side in enumerate(self.sides)]
             everyone = np.arange(self.joint.count, dtype=np.intp)
             for start in range(0, len(sources), _BLOCK):
                 block = sources[start:start + _BLOCK]
-                states = [self._verdicts(s, stacks[s], block, everyone) for s in range(2)]
+                states = [self._verdicts(s, views[s], block, everyone) for s in range(2)]
                 rows, cols = np.nonzero(states[0] != states[1])
                 parts.append((block[rows], cols.astype(np.intp), states[0][rows, cols], states[1][rows, cols],
                               np.zeros(len(rows), dtype=np.bool_)))
             others = np.flatnonzero(~changed[Direction.EGRESS])
             for start in range(0, len(destinations), _BLOCK):
                 block = destinations[start:start + _BLOCK]
-                states = [self._verdicts(s, stacks[s], others, block) for s in range(2)]
+                states = [self._verdicts(s, views[s], others, block) for s in range(2)]
                 rows, cols = np.nonzero(states[0] != states[1])
                 parts.append((others[rows], block[cols], states[0][rows, cols], states[1][rows, cols],
                               np.zeros(len(rows), dtype=np.bool_)))
-            parts.append(self._itself(changed[Direction.EGRESS] | changed[Direction.INGRESS], which, query))
+            parts.append(self._itself(changed[Direction.EGRESS] | changed[Direction.INGRESS], views, query))
         elif not all(side.self_by_rows for side in self.sides):
-            parts.append(self._itself(np.zeros(self.joint.count, dtype=np.bool_), which, query))
+            parts.append(self._itself(np.zeros(self.joint.count, dtype=np.bool_), views, query))
+        return self._finish(question, parts)
+
+    def _finish(self, question: PortQuestion,
+                parts: list[tuple[IntArray, IntArray, CodeArray, CodeArray, BoolArray]]) -> Cells:
         if parts:
             source, destination, before, after, itself = (np.concatenate(p) for p in zip(*parts, strict=True))
         else:
@@ -731,8 +856,7 @@ class _Compare:
         keep = pairs > 0  # a class of one pod has no pair of distinct pods inside it
         return Cells(question, source[keep], destination[keep], before[keep], after[keep], pairs[keep], itself[keep])
 
-    def _verdicts(self, s: int, stacks: dict[Direction, tuple[CodeArray, IntArray]], sources: IntArray,
-                  destinations: IntArray) -> CodeArray:
+    def _verdicts(self, s: int, view: _View, sources: IntArray, destinations: IntArray) -> CodeArray:
         """The verdict codes of side `s` for every (source, destination) of these joint classes."""
         on = self.on[s]
         out = np.full((len(sources), len(destinations)), State.ABSENT, dtype=np.int8)
@@ -741,14 +865,14 @@ class _Compare:
         if not len(rows) or not len(cols):
             return out
         xs, xd = xs[rows], xd[cols]
-        egress_codes, egress_of = stacks[Direction.EGRESS]
-        ingress_codes, ingress_of = stacks[Direction.INGRESS]
+        egress_codes, egress_of = view.stack(Direction.EGRESS)
+        ingress_codes, ingress_of = view.stack(Direction.INGRESS)
         egress = egress_codes[egress_of[xs]][:, xd]
         ingress = ingress_codes[ingress_of[xd]][:, xs].T
         out[np.ix_(rows, cols)] = _combine(egress, ingress)
         return out
 
-    def _itself(self, candidates: BoolArray, which: list[dict[Direction, IntArray]],
+    def _itself(self, candidates: BoolArray, views: Sequence[_View],
                 query: PortQuery) -> tuple[IntArray, IntArray, CodeArray, CodeArray, BoolArray]:
         """Each pod to itself, for the joint classes whose rows changed: equal rows, loopback denials
         included, give equal answers. Where the explained engine answers it (loopback tiers over gaps),
@@ -758,10 +882,9 @@ class _Compare:
             candidates = np.ones(self.joint.count, dtype=np.bool_)
         for j in np.flatnonzero(candidates).tolist():
             states = []
-            for s, side in enumerate(self.sides):
+            for s, view in enumerate(views):
                 x = int(self.on[s][j])
-                states.append(State.ABSENT if x < 0 else side.itself(
-                    x, int(which[s][Direction.EGRESS][x]), int(which[s][Direction.INGRESS][x]), query))
+                states.append(State.ABSENT if x < 0 else view.itself(x, query))
             if states[0] != states[1]:
                 found.append((j, states[0], states[1]))
         classes = np.array([j for j, _, _ in found], dtype=np.intp)

@@ -161,7 +161,12 @@ class Overlay:
             derived = self.transform(base.cluster)
             if derived is None:
                 raise SourceError(f"{self.label}: nothing to apply to {base.description}")
-            return self._finish(base, derived, (), ())
+            old, new = objects_of(base.cluster), objects_of(derived)
+            return self._finish(base, derived, Effect(
+                added=tuple(sorted(r for r in new if r not in old)),
+                replaced=tuple(sorted(r for r in new if r in old and (
+                    old[r][0] != new[r][0] or (old[r][1] is not new[r][1] and old[r][1] != new[r][1])))),
+                deleted=tuple(sorted(r for r in old if r not in new))))
         notes: list[str] = []
         before = objects_of(base.cluster)
         applied = objects_of(self.objects)
@@ -184,7 +189,14 @@ class Overlay:
         unchanged = tuple(r for r, (where, obj) in applied.items()
                           if r in before and before[r][0] == where and before[r][1] == obj)
         missing = tuple(r for r in self.deletes if r not in before)
-        return self._finish(base, head, unchanged, missing, notes)
+        effect = Effect(
+            added=tuple(sorted(r for r in applied if r not in before)),
+            replaced=tuple(sorted(r for r in applied if r in before and r not in unchanged)),
+            deleted=tuple(sorted(r for r in removed if r in before and r not in applied)),
+            unchanged=tuple(sorted(unchanged)),
+            missing=tuple(sorted(missing)),
+        )
+        return self._finish(base, head, effect, notes)
 
     def _notes(self, head: Cluster) -> list[str]:
         notes = []
@@ -205,8 +217,7 @@ class Overlay:
                          f"{', ...' if len(silent) > 3 else ''}); give status.podIP to include them")
         return notes
 
-    def _finish(self, base: Snapshot, head: Cluster, unchanged: tuple[ObjectRef, ...],
-                missing: tuple[ObjectRef, ...], notes: Sequence[str] = ()) -> Overlaid:
+    def _finish(self, base: Snapshot, head: Cluster, effect: Effect, notes: Sequence[str] = ()) -> Overlaid:
         notes = list(notes)
         # The same cluster read the same way: a profile guessed from the objects (no plugin identified)
         # must not flip because the overlay adds or removes a plugin's policies.
@@ -214,14 +225,6 @@ class Overlay:
             notes.append(f"read as {base.cluster.profile.value}, as the base is (the overlay alone would make it "
                          f"look like {head.profile.value})")
             head = dataclasses.replace(head, profile_override=base.cluster.profile)
-        old, new = objects_of(base.cluster), objects_of(head)
-        effect = Effect(
-            added=tuple(sorted(r for r in new if r not in old)),
-            replaced=tuple(sorted(r for r in new if r in old and (old[r][0] != new[r][0] or old[r][1] != new[r][1]))),
-            deleted=tuple(sorted(r for r in old if r not in new)),
-            unchanged=tuple(sorted(unchanged)),
-            missing=tuple(sorted(missing)),
-        )
         ignored = Counter(dict(base.ignored_kinds))
         ignored.update(self.ignored_kinds)
         snapshot = dataclasses.replace(
