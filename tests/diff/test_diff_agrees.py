@@ -94,8 +94,12 @@ def _aimed(draw: st.DrawFn, policy: NetworkPolicy, pods: list[Pod]) -> NetworkPo
     return dataclasses.replace(policy, namespace=namespace, pod_selector=LabelSelector())
 
 
+POLICY_EDITS = ("add-np", "drop-np", "replace-np", "add-np", "admin", "replace-np", "drop-np")
+EDITS = (*POLICY_EDITS, "add-pod", "drop-pod", "relabel-pod", "relabel-ns", "gap")
+
+
 @st.composite
-def changed(draw: st.DrawFn, base: Cluster) -> Cluster:
+def changed(draw: st.DrawFn, base: Cluster, edits: tuple[str, ...] = EDITS) -> Cluster:
     """`base` with a few random edits, as an overlay (or another snapshot) would make them."""
     policies = list(base.network_policies)
     admins = list(base.admin_policies)
@@ -104,8 +108,7 @@ def changed(draw: st.DrawFn, base: Cluster) -> Cluster:
     unreadable = list(base.unreadable)
     for _ in range(draw(st.integers(1, 4))):
         # Policy edits first: they are what a what-if is about (and what shrinking keeps).
-        edit = draw(st.sampled_from(["add-np", "drop-np", "replace-np", "add-np", "admin", "replace-np",
-                                     "drop-np", "add-pod", "drop-pod", "relabel-pod", "relabel-ns", "gap"]))
+        edit = draw(st.sampled_from(edits))
         if edit == "drop-np" and policies:
             policies.pop(draw(st.integers(0, len(policies) - 1)))
         elif edit == "add-np":
@@ -146,7 +149,7 @@ def changed(draw: st.DrawFn, base: Cluster) -> Cluster:
 
 
 @st.composite
-def pairs(draw: st.DrawFn) -> tuple[Cluster, Cluster]:
+def pairs(draw: st.DrawFn, edits: tuple[str, ...] = EDITS) -> tuple[Cluster, Cluster]:
     base, _ = draw(clusters())
     # More pods and policies than the matrix's strategy starts from: flows to change.
     pods = [*base.pods, *(draw(pods_strategy(f"r{i}")) for i in range(draw(st.integers(2, 4))))]
@@ -155,13 +158,13 @@ def pairs(draw: st.DrawFn) -> tuple[Cluster, Cluster]:
         keys.setdefault(pod.key, pod)
     extra = [_aimed(draw, draw(network_policies(f"base{i}")), pods) for i in range(draw(st.integers(0, 2)))]
     base = dataclasses.replace(base, pods=tuple(keys.values()), network_policies=(*base.network_policies, *extra))
-    return base, draw(changed(base))
+    return base, draw(changed(base, edits))
 
 
-# A fixed seed rather than derandomize: its 50 examples reach every kind of change (opened, closed,
-# to and from unknown, appeared, disappeared, a pod to itself); derandomize's mostly change nothing.
-@seed(5)
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Fixed seeds rather than derandomize: their examples reach every kind of change (opened, closed, to
+# and from unknown, appeared, disappeared, a pod to itself); derandomize's mostly change nothing.
+@seed(17)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pairs())
 def test_random_changes(case: tuple[Cluster, Cluster]) -> None:
     base, head = case
@@ -169,14 +172,23 @@ def test_random_changes(case: tuple[Cluster, Cluster]) -> None:
 
 
 @seed(5)
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pairs(POLICY_EDITS))
+def test_random_policy_changes(case: tuple[Cluster, Cluster]) -> None:
+    """Policies only, the same pods: the causes skip ports, the head reads the base's rows."""
+    base, head = case
+    assert_agrees(base, head)
+
+
+@seed(5)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pairs())
 def test_random_changes_read_as_cilium(case: tuple[Cluster, Cluster]) -> None:
     base, head = (dataclasses.replace(c, profile_override=Profile.CILIUM) for c in case)
     assert_agrees(base, head)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(pairs(), st.sampled_from([1, 52, 53, 54, 79, 80, 81, 443, 7999, 8000, 8010, 8080, 8081, 9000, 9010, 65535]))
 def test_every_port_answers_as_its_question(case: tuple[Cluster, Cluster], port: int) -> None:
     """The port plan: whatever port is asked, the question standing for it gives the same verdicts."""

@@ -167,3 +167,18 @@ def test_relabelled_pods_turn_the_causes_off() -> None:
 
 def test_empty_sides() -> None:
     assert not connectivity_diff(Cluster(), Cluster()).changed
+
+
+def test_a_flow_whose_both_ends_change_is_reported_once() -> None:
+    """One policy turns from isolating x both ways into allowing everything both ways: the flows inside
+    x change at the source's egress and at the destination's ingress alike."""
+    isolate = netpol("x", "both", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})
+    allow = netpol("x", "both", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"], "ingress": [{}],
+                                 "egress": [{}]})
+    base, head = cluster(xyz_objects(), isolate), cluster(xyz_objects(), allow)
+    diff = connectivity_diff(base, head, port_plan((base, head), matrix_pods(base), (Protocol.TCP,), 80))
+    pairs = [(s, d) for g in diff.groups for s, d in diff.pod_pairs(g)]
+    assert len(pairs) == len(set(pairs)) == diff.flows
+    inside = {(s, d) for s in ("x/a", "x/b", "x/c") for d in ("x/a", "x/b", "x/c") if s != d}
+    assert inside <= set(pairs)
+    assert all(flows(diff)[("80/TCP", s, d)] == (State.BLOCKED, State.ALLOWED) for s, d in inside)
