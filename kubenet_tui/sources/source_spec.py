@@ -49,9 +49,7 @@ def _base(text: str, exists: Callable[[str], bool]) -> tuple[str, str | None] | 
         return "demo", DEFAULT_DEMO
     if text.startswith("demo:"):
         name = text[len("demo:"):]
-        if name not in DEMOS:
-            raise SpecError(f"no demo cluster named {name!r} (there are: {', '.join(DEMOS)})")
-        return "demo", name
+        return ("demo", name) if name in DEMOS else None
     if text == "-" or (text and exists(text)):
         return "files", text
     return None
@@ -90,4 +88,6 @@ def parse_source_spec(text: str, exists: Callable[[str], bool] = _exists) -> Sou
         what = ", ".join(missing) or text[i + 1:] or "(nothing after '+')"
         raise SpecError(f"{text}: overlay {what}: no such file or directory")
     first = text.split("+", 1)[0]
+    if first.startswith("demo:"):
+        raise SpecError(f"no demo cluster named {first[len('demo:'):]!r} (there are: {', '.join(DEMOS)})")
     raise SpecError(f"{first}: no such file or directory, and not a source (live, demo, demo:NAME)")

@@ -167,6 +167,7 @@ FILES = {"fix.yaml", "a+b.yaml", "dir", "more.yaml"}
     ("a+b.yaml", SourceSpec("files", "a+b.yaml", (), "a+b.yaml")),
     ("dir+staged", SourceSpec("files", "dir", ("staged",), "dir+staged")),
     ("live+-", SourceSpec("live", None, ("-",), "live+-")),
+    ("demo:cilium+fix.yaml", SourceSpec("demo", "cilium", ("fix.yaml",), "demo:cilium+fix.yaml")),
 ])
 def test_source_specs(text: str, spec: SourceSpec) -> None:
     assert parse_source_spec(text, FILES.__contains__) == spec
@@ -179,6 +180,7 @@ def test_source_specs(text: str, spec: SourceSpec) -> None:
     ("live+fix.yaml+missing.yaml", "overlay missing.yaml: no such file"),
     ("live+", "nothing after '+'"),
     ("demo:nope", "no demo cluster named 'nope'"),
+    ("demo:nope+fix.yaml", "no demo cluster named 'nope'"),
 ])
 def test_bad_source_specs(text: str, message: str) -> None:
     with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
