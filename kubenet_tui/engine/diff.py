@@ -218,12 +218,16 @@ def joint_classes(base: PodClasses, head: PodClasses) -> JointClasses:
 @dataclass(slots=True)
 class _Direction:
     """One direction of one side: per class its row signature and the set of port entries of the rules
-    that may apply to it; every row folded so far (codes: 0 denied, 1 allowed, 2 unknown), by key."""
+    that may apply to it (worked out for the classes asked about, when first asked); every row folded
+    so far (codes: 0 denied, 1 allowed, 2 unknown), by key."""
 
-    signature: IntArray
+    signature: IntArray  # -1: host network or no traffic (not folded); -2: not worked out yet
     group: IntArray  # per class: which set of port entries may apply to it
-    group_entries: list[tuple[int, ...]]  # per group: positions in `entries`
-    entries: list[tuple[PortMatcher, bool]]  # distinct (port entry, in a rule that denies)
+    group_entries: list[tuple[int, ...]] = field(default_factory=list)  # per group: positions in `entries`
+    entries: list[tuple[PortMatcher, bool]] = field(default_factory=list)  # (port entry, in a rule that denies)
+    signature_ids: dict[object, int] = field(default_factory=dict)
+    group_ids: dict[tuple[int, ...], int] = field(default_factory=dict)
+    entry_ids: dict[tuple[PortMatcher, bool], int] = field(default_factory=dict)
     keys: dict[tuple[int, int, int], int] = field(default_factory=dict)
     codes: list[CodeArray] = field(default_factory=list)
     denied: list[BoolArray | None] = field(default_factory=list)  # by a tier that governs loopback
@@ -263,36 +267,37 @@ class _Side:
 
     @property
     def directions(self) -> dict[Direction, _Direction]:
-        """Per direction, the row signatures and port entries of every class (computed when first
-        needed: a question the causes rule out needs none)."""
+        """Per direction, the row signatures and port entries of the classes worked out so far, and
+        the rows folded so far."""
         if not self._directions:
-            self._directions.update({d: self._direction(d) for d in Direction})
+            self._directions.update({d: _Direction(np.full(self.size, -2, dtype=np.intp),
+                                                   np.zeros(self.size, dtype=np.intp)) for d in Direction})
         return self._directions
 
-    def _direction(self, direction: Direction) -> _Direction:
-        signatures: dict[object, int] = {}
-        groups: dict[tuple[int, ...], int] = {}
-        entries: dict[tuple[PortMatcher, bool], int] = {}
-        group_entries: list[tuple[int, ...]] = []
-        signature = np.full(self.size, -1, dtype=np.intp)
-        group = np.zeros(self.size, dtype=np.intp)
+    def _describe(self, direction: Direction, classes: IntArray) -> None:
+        """Work out the signature and port entries of `classes` (those not done yet)."""
+        state = self.directions[direction]
         space = self.space
-        for c, rep in enumerate(self.classes.representatives):
+        reps = self.classes.representatives
+        for c in classes[state.signature[classes] == -2].tolist():
+            rep = reps[c]
             if not rep.carries_traffic or rep.host_network:
+                state.signature[c] = -1
                 continue
-            signature[c] = signatures.setdefault(self.reference._signature(c, direction), len(signatures))
+            state.signature[c] = state.signature_ids.setdefault(self.reference._signature(c, direction),
+                                                                len(state.signature_ids))
             # Every port entry of a rule of a policy that selects the class, or may: what a row can read
             # that depends on the port.
-            key = tuple(entries.setdefault((matcher, rule.action is Action.DENY), len(entries))
+            key = tuple(state.entry_ids.setdefault((matcher, rule.action is Action.DENY), len(state.entry_ids))
                         for tier in self.program.tiers for policy in tier.candidates(rep.namespace)
                         if direction in policy.directions and _may_select(space, policy, c)
                         for rule in policy.rules(direction) for matcher in rule.ports or ())
-            found = groups.get(key)
+            found = state.group_ids.get(key)
             if found is None:
-                found = groups[key] = len(group_entries)
-                group_entries.append(key)
-            group[c] = found
-        return _Direction(signature, group, group_entries, list(entries))
+                found = state.group_ids[key] = len(state.group_entries)
+                state.group_entries.append(key)
+            state.group[c] = found
+        state.entries = list(state.entry_ids)
 
     def rows(self, space: ClassSpace, direction: Direction, tokens: dict[bytes, int],
              only: BoolArray | None = None) -> IntArray:
@@ -301,6 +306,8 @@ class _Side:
         state = self.directions[direction]
         if not self.size:
             return np.zeros(0, dtype=np.intp)
+        chosen = np.arange(self.size, dtype=np.intp) if only is None else np.flatnonzero(only)
+        self._describe(direction, chosen)
         # Each distinct entry's answer once: 0/1, a token for a vector matched at each destination
         # (egress), or a marker for one read at the class itself (ingress: the class's bits).
         answers: list[int] = []
@@ -316,28 +323,25 @@ class _Side:
                 vectors[k] = answer
         ids = state.answer_ids
         group_ids = [ids.setdefault(tuple(answers[k] for k in entries), len(ids)) for entries in state.group_entries]
-        bits = np.zeros(self.size, dtype=np.intp)
+        groups = state.group[chosen]
+        bits = np.zeros(len(chosen), dtype=np.intp)
         if group_ids:
-            answer_of = np.array(group_ids, dtype=np.intp)[state.group]
+            answer_of = np.array(group_ids, dtype=np.intp)[groups]
             if vectors:
                 reads = [tuple(k for k in entries if k in vectors) for entries in state.group_entries]
-                at_class = np.array([bool(r) for r in reads], dtype=np.bool_)[state.group] & (state.signature >= 0)
-                for c in np.flatnonzero(at_class).tolist():
+                at_class = np.array([bool(r) for r in reads], dtype=np.bool_)[groups] & (state.signature[chosen] >= 0)
+                for i in np.flatnonzero(at_class).tolist():
+                    c = int(chosen[i])
                     found = tuple(bool(vectors[k][c]) for k in reads[state.group[c]])
-                    bits[c] = state.bit_ids.setdefault(found, len(state.bit_ids))
+                    bits[i] = state.bit_ids.setdefault(found, len(state.bit_ids))
         else:
-            answer_of = np.zeros(self.size, dtype=np.intp)
-        columns = np.stack([state.signature, answer_of, bits], axis=1)
+            answer_of = np.zeros(len(chosen), dtype=np.intp)
+        columns = np.stack([state.signature[chosen], answer_of, bits], axis=1)
         unique, first, inverse = np.unique(columns, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         rows = np.full(len(unique), -1, dtype=np.intp)
-        if only is not None:
-            wanted = np.zeros(len(unique), dtype=np.bool_)
-            wanted[inverse[only]] = True
-            first = np.where(wanted, first, -1)
-        for k, (row_key, c) in enumerate(zip(map(tuple, unique.tolist()), first.tolist(), strict=True)):
-            if c < 0:
-                continue
+        for k, (row_key, i) in enumerate(zip(map(tuple, unique.tolist()), first.tolist(), strict=True)):
+            c = int(chosen[i])
             if row_key[0] < 0:  # host network (every peer allowed) or no traffic (nothing): not folded
                 row_key = (-1, int(self.host[c]), 0)
             found_row = state.keys.get(row_key)
@@ -347,7 +351,8 @@ class _Side:
                 state.codes.append(codes)
                 state.denied.append(denied)
             rows[k] = found_row
-        which: IntArray = rows[inverse]
+        which: IntArray = np.full(self.size, -1, dtype=np.intp)
+        which[chosen] = rows[inverse]
         return which
 
     def _fold(self, space: ClassSpace, cls: int, direction: Direction) -> tuple[CodeArray, BoolArray | None]:
@@ -567,6 +572,23 @@ def _content(value: object) -> object:
     return value
 
 
+def _equal(a: object, b: object) -> bool:
+    """Whether two compiled objects have the same content (`_content` alike, without building it):
+    value objects compare as they define it, the compiled rules and policies (compared by identity
+    otherwise) field by field."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        if type(a).__dataclass_params__.eq:  # type: ignore[attr-defined]  # value objects compare themselves
+            return _same(a, b)
+        return all(_equal(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return _same(a, b)
+
+
 def _same(a: object, b: object) -> bool:
     if a is b:
         return True
@@ -599,8 +621,7 @@ def policies_only(base: Cluster, head: Cluster) -> bool:
         if type(tb) is not type(th):
             return False
         for f in dataclasses.fields(tb):
-            if f.name not in _POLICY_CONTAINERS and not _same(_content(getattr(tb, f.name)),
-                                                             _content(getattr(th, f.name))):
+            if f.name not in _POLICY_CONTAINERS and not _equal(getattr(tb, f.name), getattr(th, f.name)):
                 return False
     return True
 
@@ -644,7 +665,7 @@ class _Causes:
                     self.pairs.setdefault((*name, n), [None, None])[s] = policy
                     self.tier_of[id(policy)] = tier
         self.changed = [pair for pair in self.pairs.values()
-                        if pair[0] is None or pair[1] is None or _content(pair[0]) != _content(pair[1])]
+                        if pair[0] is None or pair[1] is None or not _equal(pair[0], pair[1])]
         # Namespaces whose tiers' gaps differ (a policy not evaluated added or removed), per direction.
         self.gaps: dict[Direction, set[str]] = {}
         for direction in Direction:

@@ -15,7 +15,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.sources.base import Snapshot, SourceError
@@ -30,9 +30,9 @@ _CLUSTER_KINDS = frozenset({"Namespace", "Node", "ServiceCIDR", "CiliumCIDRGroup
 _SAME_GROUP = {("extensions", "NetworkPolicy"): "networking.k8s.io"}
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ObjectRef:
-    """What names a Kubernetes object: API group ("" for the core group), kind, namespace, name."""
+class ObjectRef(NamedTuple):
+    """What names a Kubernetes object: API group ("" for the core group), kind, namespace, name.
+    (A tuple: every object of a snapshot gets one when an overlay is applied.)"""
 
     group: str
     kind: str
@@ -41,6 +41,10 @@ class ObjectRef:
 
     def describe(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+
+def _order(ref: ObjectRef) -> tuple[str, str, str, str]:
+    return ref.group, ref.kind, ref.namespace or "", ref.name
 
 
 def _ref(group: str, kind: str, namespace: str | None, name: str) -> ObjectRef:
@@ -163,10 +167,10 @@ class Overlay:
                 raise SourceError(f"{self.label}: nothing to apply to {base.description}")
             old, new = objects_of(base.cluster), objects_of(derived)
             return self._finish(base, derived, Effect(
-                added=tuple(sorted(r for r in new if r not in old)),
-                replaced=tuple(sorted(r for r in new if r in old and (
-                    old[r][0] != new[r][0] or (old[r][1] is not new[r][1] and old[r][1] != new[r][1])))),
-                deleted=tuple(sorted(r for r in old if r not in new))))
+                added=tuple(sorted((r for r in new if r not in old), key=_order)),
+                replaced=tuple(sorted((r for r in new if r in old and (
+                    old[r][0] != new[r][0] or (old[r][1] is not new[r][1] and old[r][1] != new[r][1]))), key=_order)),
+                deleted=tuple(sorted((r for r in old if r not in new), key=_order))))
         notes: list[str] = []
         before = objects_of(base.cluster)
         applied = objects_of(self.objects)
@@ -190,11 +194,11 @@ class Overlay:
                           if r in before and before[r][0] == where and before[r][1] == obj)
         missing = tuple(r for r in self.deletes if r not in before)
         effect = Effect(
-            added=tuple(sorted(r for r in applied if r not in before)),
-            replaced=tuple(sorted(r for r in applied if r in before and r not in unchanged)),
-            deleted=tuple(sorted(r for r in removed if r in before and r not in applied)),
-            unchanged=tuple(sorted(unchanged)),
-            missing=tuple(sorted(missing)),
+            added=tuple(sorted((r for r in applied if r not in before), key=_order)),
+            replaced=tuple(sorted((r for r in applied if r in before and r not in unchanged), key=_order)),
+            deleted=tuple(sorted((r for r in removed if r in before and r not in applied), key=_order)),
+            unchanged=tuple(sorted(unchanged, key=_order)),
+            missing=tuple(sorted(missing, key=_order)),
         )
         return self._finish(base, head, effect, notes)
 
