@@ -139,6 +139,10 @@ class _Loader:
         for overlay in overlays:
             for problem in overlay.problems:
                 self.report(overlay.label, problem)
+            if overlay.ignored_kinds:
+                kinds = ", ".join(f"{n} {k}" for k, n in sorted(overlay.ignored_kinds.items()))
+                self.notes.append(f"{overlay.label}: ignored {kinds}: kinds the engine does not use (no controller "
+                                  "runs here, so pods they would create are not added)")
             overlaid = overlay.apply(snapshot)
             snapshot = overlaid.snapshot
             changes.append(f"{overlay.label}: {overlaid.effect.summary()}")
@@ -186,12 +190,13 @@ def run(args: argparse.Namespace, out: Printer, err: Printer, progress: Progress
         if plugin is not None and plugin.enforcement.value == "not-enforced":
             notes.append(f"the {word}'s network plugin does not enforce policies: this compares what they say, "
                          "not what happens on the wire")
-    pods = (*matrix_pods(base.cluster, namespaces), *matrix_pods(head.cluster, namespaces))
-    plan = port_plan((base.cluster, head.cluster), pods, protocols, port)
+    base_pods, head_pods = matrix_pods(base.cluster, namespaces), matrix_pods(head.cluster, namespaces)
+    plan = port_plan((base.cluster, head.cluster), (*base_pods, *head_pods), protocols, port)
     if plan.unsplit:
         notes.append(f"port forms {', '.join(plan.unsplit)} cannot be split into ranges here: ports other than those "
                      "compared may change too (give --port to compare one)")
-    with progress.phase(f"comparing {len(pods) // 2 or len(pods):,} pods on {len(plan.questions)} port sets"):
+    pods = len({p.key for p in (*base_pods, *head_pods)})
+    with progress.phase(f"comparing the flows of {pods:,} pods on {len(plan.questions)} port sets"):
         diff = connectivity_diff(base.cluster, head.cluster, plan, namespaces, budget=args.explain)
     result = DiffReport(
         Side(args.base, base.description, diff.base_pods, base.cluster.profile.value, base_changes),

@@ -149,3 +149,12 @@ def test_problems_of_an_overlay_are_reported_and_the_rest_compared(
     # What the invalid policy would do at the pods of shop cannot be told: their flows become unknown,
     # not guessed; the change into payments is still reported as it is.
     assert out.rstrip().endswith("3 closed (allowed → blocked), 97 became unknown")
+
+
+def test_kinds_the_engine_does_not_use_are_noted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    deployment = tmp_path / "deploy.yaml"
+    deployment.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n")
+    code, out, _ = run(capsys, monkeypatch, "--base", "cluster.yaml", "--head", f"cluster.yaml+{deployment}")
+    assert code == 0
+    assert f"note: {deployment}: ignored 1 Deployment" in out and "no controller runs here" in out
