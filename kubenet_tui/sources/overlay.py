@@ -108,10 +108,12 @@ class Effect:
     deleted: tuple[ObjectRef, ...] = ()
     unchanged: tuple[ObjectRef, ...] = ()  # applied, but identical to what was there
     missing: tuple[ObjectRef, ...] = ()  # asked to delete, but not there
+    # Parts of the cluster that changed but hold no objects named here (a plugin's own resources).
+    others: tuple[str, ...] = ()
 
     @property
     def changes(self) -> int:
-        return len(self.added) + len(self.replaced) + len(self.deleted)
+        return len(self.added) + len(self.replaced) + len(self.deleted) + len(self.others)
 
     def summary(self) -> str:
         """`+1 added, ~1 replaced, -2 deleted` (and what changed nothing), or `no change`."""
@@ -124,6 +126,7 @@ class Effect:
             parts.append(f"{len(self.unchanged)} unchanged")
         if self.missing:
             parts.append(f"{len(self.missing)} to delete not found")
+        parts.extend(f"{name} changed" for name in self.others)
         return ", ".join(parts) or "no change"
 
 
@@ -153,8 +156,9 @@ class Overlay:
     problems: tuple[Problem, ...] = ()
     ignored_kinds: Mapping[str, int] = field(default_factory=dict)
     # A view computed from the base cluster instead of manifests (Calico's staged policies committed);
-    # it returns None when there is nothing to apply.
+    # it returns None when there is nothing to apply, which `empty` words.
     transform: Callable[[Cluster], Cluster | None] | None = None
+    empty: str = "nothing to apply"
 
     @property
     def applies(self) -> tuple[ObjectRef, ...]:
@@ -164,13 +168,17 @@ class Overlay:
         if self.transform is not None:
             derived = self.transform(base.cluster)
             if derived is None:
-                raise SourceError(f"{self.label}: nothing to apply to {base.description}")
+                raise SourceError(f"{self.label}: {self.empty} in {base.description}")
             old, new = objects_of(base.cluster), objects_of(derived)
+            others = tuple(f.name for f in dataclasses.fields(Cluster)
+                           if f.name not in REFS and f.name not in _READ_FIELDS
+                           and getattr(base.cluster, f.name) is not getattr(derived, f.name)
+                           and getattr(base.cluster, f.name) != getattr(derived, f.name))
             return self._finish(base, derived, Effect(
                 added=tuple(sorted((r for r in new if r not in old), key=_order)),
                 replaced=tuple(sorted((r for r in new if r in old and (
                     old[r][0] != new[r][0] or (old[r][1] is not new[r][1] and old[r][1] != new[r][1]))), key=_order)),
-                deleted=tuple(sorted((r for r in old if r not in new), key=_order))))
+                deleted=tuple(sorted((r for r in old if r not in new), key=_order)), others=others))
         notes: list[str] = []
         before = objects_of(base.cluster)
         applied = objects_of(self.objects)
@@ -286,9 +294,10 @@ def overlay_from_objects(objects: Iterable[Mapping[str, Any]], label: str, origi
     return _overlay(label, collector)
 
 
-def derived_overlay(label: str, transform: Callable[[Cluster], Cluster | None]) -> Overlay:
+def derived_overlay(label: str, transform: Callable[[Cluster], Cluster | None],
+                    empty: str = "nothing to apply") -> Overlay:
     """A view computed from the base cluster (Calico's staged policies committed), as an overlay."""
-    return Overlay(label, transform=transform)
+    return Overlay(label, transform=transform, empty=empty)
 
 
 def staged_overlay() -> Overlay:
@@ -302,4 +311,4 @@ def staged_overlay() -> Overlay:
             raise SourceError("staged policies are read by the Calico profile, which this build does not have")
         return committed if isinstance(committed, Cluster) else None
 
-    return derived_overlay("staged policies committed", commit)
+    return derived_overlay("staged policies committed", commit, "no policy is staged")

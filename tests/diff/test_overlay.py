@@ -4,6 +4,7 @@ the result is read; and the SOURCE grammar of `diff --base/--head`."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,14 @@ from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.model import Protocol
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError
-from kubenet_tui.sources.overlay import ObjectRef, load_overlay, overlay_from_objects, ref_of, staged_overlay
+from kubenet_tui.sources.overlay import (
+    ObjectRef,
+    derived_overlay,
+    load_overlay,
+    overlay_from_objects,
+    ref_of,
+    staged_overlay,
+)
 from kubenet_tui.sources.parse import ObjectCollector
 from kubenet_tui.sources.source_spec import SourceSpec, SpecError, parse_source_spec
 
@@ -132,9 +140,19 @@ def test_the_head_is_read_as_the_base_is() -> None:
     assert not gone.snapshot.cluster.cilium_policies and not gone.snapshot.cluster.unevaluated
 
 
-def test_staged_policies_need_the_calico_profile() -> None:
-    with pytest.raises(SourceError, match="Calico"):
+def test_staged_policies_need_the_calico_profile_and_some_staged() -> None:
+    # Without the Calico profile: it says so; with it (Cluster.staged_commit): nothing is staged here.
+    with pytest.raises(SourceError, match=r"Calico profile|no policy is staged"):
         staged_overlay().apply(snapshot())
+
+
+def test_a_derived_view_names_what_it_changed() -> None:
+    base = snapshot(DENY_X)
+    derived = derived_overlay("no policies", lambda c: dataclasses.replace(c, network_policies=(), notices=("x",)))
+    overlaid = derived.apply(base)
+    assert overlaid.effect.deleted == (ObjectRef(*NP, "x", "deny"),) and not overlaid.effect.others
+    with pytest.raises(SourceError, match="no policies: nothing to apply in base"):
+        derived_overlay("no policies", lambda c: None).apply(base)
 
 
 @pytest.mark.parametrize(("obj", "ref"), [
