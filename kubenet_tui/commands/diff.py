@@ -22,7 +22,7 @@ from kubenet_tui.render.diff_out import DiffReport, Side, diff_json, diff_markdo
 from kubenet_tui.sources.base import Snapshot, Source
 from kubenet_tui.sources.overlay import Overlay, load_overlay, staged_overlay
 from kubenet_tui.sources.parse import Problem
-from kubenet_tui.sources.source_spec import STAGED, SourceSpec, SpecError, parse_source_spec
+from kubenet_tui.sources.sides import STAGED, SideError, SideSpec, parse_side
 
 EXIT_SAME = 0
 EXIT_CHANGED = 1
@@ -102,7 +102,7 @@ class _Loader:
             self._stdin = sys.stdin.read()
         return self._stdin
 
-    def source(self, spec: SourceSpec) -> Source:
+    def source(self, spec: SideSpec) -> Source:
         args = self.args
         if spec.kind == "demo":
             from kubenet_tui.sources.demo import DemoSource
@@ -118,7 +118,7 @@ class _Loader:
             kubeconfig=args.kubeconfig, context=args.context, namespaces=tuple(args.namespace),
             all_namespaces=args.all_namespaces, request_timeout=args.request_timeout))
 
-    def side(self, word: str, spec: SourceSpec, deletes: Sequence[str] = ()) -> tuple[Snapshot, tuple[str, ...]]:
+    def side(self, word: str, spec: SideSpec, deletes: Sequence[str] = ()) -> tuple[Snapshot, tuple[str, ...]]:
         snapshot = self.loaded.get(spec.key)
         if snapshot is None:
             what = {"live": "reading the cluster", "demo": "reading the demo cluster"}.get(spec.kind,
@@ -155,8 +155,8 @@ def run(args: argparse.Namespace, out: Printer, err: Printer, progress: Progress
         raise InputError("diff reads its two sides from --base and --head (e.g. --base demo --head demo+fix.yaml); "
                          "-f and --demo do not apply to it")
     try:
-        base_spec, head_spec = parse_source_spec(args.base), parse_source_spec(args.head)
-    except SpecError as exc:
+        base_spec, head_spec = parse_side(args.base), parse_side(args.head)
+    except SideError as exc:
         raise InputError(str(exc)) from None
     port = _port(args.port)
     try:

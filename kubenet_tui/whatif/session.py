@@ -26,7 +26,7 @@ from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.query import Answer, Question, ask
 from kubenet_tui.sources.base import Snapshot
 from kubenet_tui.sources.overlay import Overlaid, Overlay, load_overlay, staged_overlay
-from kubenet_tui.sources.source_spec import STAGED
+from kubenet_tui.sources.sides import STAGED
 
 USAGE = ":whatif PATH [PATH...] (manifests to apply; 'staged' for Calico's staged policies), :whatif off"
 

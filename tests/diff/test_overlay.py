@@ -24,7 +24,7 @@ from kubenet_tui.sources.overlay import (
     staged_overlay,
 )
 from kubenet_tui.sources.parse import ObjectCollector
-from kubenet_tui.sources.source_spec import SourceSpec, SpecError, parse_source_spec
+from kubenet_tui.sources.sides import SideError, SideSpec, parse_side
 
 DENY_X = netpol("x", "deny", {"podSelector": {}, "policyTypes": ["Ingress"]})
 NP = ("networking.k8s.io", "NetworkPolicy")
@@ -174,21 +174,21 @@ FILES = {"fix.yaml", "a+b.yaml", "dir", "more.yaml"}
 
 
 @pytest.mark.parametrize(("text", "spec"), [
-    ("live", SourceSpec("live", None, (), "live")),
-    ("demo", SourceSpec("demo", "shop", (), "demo")),
-    ("demo:cilium", SourceSpec("demo", "cilium", (), "demo:cilium")),
-    ("dir", SourceSpec("files", "dir", (), "dir")),
-    ("-", SourceSpec("files", "-", (), "-")),
-    ("live+fix.yaml", SourceSpec("live", None, ("fix.yaml",), "live+fix.yaml")),
-    ("live+fix.yaml+more.yaml", SourceSpec("live", None, ("fix.yaml", "more.yaml"), "live+fix.yaml+more.yaml")),
-    ("demo+a+b.yaml", SourceSpec("demo", "shop", ("a+b.yaml",), "demo+a+b.yaml")),
-    ("a+b.yaml", SourceSpec("files", "a+b.yaml", (), "a+b.yaml")),
-    ("dir+staged", SourceSpec("files", "dir", ("staged",), "dir+staged")),
-    ("live+-", SourceSpec("live", None, ("-",), "live+-")),
-    ("demo:cilium+fix.yaml", SourceSpec("demo", "cilium", ("fix.yaml",), "demo:cilium+fix.yaml")),
+    ("live", SideSpec("live", None, (), "live")),
+    ("demo", SideSpec("demo", "shop", (), "demo")),
+    ("demo:cilium", SideSpec("demo", "cilium", (), "demo:cilium")),
+    ("dir", SideSpec("files", "dir", (), "dir")),
+    ("-", SideSpec("files", "-", (), "-")),
+    ("live+fix.yaml", SideSpec("live", None, ("fix.yaml",), "live+fix.yaml")),
+    ("live+fix.yaml+more.yaml", SideSpec("live", None, ("fix.yaml", "more.yaml"), "live+fix.yaml+more.yaml")),
+    ("demo+a+b.yaml", SideSpec("demo", "shop", ("a+b.yaml",), "demo+a+b.yaml")),
+    ("a+b.yaml", SideSpec("files", "a+b.yaml", (), "a+b.yaml")),
+    ("dir+staged", SideSpec("files", "dir", ("staged",), "dir+staged")),
+    ("live+-", SideSpec("live", None, ("-",), "live+-")),
+    ("demo:cilium+fix.yaml", SideSpec("demo", "cilium", ("fix.yaml",), "demo:cilium+fix.yaml")),
 ])
-def test_source_specs(text: str, spec: SourceSpec) -> None:
-    assert parse_source_spec(text, FILES.__contains__) == spec
+def test_source_specs(text: str, spec: SideSpec) -> None:
+    assert parse_side(text, FILES.__contains__) == spec
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -201,5 +201,5 @@ def test_source_specs(text: str, spec: SourceSpec) -> None:
     ("demo:nope+fix.yaml", "no demo cluster named 'nope'"),
 ])
 def test_bad_source_specs(text: str, message: str) -> None:
-    with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
-        parse_source_spec(text, FILES.__contains__)
+    with pytest.raises(SideError, match=message.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")):
+        parse_side(text, FILES.__contains__)

@@ -21,12 +21,12 @@ from kubenet_tui.sources.demo import DEFAULT_DEMO, DEMOS
 STAGED = "staged"
 
 
-class SpecError(ValueError):
+class SideError(ValueError):
     """The text names no source: one line saying why."""
 
 
 @dataclass(frozen=True, slots=True)
-class SourceSpec:
+class SideSpec:
     kind: str  # "live", "demo" or "files"
     value: str | None  # the demo's name, or the path ('-': stdin)
     overlays: tuple[str, ...] = ()  # paths ('-': stdin) or STAGED, applied in order
@@ -68,13 +68,13 @@ def _overlays(text: str, exists: Callable[[str], bool]) -> tuple[str, ...] | Non
     return None
 
 
-def parse_source_spec(text: str, exists: Callable[[str], bool] = _exists) -> SourceSpec:
+def parse_side(text: str, exists: Callable[[str], bool] = _exists) -> SideSpec:
     text = text.strip()
     if not text:
-        raise SpecError("an empty source: give live, demo, demo:NAME, a path, or SOURCE+PATH")
+        raise SideError("an empty source: give live, demo, demo:NAME, a path, or SOURCE+PATH")
     found = _base(text, exists)
     if found is not None:
-        return SourceSpec(*found, (), text)
+        return SideSpec(*found, (), text)
     for i, ch in enumerate(text):
         if ch != "+":
             continue
@@ -83,11 +83,11 @@ def parse_source_spec(text: str, exists: Callable[[str], bool] = _exists) -> Sou
             continue
         overlays = _overlays(text[i + 1:], exists)
         if overlays is not None:
-            return SourceSpec(*base, overlays, text)
+            return SideSpec(*base, overlays, text)
         missing = [p for p in text[i + 1:].split("+") if p not in (STAGED, "-") and not exists(p)]
         what = ", ".join(missing) or text[i + 1:] or "(nothing after '+')"
-        raise SpecError(f"{text}: overlay {what}: no such file or directory")
+        raise SideError(f"{text}: overlay {what}: no such file or directory")
     first = text.split("+", 1)[0]
     if first.startswith("demo:"):
-        raise SpecError(f"no demo cluster named {first[len('demo:'):]!r} (there are: {', '.join(DEMOS)})")
-    raise SpecError(f"{first}: no such file or directory, and not a source (live, demo, demo:NAME)")
+        raise SideError(f"no demo cluster named {first[len('demo:'):]!r} (there are: {', '.join(DEMOS)})")
+    raise SideError(f"{first}: no such file or directory, and not a source (live, demo, demo:NAME)")
