@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubenet_tui import __version__
+from kubenet_tui.commands import diff as diff_command
 from kubenet_tui.commands import flows as flows_command
 from kubenet_tui.commands.glance import GLANCE_COMMANDS, NAMESPACE_FORMS, add_parsers, run_glance, run_namespace_forms
 from kubenet_tui.engine.ends import named_namespace, parse_port
@@ -179,6 +180,7 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
                     "read every namespace (the default without -n)", sub=True)
     _add_source_args(snapshot, sub=True, files=False)
     flows_command.add_parser(sub, _add_source_args, _add_scope_args)
+    diff_command.add_parser(sub, _add_scope_args, _profile, request_timeout)
     return parser
 
 
@@ -376,6 +378,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
     err = Printer(sys.stderr, stderr=True)
     progress = Progress(sys.stderr)
     try:
+        if args.command == "diff":  # two sources of its own (--base, --head)
+            return diff_command.run(args, out, err, progress)
         if args.command is None:
             from kubenet_tui.ui.launch import run_explorer
 

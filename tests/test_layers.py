@@ -5,7 +5,7 @@ function) is read with `ast` and checked against the layers' rules.
     sources   imports the engine only
     render    imports the engine only
     terminal  (output streams, progress lines) imports nothing of ours
-    ui        may import engine, sources, render and terminal; ui/state and ui/panes import no Textual
+    ui        may import engine, sources, render and terminal; ui/state, ui/panes and ui/whatif import no Textual
     commands  (the command line's subcommands) may import every layer but cli
     cli       is imported by nothing but `__main__` (it parses arguments and calls the layers)
 """
@@ -84,11 +84,15 @@ def test_imports_follow_the_layers(path: Path) -> None:
             assert other in ALLOWED[own], f"{name} ({own}) imports {target} ({other})"
 
 
-def test_the_state_models_import_no_textual() -> None:
+def test_the_state_and_pane_models_import_no_textual() -> None:
+    import kubenet_tui.ui.panes
     import kubenet_tui.ui.state
+    import kubenet_tui.ui.whatif
 
-    names = sorted(f"kubenet_tui.ui.state.{m.name}" for m in pkgutil.iter_modules(kubenet_tui.ui.state.__path__))
-    assert "kubenet_tui.ui.state.explorer" in names
+    names = sorted(f"{package.__name__}.{m.name}"
+                   for package in (kubenet_tui.ui.state, kubenet_tui.ui.panes, kubenet_tui.ui.whatif)
+                   for m in pkgutil.iter_modules(package.__path__))
+    assert "kubenet_tui.ui.state.explorer" in names and "kubenet_tui.ui.panes.heatmap_view" in names
     probe = (
         "import importlib, json, sys\n"
         f"for name in {names!r}:\n"

@@ -11,6 +11,7 @@ the answer holds for every member.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -318,14 +319,7 @@ class ClassSpace:
         declaring the same ones answer alike."""
         found = self._destination_cache.get((port, denies))
         if found is None:
-            if self._port_sets is None:
-                keys: dict[tuple[tuple[str, str, int], ...], int] = {}
-                which = [keys.setdefault(named_ports(r), len(keys)) for r in self.classes.representatives]
-                firsts: dict[int, int] = {}
-                for c, k in enumerate(which):
-                    firsts.setdefault(k, c)
-                self._port_sets = (np.array(which, dtype=np.intp), [firsts[k] for k in range(len(keys))])
-            which_set, firsts_of = self._port_sets
+            which_set, firsts_of = self._named_port_sets()
             reps = self.classes.representatives
             answers = np.array([port.explain(query, reps[c], denies).matched for c in firsts_of], dtype=np.bool_)
             found = _frozen(answers[which_set])
@@ -487,3 +481,26 @@ class ClassSpace:
                     break
             found = self._selection_cache[key] = (tuple(selected), cut)
         return found
+
+    def _named_port_sets(self) -> tuple[IntArray, list[int]]:
+        """Classes grouped by the named ports they declare: the group of each class, and one class per
+        group (named ports answer alike for classes that declare the same ones)."""
+        if self._port_sets is None:
+            keys: dict[tuple[tuple[str, str, int], ...], int] = {}
+            which = [keys.setdefault(named_ports(r), len(keys)) for r in self.classes.representatives]
+            firsts: dict[int, int] = {}
+            for c, k in enumerate(which):
+                firsts.setdefault(k, c)
+            self._port_sets = (np.array(which, dtype=np.intp), [firsts[k] for k in range(len(keys))])
+        return self._port_sets
+
+    def for_query(self, query: PortQuery) -> ClassSpace:
+        """The same classes asked about another port: what does not depend on the port (namespaces,
+        labels, addresses, peers, subjects, selections) is shared with this space, rules' port
+        answers are not. A cache whose entries depend on `query` must be reset here."""
+        self._named_port_sets()  # computed once, shared
+        sibling = copy.copy(self)
+        sibling.query = query
+        sibling._rule_cache = {}
+        sibling._destination_cache = {}
+        return sibling
