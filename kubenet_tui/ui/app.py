@@ -52,8 +52,17 @@ from kubenet_tui.sources.base import Source, SourceError
 from kubenet_tui.sources.spec import SourceSpec, make_source
 from kubenet_tui.terminal.output import speaks_unicode
 from kubenet_tui.ui.connection import Connection, EndKind, Evaluation
-from kubenet_tui.ui.glance import FlowsScreen, LintScreen, MapScreen, PaneEffect
-from kubenet_tui.ui.messages import CoverageReady, DataLoaded, EndPicked, LoadFailed, SelectionsReady
+from kubenet_tui.ui.glance import FlowsScreen, LinesPane, LintScreen, MapScreen, PaneEffect, PaneScreen
+from kubenet_tui.ui.messages import (
+    CoverageReady,
+    DataLoaded,
+    EndPicked,
+    LoadFailed,
+    SelectionsReady,
+    WhatIfComputed,
+    WhatIfFailed,
+    WhatIfLoaded,
+)
 from kubenet_tui.ui.model import ExplorerModel
 from kubenet_tui.ui.palette import ReadableMonochrome
 from kubenet_tui.ui.screens import (
@@ -138,6 +147,7 @@ class KubenetApp(App[int]):
         Binding("z", "zoom", "Zoom", show=False, priority=True),
         Binding("v", "verdict", "Verdict", show=False, priority=True),
         Binding("m", "map", "Map", show=False, priority=True),
+        Binding("t", "try_fix", "Try fix", show=False, priority=True),
         Binding("escape", "back", "Back", show=False, priority=True),
         Binding("tab", "pane(1)", "Next pane", show=False, priority=True),
         Binding("shift+tab", "pane(-1)", "Previous pane", show=False, priority=True),
@@ -410,6 +420,13 @@ class KubenetApp(App[int]):
             self.push_screen(LintScreen(model.cluster, self.unicode))
         elif isinstance(effect, effects.ShowFlows) and model is not None:
             self._show_flows(model, effect.path)
+        elif isinstance(effect, effects.LoadWhatIf):
+            self.load_whatif(effect, self.state.generation)
+        elif isinstance(effect, effects.ComputeWhatIf):
+            if self.state.whatif is not None:
+                self.compute_whatif(self.state.whatif, effect.generation)
+        elif isinstance(effect, effects.ShowChanges) and self.state.whatif is not None:
+            self._show_changes()
         elif isinstance(effect, effects.Copy):
             self.copy_to_clipboard(effect.text)
         elif isinstance(effect, effects.Quit):
@@ -453,12 +470,53 @@ class KubenetApp(App[int]):
         self.install_screen(screen, "flows")
         self.push_screen("flows")
 
+    @work(thread=True, exclusive=True, group="whatif-load", exit_on_error=False)
+    def load_whatif(self, command: effects.LoadWhatIf, generation: int) -> None:
+        """Read the overlay's files off the UI thread."""
+        from kubenet_tui.ui.whatif.session import Load, load
+
+        try:
+            overlay = load(Load(command.paths, command.deletes))
+        except (SourceError, InputError, OSError) as exc:
+            self.post_message(WhatIfFailed(generation, str(exc)))
+            return
+        self.post_message(WhatIfLoaded(generation, overlay))
+
+    @work(thread=True, exclusive=True, group="whatif", exit_on_error=False)
+    def compute_whatif(self, whatif: Any, generation: int) -> None:
+        """Every flow the overlay changes: the connectivity diff, on pod classes (seconds at 10k pods)."""
+        diff = whatif.compute()
+        if not get_current_worker().is_cancelled:
+            self.post_message(WhatIfComputed(generation, whatif.overlay, diff))
+
+    def on_what_if_loaded(self, message: WhatIfLoaded) -> None:
+        self._route(self.state.whatif_loaded, message.generation, message.overlay)
+
+    def on_what_if_failed(self, message: WhatIfFailed) -> None:
+        self._route(self.state.whatif_failed, message.generation, message.error)
+
+    def on_what_if_computed(self, message: WhatIfComputed) -> None:
+        self._route(self.state.whatif_computed, message.generation, message.overlay, message.diff)
+
+    def _show_changes(self) -> None:
+        from kubenet_tui.ui.whatif.changes_view import ChangesView
+
+        whatif = self.state.whatif
+        assert whatif is not None and whatif.diff is not None
+        view = ChangesView(whatif.diff)
+        keys = frozenset({"up", "down", "j", "k", "pageup", "pagedown", "home", "end", "g", "G", "o", "c", "u", "a",
+                          "enter"})
+        pane = LinesPane(view, lambda name: name in keys or (name == "escape" and view.group is not None),
+                         unicode=self.unicode, id="glance-body")
+        self.push_screen(PaneScreen(f"Changes · what-if {whatif.overlay.label}", pane))
+
     def on_pane_effect(self, message: PaneEffect) -> None:
         """What a pane's model asked for: explain a pair (the heatmap's grid, a flow), open a policy."""
         # The panes' modules import numpy and the flow judge: not before the first paint.
         from kubenet_tui.ui.panes.flows_view import ChooseFlow
         from kubenet_tui.ui.panes.heatmap_view import ChoosePair
         from kubenet_tui.ui.panes.lint_view import OpenObject
+        from kubenet_tui.ui.whatif.changes_view import ExplainFlow
 
         effect = message.effect
         if isinstance(effect, ChoosePair):
@@ -469,6 +527,10 @@ class KubenetApp(App[int]):
             chosen = effect.selection
             self.pop_screen()
             self._route(self.state.choose_flow, chosen.source, chosen.destination, chosen.port, chosen.why_not)
+        elif isinstance(effect, ExplainFlow):
+            question = effect.question
+            self.pop_screen()
+            self._route(self.state.choose_question, question.source, question.destination, question.port)
         elif isinstance(effect, OpenObject):
             model = self.state.model
             item = model.policy_for(effect.kind, effect.namespace, effect.name) if model is not None else None
@@ -672,7 +734,7 @@ class KubenetApp(App[int]):
 
     MAIN_SCREEN_ACTIONS: ClassVar[frozenset[str]] = frozenset(
         {"mark", "type_end", "swap", "port", "filter", "command", "copy", "zoom", "verdict", "back", "refresh",
-         "pane", "map"}
+         "pane", "map", "try_fix"}
     )
     TYPED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"help", "quit"})
 
@@ -715,6 +777,9 @@ class KubenetApp(App[int]):
 
     def action_map(self) -> None:
         self._route(self.state.show_map)
+
+    def action_try_fix(self) -> None:
+        self._route(self.state.try_suggestion)
 
     def action_zoom(self) -> None:
         self._route(self.state.zoom)

@@ -12,6 +12,7 @@ import ipaddress
 import time
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from kubenet_tui.engine.cluster import Cluster, ClusterIndex
 from kubenet_tui.engine.ends import End, PortSpec, ServiceTarget, parse_port, resolve_target
@@ -20,6 +21,9 @@ from kubenet_tui.engine.explain import Status, Verdict
 from kubenet_tui.engine.outside import is_outside_end
 from kubenet_tui.engine.query import Answer, Question, ask
 from kubenet_tui.engine.services import ServiceVerdict
+
+if TYPE_CHECKING:
+    from kubenet_tui.ui.whatif.session import VerdictComparison
 
 __all__ = ["Connection", "EndKind", "EndSpec", "Evaluation", "PortSpec", "evaluate_connection",
            "parse_end", "parse_port"]
@@ -126,10 +130,21 @@ class Evaluation:
     answer: Answer | None = None
     error: str | None = None
     elapsed_ms: float = 0.0
+    # While a what-if overlay is active: the question asked now and with the change (`answer` is now's).
+    comparison: VerdictComparison | None = None
+    change_label: str = ""  # what the overlay is called ("fix.yaml")
 
     @property
     def status(self) -> Status | None:
+        """With a what-if compared: the status with the change (what the user is weighing)."""
+        if self.comparison is not None and self.comparison.head is not None:
+            return self.comparison.head.status
         return self.answer.status if self.answer is not None else None
+
+    @property
+    def compared(self) -> bool:
+        """Now and with the change differ: the panel shows both."""
+        return self.comparison is not None and self.comparison.differs
 
     @property
     def verdict(self) -> Verdict | None:
@@ -140,28 +155,28 @@ class Evaluation:
         return self.answer if isinstance(self.answer, ServiceVerdict) else None
 
 
+def question_for(connection: Connection, namespace: str | None = None, ingress_pods: str | None = None) -> Question:
+    """The engine's question for a complete connection (InputError when it cannot be asked as set)."""
+    source, destination = connection.source, connection.destination
+    assert source is not None
+    if source.kind is EndKind.OUTSIDE:
+        # The route decides the port; a destination narrows the answer to that backend.
+        return Question(source.ref, destination.query if destination is not None else "", PortSpec(), namespace,
+                        ingress_pods)
+    assert destination is not None
+    if source.kind is EndKind.SERVICE:
+        raise InputError(f"{source.label} cannot be a source: traffic comes from its pods; mark one of them with s")
+    return Question(source.query, destination.query, connection.port, namespace)
+
+
 def evaluate_connection(cluster: Cluster, connection: Connection, namespace: str | None = None,
                         ingress_pods: str | None = None) -> Evaluation:
     """Ask the engine about a complete connection; input problems come back as `error`, never raised.
     `namespace`: where bare names are looked up (the namespace in view); `ingress_pods`: who carries
     requests from outside when the controller is not recognised (NAMESPACE/SELECTOR)."""
     started = time.perf_counter()
-    source, destination = connection.source, connection.destination
-    assert source is not None
-    if source.kind is EndKind.OUTSIDE:
-        # The route decides the port; a destination narrows the answer to that backend.
-        question = Question(source.ref, destination.query if destination is not None else "", PortSpec(), namespace,
-                            ingress_pods)
-        try:
-            return Evaluation(connection, answer=ask(cluster, question), elapsed_ms=_ms(started))
-        except InputError as exc:
-            return Evaluation(connection, error=str(exc), elapsed_ms=_ms(started))
-    assert destination is not None
-    if source.kind is EndKind.SERVICE:
-        message = f"{source.label} cannot be a source: traffic comes from its pods; mark one of them with s"
-        return Evaluation(connection, error=message, elapsed_ms=_ms(started))
     try:
-        answer = ask(cluster, Question(source.query, destination.query, connection.port, namespace))
+        answer = ask(cluster, question_for(connection, namespace, ingress_pods))
     except InputError as exc:
         message = exc.worded("p →") if isinstance(exc, PortError) else str(exc)
         return Evaluation(connection, error=message, elapsed_ms=_ms(started))

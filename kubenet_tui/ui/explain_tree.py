@@ -16,7 +16,8 @@ from kubenet_tui.engine.services import ServiceVerdict
 from kubenet_tui.render.text import node_label, nodes_text
 from kubenet_tui.render.walkthrough import Node, PolicyLink, Walkthrough, walkthrough
 
-__all__ = ["ExplainItem", "PolicyLink", "items", "panel_text", "service_items", "verdict_items"]
+__all__ = ["ExplainItem", "PolicyLink", "comparison_items", "comparison_text", "items", "panel_text", "service_items",
+           "verdict_items"]
 
 
 @dataclass(slots=True)
@@ -47,6 +48,34 @@ def panel_text(w: Walkthrough) -> str:
     """What the verdict panel shows, as plain text: the banner's line, the lines under it, the tree
     (every node, folded or not)."""
     return nodes_text((w.headline, *w.glance, *w.body)).plain
+
+
+def comparison_items(now: Walkthrough | None, head: Walkthrough | None, now_error: str | None,
+                     head_error: str | None, label: str) -> list[ExplainItem]:
+    """A question answered now and with a change (what-if): the answer with the change first, open, with
+    the cursor's target; the answer now below it, folded. Each section is that answer's whole tree."""
+    found: list[ExplainItem] = []
+    for title, w, error, first in ((f"with {label}", head, head_error, True), ("now", now, now_error, False)):
+        if w is None:
+            found.append(ExplainItem(Text.assemble((f"{title}: ", "bold"), f"cannot be asked: {error}")))
+            continue
+        heading = Text.assemble((f"{title}: ", "bold"), node_label(w.headline))
+        children = [*(item(n) for n in w.glance), *items(w)]
+        if not first:
+            for child in (c for top in children for c in top.walk()):
+                child.focus = False
+        found.append(ExplainItem(heading, None, first, children))
+    return found
+
+
+def comparison_text(now: Walkthrough | None, head: Walkthrough | None, now_error: str | None,
+                    head_error: str | None, label: str, headline: str) -> str:
+    """What `c` copies while a what-if is compared: the headline, then each side's panel text."""
+    parts = [headline]
+    for title, w, error in ((f"with {label}", head, head_error), ("now", now, now_error)):
+        parts.append(f"--- {title} ---")
+        parts.append(panel_text(w) if w is not None else f"cannot be asked: {error}")
+    return "\n".join(parts)
 
 
 def verdict_items(v: Verdict) -> list[ExplainItem]:

@@ -60,6 +60,11 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
                         "enter opens the policy at the finding"),
         KeyDoc(":flows FILE", "a flow log (Hubble JSON, Calico, AWS agent; gzip too) against the policies: "
                               "agrees / disagrees per flow; / filters, enter explains one; :flows alone shows it again"),
+        KeyDoc(":whatif PATH…", "overlay manifests on the snapshot (-d PATH deletes what PATH names; staged: "
+                               "Calico's staged policies committed): the verdict shows now and with the change; "
+                               ":whatif off drops it, :whatif alone says what is overlaid"),
+        KeyDoc(":changes", "every flow the what-if opens, closes or makes unknown, by namespace pair and port; "
+                           "o/c/u/a filter, enter lists a group's flows, enter again explains one"),
         KeyDoc(":ingress-pods NS/SEL", "the pods that carry requests from outside, when the controller is not "
                                        "recognised (as check's --ingress-pods)"),
         KeyDoc(":cni [NAME]", "the network plugin found and how policies are read; NAME (upstream, cilium, calico, "
@@ -68,6 +73,7 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
     )),
     ("Other", (
         KeyDoc("m", "the namespace heatmap (as :map), on the port asked about when it is a number"),
+        KeyDoc("t", "try the fix a blocked verdict suggests, as a what-if: everything else it changes too"),
         KeyDoc("r", "reload from the cluster or files (and retry after an error)"),
         KeyDoc("c", "copy the explanation, or the selected policy's YAML, to the clipboard (OSC 52: works over SSH)"),
         KeyDoc("?", "this help"),
@@ -93,12 +99,14 @@ COMMANDS = {
     "flows": "flows", "flow": "flows",
     "cni": "cni", "plugin": "cni",
     "ingress-pods": "ingress-pods",
+    "whatif": "whatif", "what-if": "whatif",
+    "changes": "changes",
     "help": "help", "h": "help",
     "q": "quit", "quit": "quit", "q!": "quit", "exit": "quit",
 }
 
 COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "problems",
-                       "map", "lint", "flows ", "cni", "help", "quit")
+                       "map", "lint", "flows ", "cni", "whatif ", "whatif off", "changes", "help", "quit")
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ class HeaderInfo:
     problems: int = 0  # what :problems lists
     since: str | None = None  # stale: the time the data stopped being current
     cni: str = ""  # the network plugin's reading of the policies: "cni calico"
+    whatif: str = ""  # an overlay is active: "what-if fix.yaml · 12 flows change"
 
 
 def fit_parts(parts: Sequence[tuple[int, Text]], width: int, sep: str = "  ") -> Text:
@@ -69,6 +70,8 @@ def header_text(info: HeaderInfo, width: int) -> Text:
     if info.context:
         parts.append((1, Text.assemble(("ctx ", "dim"), (info.context, "bold"))))
     parts.append((1, Text.assemble(("ns ", "dim"), (info.namespace or "all", "bold"))))
+    if info.whatif:
+        parts.append((0, Text(f"⚑ {info.whatif}", style="bold magenta")))
     if info.problems:
         parts.append((1, Text(f"⚠ {info.problems} problem{'s' if info.problems != 1 else ''}", style="bold yellow")))
         parts.append((4, Text("(:problems)", style="dim")))
@@ -107,6 +110,8 @@ def connection_text(connection: Connection, evaluation: Evaluation | None, width
         symbol, word, _ = VERDICT_MARK[evaluation.status]
         style = {Status.ALLOWED: "bold green", Status.BLOCKED: "bold red"}.get(evaluation.status, "bold yellow")
         verdict = Text(f"{symbol} {word}", style=style)
+        if evaluation.compared:
+            verdict.append(" ⚑ with the change", style="bold magenta")
         if stale:
             verdict.append(" ◐ stale", style="bold yellow")
         parts.insert(0, (0, verdict))

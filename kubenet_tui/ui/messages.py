@@ -50,3 +50,29 @@ class EndPicked(Message):
         super().__init__()
         self.role = role
         self.end = end
+
+
+class WhatIfLoaded(Message):
+    """The `:whatif` files were read into an overlay."""
+
+    def __init__(self, generation: int, overlay: object) -> None:
+        super().__init__()
+        self.generation = generation
+        self.overlay = overlay
+
+
+class WhatIfFailed(Message):
+    def __init__(self, generation: int, error: str) -> None:
+        super().__init__()
+        self.generation = generation
+        self.error = error
+
+
+class WhatIfComputed(Message):
+    """What the active overlay changes (the connectivity diff) is worked out."""
+
+    def __init__(self, generation: int, overlay: object, diff: object) -> None:
+        super().__init__()
+        self.generation = generation
+        self.overlay = overlay
+        self.diff = diff

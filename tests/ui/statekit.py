@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from kubenet_tui.engine.errors import InputError
 from kubenet_tui.sources.base import Snapshot
 from kubenet_tui.sources.demo import DemoSource
 from kubenet_tui.sources.spec import SourceSpec
@@ -35,6 +36,7 @@ ACTIONS: dict[str, Callable[..., None]] = {
     "zoom": ExplorerState.zoom,
     "verdict": ExplorerState.verdict,
     "map": ExplorerState.show_map,
+    "try_fix": ExplorerState.try_suggestion,
     "back": ExplorerState.back,
     "pane": ExplorerState.pane,
     "quit": ExplorerState.quit,
@@ -114,7 +116,10 @@ def press(state: ExplorerState, *keys: str) -> list[Effect]:
             found = bindings().get(key)
             if found is not None:
                 name, args = found
-                ACTIONS[name](state, *args)
+                try:  # as the app's _route: an input error becomes the flash message
+                    ACTIONS[name](state, *args)
+                except InputError as exc:
+                    state.input_error(str(exc))
             else:
                 _table_key(state, key)
             effects.extend(state.take().effects)

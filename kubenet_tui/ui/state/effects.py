@@ -103,9 +103,29 @@ class ShowFlows:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadWhatIf:
+    """Read the manifests of `:whatif PATH...` (in a worker: files), then overlay them."""
+
+    paths: tuple[str, ...]
+    deletes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ComputeWhatIf:
+    """Work out every flow the active overlay changes (in a worker: the connectivity diff)."""
+
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowChanges:
+    """The Changes pane: every flow the overlay opens, closes or makes unknown (`:changes`)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Quit:
     code: int = 0
 
 
 Effect = Reload | UseSource | ComputeSelections | ComputeCoverage | ShowDetails | ShowPolicy | ShowHelp | ShowProblems | PickContext \
-    | Copy | ShowMap | ShowLint | ShowFlows | Quit
+    | Copy | ShowMap | ShowLint | ShowFlows | LoadWhatIf | ComputeWhatIf | ShowChanges | Quit

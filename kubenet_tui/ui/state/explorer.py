@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -22,7 +23,7 @@ from kubenet_tui.engine.model import Protocol
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.render.walkthrough import walkthrough
 from kubenet_tui.render.yaml_locate import manifest_yaml
-from kubenet_tui.sources.base import DataState
+from kubenet_tui.sources.base import DataState, SourceError
 from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.connection import (
     Connection,
@@ -32,19 +33,23 @@ from kubenet_tui.ui.connection import (
     evaluate_connection,
     parse_end,
     parse_port,
+    question_for,
 )
-from kubenet_tui.ui.explain_tree import PolicyLink, panel_text
+from kubenet_tui.ui.explain_tree import PolicyLink, comparison_text, panel_text
 from kubenet_tui.ui.keys import COMMAND_SUGGESTIONS, parse_command
 from kubenet_tui.ui.lines import HeaderInfo
 from kubenet_tui.ui.model import ExplorerModel, Filter, problem_count
 from kubenet_tui.ui.state.effects import (
     ComputeCoverage,
     ComputeSelections,
+    ComputeWhatIf,
     Copy,
     Effect,
+    LoadWhatIf,
     PickContext,
     Quit,
     Reload,
+    ShowChanges,
     ShowDetails,
     ShowFlows,
     ShowHelp,
@@ -58,6 +63,11 @@ from kubenet_tui.ui.state.flash import Flash
 from kubenet_tui.ui.state.focus import TABLES, VIEW_TITLES, VIEWS, FocusRing, Pane
 from kubenet_tui.ui.state.prompt import PromptBuffer, PromptMode, PromptOutcome
 from kubenet_tui.ui.tables import EmptyRows, NamespaceRows, PodRows, PolicyRows, Rows, ServiceRows
+
+if TYPE_CHECKING:
+    from kubenet_tui.engine.diff import ConnectivityDiff
+    from kubenet_tui.sources.overlay import Overlay
+    from kubenet_tui.ui.whatif.session import WhatIf
 
 # What the app redraws after a change (besides rows and cursors, tracked per table).
 HEADER, TITLES, NOTICE, CONNECTION, MARKS, FOCUS, ZOOM, PROMPT, FLASH = (
@@ -138,6 +148,7 @@ class ExplorerState:
         self._selections_started = False
         self.flows_path: str | None = None  # the flow log `:flows` read last
         self.ingress_pods: str | None = None  # `:ingress-pods NS/SELECTOR`: who carries requests from outside
+        self.whatif: WhatIf | None = None  # an overlay on the snapshot (`:whatif`), and what it changes
         self._update = Update({HEADER, TITLES, NOTICE})
 
     # --- drawing bookkeeping ----------------------------------------------------------------------
@@ -219,6 +230,10 @@ class ExplorerState:
             self._start_selections()
         if model.coverage is None:
             self._effect(ComputeCoverage(generation))
+        if self.whatif is not None:
+            # The same overlay on the new snapshot (a watch pushed one, or a reload): worked out again.
+            self.whatif = self.whatif.rebased(snapshot)
+            self._effect(ComputeWhatIf(generation))
         self._reevaluate()
         after = self.evaluation.status if self.evaluation is not None else None
         if pushed and before is not None and after is not None and before is not after:
@@ -308,6 +323,7 @@ class ExplorerState:
             detail,
             problems=problems,
             cni=self.cni_text(),
+            whatif=self._whatif_text(),
             since=clock_text(self.stale_since) if self.stale_since is not None else None,
         )
 
@@ -491,10 +507,109 @@ class ExplorerState:
         evaluation = None
         if self.connection.complete and self.model is not None:
             evaluation = evaluate_connection(self.model.cluster, self.connection, self.scope, self.ingress_pods)
+            if self.whatif is not None:
+                evaluation = self._compared(evaluation)
         self.evaluation = evaluation
         if evaluation is None and self.focus.current is Pane.VERDICT:
             self.focus_pane(self.focus.view)
         self._dirty(CONNECTION, MARKS)
+
+    def _compared(self, evaluation: Evaluation) -> Evaluation:
+        """The question asked now and with the overlay too (a pod the overlay adds can be asked about)."""
+        assert self.whatif is not None
+        try:
+            question = question_for(self.connection, self.scope, self.ingress_pods)
+        except InputError:
+            return evaluation
+        comparison = self.whatif.compare(question)
+        if evaluation.answer is None and comparison.head is not None:
+            evaluation = replace(evaluation, error=None)  # it exists with the change: not an error to show
+        return replace(evaluation, comparison=comparison, change_label=self.whatif.overlay.label)
+
+    # --- what-if: an overlay on the snapshot ------------------------------------------------------------
+
+    def _cmd_whatif(self, arg: str) -> None:
+        """`:whatif PATH...` overlays manifests (`-d PATH` deletes what they name; `staged` commits Calico's
+        staged policies), `:whatif off` drops the overlay, `:whatif` alone says what is overlaid."""
+        from kubenet_tui.ui.whatif.session import USAGE, Load, Off, parse_command
+
+        command = parse_command(arg)
+        if isinstance(command, Off):
+            if self.whatif is None:
+                raise InputError("no what-if is active")
+            self.whatif = None
+            self._info("what-if off: the snapshot as it is")
+            self._reevaluate()
+            self._dirty(HEADER)
+        elif isinstance(command, Load):
+            self._needs_data("a what-if")
+            self._info(f"reading {' '.join(command.paths + command.deletes)}…")
+            self._effect(LoadWhatIf(command.paths, command.deletes))
+        elif self.whatif is not None:
+            self._info(self.whatif.header() + " (:changes lists them; :whatif off)")
+        else:
+            self._info(f"no what-if is active: {USAGE}")
+
+    def whatif_loaded(self, generation: int, overlay: Overlay) -> None:
+        """The overlay's files were read: apply it to the snapshot shown, and work out what it changes."""
+        from kubenet_tui.ui.whatif.session import WhatIf
+
+        if generation != self.generation or self.model is None:
+            return
+        try:
+            self.whatif = WhatIf.start(overlay, self.model.snapshot)
+        except SourceError as exc:
+            self._error(str(exc))
+            return
+        notes = self.whatif.notes()
+        self._info(self.whatif.header() + (f" — {notes[0]}" if notes else ""))
+        self._effect(ComputeWhatIf(self.generation))
+        self._reevaluate()
+        self._dirty(HEADER)
+
+    def whatif_failed(self, generation: int, error: str) -> None:
+        if generation == self.generation:
+            self._error(f"what-if: {error}")
+
+    def whatif_computed(self, generation: int, overlay: Overlay, diff: ConnectivityDiff) -> None:
+        if generation != self.generation or self.whatif is None or self.whatif.overlay is not overlay:
+            return  # a newer snapshot or another overlay since
+        self.whatif = self.whatif.with_diff(diff)
+        self._info(self.whatif.header() + (" (:changes lists them)" if diff.changed else ""))
+        self._dirty(HEADER)
+
+    def _cmd_changes(self, arg: str) -> None:
+        if self.whatif is None:
+            raise InputError("no what-if is active: :whatif PATH first (manifests to try), or t on a suggestion")
+        if self.whatif.diff is None:
+            raise InputError("still working out what the change does: a moment")
+        self._effect(ShowChanges())
+
+    def try_suggestion(self) -> None:
+        """t: overlay the verdict's first suggested change, to see everything else it would change too."""
+        from kubenet_tui.ui.whatif.suggestion import CannotTry, suggestion_overlay
+
+        evaluation = self.evaluation
+        answer = evaluation.answer if evaluation is not None else None
+        suggestions = getattr(answer, "suggestions", ())
+        if self.model is None or not suggestions:
+            raise InputError("nothing to try: t tries the fix a blocked verdict suggests")
+        for suggestion in suggestions:
+            try:
+                overlay = suggestion_overlay(suggestion, self.model.cluster)
+            except CannotTry as exc:
+                last = str(exc)
+                continue
+            self.whatif_loaded(self.generation, overlay)
+            return
+        raise InputError(last)
+
+    def choose_question(self, source: str, destination: str, port: PortSpec) -> None:
+        """Enter on a changed flow: ask it (now and with the change). Pods the overlay adds exist only
+        with the change, so the ends are taken as written, not looked up now."""
+        self.set_connection(Connection(parse_end(source), parse_end(destination), port))
+        if self.evaluation is not None:
+            self.focus_pane(Pane.VERDICT)
 
     def set_connection(self, connection: Connection) -> None:
         self.connection = connection
@@ -841,6 +956,14 @@ class ExplorerState:
         self._info(f"requests from outside are carried by {arg}" if arg else "the controller's pods are found again")
         self._reevaluate()
 
+    def _whatif_text(self) -> str:
+        whatif = self.whatif
+        if whatif is None:
+            return ""
+        if whatif.diff is None:
+            return f"what-if {whatif.overlay.label} · computing…"
+        return f"what-if {whatif.overlay.label} · {whatif.diff.flows:,} flows change"
+
     def cni_text(self, long: bool = False) -> str:
         """The plugin and the reading of the policies, for the header (short) and :cni (long)."""
         model = self.model
@@ -904,10 +1027,21 @@ class ExplorerState:
         if evaluation is None or evaluation.status is None:
             self._error("nothing to copy yet: mark a source (s) and a destination (d)")
             return
-        assert evaluation.answer is not None
-        text = panel_text(walkthrough(evaluation.answer))  # exactly what the verdict panel shows
+        text = self._panel_text(evaluation)  # exactly what the verdict panel shows
         self._effect(Copy(text))
         self._info(f"copied the explanation ({len(text.splitlines())} lines) to the clipboard (OSC 52)")
+
+    @staticmethod
+    def _panel_text(evaluation: Evaluation) -> str:
+        """Exactly what the verdict panel shows, as text: one answer, or both sides of a what-if."""
+        comparison = evaluation.comparison
+        if comparison is not None and evaluation.compared:
+            now = walkthrough(comparison.now) if comparison.now is not None else None
+            head = walkthrough(comparison.head) if comparison.head is not None else None
+            return comparison_text(now, head, comparison.now_error, comparison.head_error, evaluation.change_label,
+                                   comparison.headline())
+        assert evaluation.answer is not None
+        return panel_text(walkthrough(evaluation.answer))
 
     def open_policy(self, link: PolicyLink) -> None:
         if self.model is None:
@@ -940,6 +1074,8 @@ COMMAND_HANDLERS: dict[str, Callable[[ExplorerState, str], None]] = {
     "flows": ExplorerState._cmd_flows,
     "cni": ExplorerState._cmd_cni,
     "ingress-pods": ExplorerState._cmd_ingress_pods,
+    "whatif": ExplorerState._cmd_whatif,
+    "changes": ExplorerState._cmd_changes,
     "help": lambda s, arg: s.help(),
     "quit": lambda s, arg: s.quit(),
 }

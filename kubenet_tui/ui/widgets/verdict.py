@@ -20,7 +20,14 @@ from kubenet_tui.engine.explain import Status
 from kubenet_tui.render.text import node_label, symbol
 from kubenet_tui.render.walkthrough import Walkthrough, walkthrough
 from kubenet_tui.ui.connection import Evaluation
-from kubenet_tui.ui.explain_tree import ExplainItem, PolicyLink, items, panel_text
+from kubenet_tui.ui.explain_tree import (
+    ExplainItem,
+    PolicyLink,
+    comparison_items,
+    comparison_text,
+    items,
+    panel_text,
+)
 
 STATUS_CLASS = {
     Status.ALLOWED: "-allowed",
@@ -146,6 +153,7 @@ class VerdictPanel(Vertical):
     evaluation: reactive[Evaluation | None] = reactive(None)
     """The evaluation shown; None hides the panel's content."""
     _walkthrough: Walkthrough | None = None  # what is shown, for `copy_text`
+    _copy: str | None = None  # a what-if's text, for `copy_text`
 
     def compose(self) -> ComposeResult:
         yield VerdictBanner(id="banner")
@@ -165,6 +173,7 @@ class VerdictPanel(Vertical):
         why = self.query_one("#why", Static)
         tree = self.query_one(ExplainTree)
         self._walkthrough = None
+        self._copy = None
         for cls in ("-allowed", "-blocked", "-unknown", "-error"):
             banner.remove_class(cls)
         if evaluation is None:
@@ -174,6 +183,9 @@ class VerdictPanel(Vertical):
             return
         connection = evaluation.connection
         assert connection.source is not None
+        if evaluation.compared:
+            self._show_comparison(evaluation)
+            return
         if evaluation.error is not None:
             banner.add_class("-error")
             to = connection.destination.label if connection.destination is not None else "every backend"
@@ -192,6 +204,27 @@ class VerdictPanel(Vertical):
         why.update(Text("\n").join(node_label(node) for node in w.glance))
         tree.show(items(w))
 
+    def _show_comparison(self, evaluation: Evaluation) -> None:
+        """A what-if: the answer with the change and the answer now, each in full, under one headline."""
+        comparison = evaluation.comparison
+        assert comparison is not None
+        banner = self.query_one(VerdictBanner)
+        status = evaluation.status
+        banner.add_class(STATUS_CLASS[status] if status is not None else "-unknown")
+        now = walkthrough(comparison.now) if comparison.now is not None else None
+        head = walkthrough(comparison.head) if comparison.head is not None else None
+        word = head.headline.head if head is not None else "NO VERDICT"
+        mark = symbol(head.headline)[0] if head is not None else "!"
+        banner.content = (mark, word, f"with {evaluation.change_label} · {comparison.headline()}")
+        self.query_one("#why", Static).update(Text.assemble(
+            ("what-if: ", "bold magenta"), comparison.headline(), ("   (both below; :whatif off drops it)", "dim")))
+        self.query_one(ExplainTree).show(comparison_items(now, head, comparison.now_error, comparison.head_error,
+                                                          evaluation.change_label))
+        self._copy = comparison_text(now, head, comparison.now_error, comparison.head_error, evaluation.change_label,
+                                     comparison.headline())
+
     def copy_text(self) -> str | None:
         """What the panel shows as plain text, or None when it shows no verdict."""
+        if self._copy is not None:
+            return self._copy
         return panel_text(self._walkthrough) if self._walkthrough is not None else None
