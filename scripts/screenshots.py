@@ -59,6 +59,7 @@ STATES: dict[str, State] = {
     "lint": State(SHOP, [*typed(":lint"), "enter"], title="kubenet-tui --demo -n shop, then :lint"),
     "flows": State(SHOP, [*typed(f":flows {HUBBLE}"), "enter"], ("j", "j"),
                    f"kubenet-tui --demo -n shop, then :flows {HUBBLE}"),
+    "whatif": State(SHOP, [*BLOCKED, "t"], title="kubenet-tui --demo -n shop, a blocked verdict, then t"),
     "cilium": State(CILIUM, ["slash", *"debug", "enter", "s", "slash", *"db", "enter", "d", "p", *"5432", "enter",
                              "v"], title="kubenet-tui --demo cilium -n shop"),
 }
