@@ -138,10 +138,10 @@ def _parse_json_file(file: Path, collector: ObjectCollector) -> None:
                 if isinstance(item, dict) and "kind" not in item and not isinstance(list_kind, str):
                     pending.append((line, item))
                     continue
-                collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None)
+                collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None, True)
     except NotAList as exc:
         if exc.document is not None:
-            collector.add(exc.document, name, consume=True)
+            collector.add(exc.document, name, consume=True, string_keys=True)
             return
         _add_json(lambda: _load_whole(file), name, collector)
         return
@@ -153,7 +153,7 @@ def _parse_json_file(file: Path, collector: ObjectCollector) -> None:
         collector.problems.append(Problem("error", name, f"cannot read: {exc}"))
     list_kind = header.fields.get("kind")
     for line, item in pending:
-        collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None)
+        collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None, True)
 
 
 def _load_whole(file: Path) -> Any:
@@ -173,7 +173,7 @@ def _add_json(decode: Callable[[], Any], name: str, collector: ObjectCollector) 
     except (OSError, UnicodeDecodeError) as exc:
         collector.problems.append(Problem("error", name, f"cannot read: {exc}"))
         return
-    collector.add(data, name, consume=True)
+    collector.add(data, name, consume=True, string_keys=True)
 
 
 def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
@@ -187,7 +187,7 @@ def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
             collector.problems.append(Problem("error", name, "JSON nested too deeply to read"))
             return
         else:
-            collector.add(data, name, consume=True)
+            collector.add(data, name, consume=True, string_keys=True)
             return
     parse_yaml_text(text, name, collector)
 
