@@ -28,7 +28,7 @@ from typing import Any
 
 from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
 from kubenet_tui.engine.profiles import Profile
-from kubenet_tui.sources.base import DataState, Snapshot, SourceError
+from kubenet_tui.sources.base import DataState, Snapshot, SourceError, gc_paused
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.kubeapi import PAGE_SIZE, ApiStatusError, KubeApi, TransportError, WatchStream
 from kubenet_tui.sources.kubeconfig import (
@@ -256,13 +256,14 @@ class LiveSource:
         self._prepared = None  # a reload (r) reads the kubeconfig and credentials afresh
         self._connection = connection
         api = KubeApi(connection, self.options.request_timeout)
-        try:
-            state = self._read(api, connection)
-        finally:
-            api.close()
-        with self._lock:
-            self._state = state
-        return self._snapshot(state, DataState.LIVE)
+        with gc_paused():
+            try:
+                state = self._read(api, connection)
+            finally:
+                api.close()
+            with self._lock:
+                self._state = state
+            return self._snapshot(state, DataState.LIVE)
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: threading.Event) -> None:
         """Keep the last load's data current until `stop` is set. Without a prior load, loads first
