@@ -132,7 +132,7 @@ def _status(cluster: Cluster, src: Pod, dst: Pod, protocol: Protocol, port: int 
     return {Status.ALLOWED: "allowed", Status.UNKNOWN: "unknown"}.get(status, "blocked")
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(clusters(), st.sampled_from(Protocol), st.sampled_from(PORTS))
 def test_forms_agree_with_evaluate_on_random_clusters(case: tuple[Cluster, tuple[Pod, ...]], protocol: Protocol,
                                                       port: int | None) -> None:

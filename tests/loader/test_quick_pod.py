@@ -67,7 +67,7 @@ def outcome(obj: dict[str, Any], shared: Shared, string_keys: bool) -> Any:
         return f"invalid: {exc}"
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(pod_objects(False), pod_objects(True)), min_size=1, max_size=4))
 def test_quick_and_validating_ways_agree(objects: list[dict[str, Any]]) -> None:
     # One Shared for the whole batch on each side: answers kept from one pod must not leak into the next.
