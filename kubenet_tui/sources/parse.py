@@ -89,6 +89,7 @@ from kubenet_tui.sources.validate import (
     protocol_of,
 )
 
+DUPLICATE = "loaded more than once: this copy replaces the earlier one"
 _POLICY_SPEC_FIELDS = {"podSelector", "policyTypes", "ingress", "egress"}
 # Node annotations that tell k3s and RKE2 apart (and how they were started).
 DISTRIBUTION_PREFIXES = ("k3s.io/", "rke2.io/")
@@ -599,6 +600,14 @@ class ObjectCollector:
         """One element of a `kind: List` (or `PodList`...): items of a typed list may leave out their kind."""
         if type(item) is dict:  # the usual item, straight to its parser (a load has 150,000 of them)
             kind = item.get("kind")
+            if kind == "Pod" and string_keys and item.get("apiVersion") == "v1":
+                pod = _plain_pod(item, self.shared)
+                if pod is not None:  # anything to check or report goes the whole way below
+                    key = pod.key
+                    if key in self.pods:
+                        self.problems.append(Problem("warning", origin, DUPLICATE, "Pod", pod.namespace, pod.name))
+                    self.pods[key] = pod
+                    return
             if type(kind) is str and kind and not kind.endswith("List"):
                 self._add_object(item, origin, string_keys)
                 return
@@ -732,7 +741,7 @@ class ObjectCollector:
     def _keep(store: dict[str, Any], key: str, obj: Any, warnings: list[str]) -> None:
         """Later objects replace earlier ones with the same identity, as `kubectl apply` would; say so."""
         if key in store:
-            warnings.append("loaded more than once: this copy replaces the earlier one")
+            warnings.append(DUPLICATE)
         store[key] = obj
 
     @property

@@ -85,3 +85,21 @@ def test_a_cached_port_list_never_stands_for_one_equal_only_in_value() -> None:
         bad = {**good, "spec": {"containers": [{"ports": [{"containerPort": odd}]}]}}
         assert outcome(bad, shared, True) == outcome(bad, Shared(), False)
         assert str(outcome(bad, shared, True)).startswith("invalid:")
+
+
+def test_a_list_of_pods_reads_alike_either_way_duplicates_included() -> None:
+    from kubenet_tui.sources.parse import ObjectCollector
+
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "n", "labels": {"app": "x"}},
+           "status": {"podIP": "10.0.0.1", "podIPs": [{"ip": "10.0.0.1"}]}}
+    odd = {**pod, "metadata": {"name": "b", "namespace": "n", "labels": {"app": 1}}}
+    items = [pod, dict(pod), odd, {**pod, "apiVersion": "v2"}]
+    quick, checked = ObjectCollector(), ObjectCollector()
+    for i, item in enumerate(items):
+        quick.add_list_item(item, f"f:{i}", "List", True)
+        checked.add_list_item(item, f"f:{i}", "List", False)
+    assert quick.pods == checked.pods and list(quick.pods) == ["n/a"]
+    assert quick.problems == checked.problems
+    assert [p.message.split(":")[0] for p in quick.problems] == [
+        "loaded more than once", "invalid, skipped"]
+    assert quick.ignored_kinds == checked.ignored_kinds == {"Pod": 1}
