@@ -16,7 +16,7 @@ points, and 5 % are replies. Each row runs in a process of its own, and the peak
 own:
 
 - `flows FILE -f CLUSTER -o json`: the command end to end, every class with its full verdict, to /dev/null;
-- the same from a pipe (`cat FILE | kubenet-tui flows - ...`);
+- the same from a pipe (`cat FILE | kubenet-tui flows - ...`), read by a process per core in blocks of lines;
 - the phases through the API the command calls: load the cluster, read and aggregate, join and judge.
 """
 
@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE))
 from run import cluster_file  # noqa: E402 - benchmarks/ is not a package
 
 from kubenet_tui.sources.flows.parallel import read_parallel, workers_for  # noqa: E402
+from kubenet_tui.sources.flows.pipe import pipe_workers  # noqa: E402
 
 START = 1_715_677_200.0  # 2024-05-14T09:00:00Z: the hour the log covers
 TARGET_S, TARGET_MB = 30.0, 1024.0
@@ -237,7 +238,7 @@ def measure_cli(cluster_path: str, log: str, pipe: bool) -> dict[str, Any]:
         sys.stdout.flush()
         os.dup2(saved, 1)
     return {"seconds": time.perf_counter() - start, "cpu": _cpu() - cpu, "code": code, "peak_mb": _peak_mb(),
-            "workers": workers_for("-" if pipe else log), "worker_peak_mb": _children_peak_mb()}
+            "workers": pipe_workers() if pipe else workers_for(log), "worker_peak_mb": _children_peak_mb()}
 
 
 def measure_phases(cluster_path: str, log: str) -> dict[str, Any]:
@@ -339,8 +340,10 @@ def main(argv: list[str] | None = None) -> int:
                                             f"{cli['peak_mb']:,.0f} MB"
                                             + (f" + {cli['workers']} reading workers of ≤ {cli['worker_peak_mb']:,.0f} MB"
                                                if cli["workers"] > 1 else "")),
-        ("`cat FILE | flows - -f CLUSTER -o json` (one process)",
-         f"{pipe['seconds']:.1f} s ({pipe['cpu']:.1f} s CPU), peak RSS {pipe['peak_mb']:,.0f} MB"),
+        ("`cat FILE | flows - -f CLUSTER -o json`",
+         f"{pipe['seconds']:.1f} s ({pipe['cpu']:.1f} s CPU), peak RSS {pipe['peak_mb']:,.0f} MB"
+         + (f" + {pipe['workers']} reading workers of ≤ {pipe['worker_peak_mb']:,.0f} MB" if pipe["workers"] > 1
+            else "")),
         ("  load the cluster (JSON)", f"{phases['load_s']:.1f} s ({phases['load_cpu']:.1f} s CPU)"),
         (f"  read + aggregate ({phases['workers']} processes)", f"{phases['read_s']:.1f} s "
                                                                f"({phases['read_cpu']:.1f} s CPU, "

@@ -2,6 +2,7 @@
 
     python benchmarks/live_list.py            # 5,000 and 50,000 pods
     python benchmarks/live_list.py 20000      # other sizes
+    python benchmarks/live_list.py --no-kubectl 5000
 
 The emulator runs in a subprocess (tests/live/apiserver.py) so its own encoding work and memory are not
 counted here. Pods are realistic in size (managedFields, env, statuses: ~3.5 KB of JSON each). Columns:
@@ -10,13 +11,21 @@ counted here. Pods are realistic in size (managedFields, env, statuses: ~3.5 KB 
   models     - the same pod list through the official client's model classes (CoreV1Api), for contrast
   peak MB    - tracemalloc peak during a full load (a separate run: tracing slows Python down)
   RSS MB     - resident set size of this process after the full load
+  kubectl    - side by side, when kubectl is on PATH: `kubectl get pods,networkpolicies,namespaces,services
+               -A -o json` against the same server (its discovery cache warmed by a first run), wall time
+  process    - the same read as a command of ours: a fresh Python process that imports kubenet-tui and
+               runs LiveSource.load(), wall time (what to compare with kubectl's)
+  ratio      - kubectl / process: above 1, we list faster than kubectl
 """
 
 from __future__ import annotations
 
 import gc
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -32,7 +41,34 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def run(pods: int) -> dict[str, float]:
+def side_by_side(kubeconfig: str, pods: int) -> dict[str, float]:
+    """kubectl's list of the four kinds, and ours as a whole process, against the same server."""
+    out: dict[str, float] = {}
+    kubectl = shutil.which("kubectl")
+    if kubectl is not None:
+        home = tempfile.mkdtemp(prefix="kubenet-bench-home-")  # its own discovery cache, warmed below
+        command = [kubectl, "--kubeconfig", kubeconfig, "get", "pods,networkpolicies,namespaces,services", "-A",
+                   "-o", "json"]
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                           env=dict(os.environ, HOME=home))
+            times.append(time.perf_counter() - start)
+        out["kubectl"] = times[-1]
+        shutil.rmtree(home, ignore_errors=True)
+    code = ("from kubenet_tui.sources.live import LiveOptions, LiveSource\n"
+            f"s = LiveSource(LiveOptions(kubeconfig={kubeconfig!r}, request_timeout=60)).load()\n"
+            f"assert len(s.cluster.pods) == {pods}\n")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    out["process"] = time.perf_counter() - start
+    if "kubectl" in out:
+        out["ratio"] = out["kubectl"] / out["process"]
+    return out
+
+
+def run(pods: int, kubectl: bool = True) -> dict[str, float]:
     from kubenet_tui.sources.kubeapi import KubeApi
     from kubenet_tui.sources.kubeconfig import load_connection
     from kubenet_tui.sources.live import LiveOptions, LiveSource
@@ -87,6 +123,8 @@ def run(pods: int) -> dict[str, float]:
         result["peak MB"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         del snapshot
+        if kubectl:
+            result.update(side_by_side(kubeconfig, pods))
         return result
     finally:
         if server.stdin is not None:
@@ -95,11 +133,12 @@ def run(pods: int) -> dict[str, float]:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [5000, 50000]
-    columns = ["pods", "raw list", "full load", "models", "peak MB", "RSS MB"]
+    args = [a for a in sys.argv[1:] if a != "--no-kubectl"]
+    sizes = [int(a) for a in args] or [5000, 50000]
+    columns = ["pods", "raw list", "full load", "models", "peak MB", "RSS MB", "kubectl", "process", "ratio"]
     print("  ".join(f"{c:>10}" for c in columns))
     for size in sizes:
-        row = run(size)
+        row = run(size, kubectl="--no-kubectl" not in sys.argv)
         cells = []
         for c in columns:
             value = row.get(c)
@@ -109,6 +148,8 @@ def main() -> None:
                 cells.append(f"{int(value):>10,}")
             elif c.endswith("MB"):
                 cells.append(f"{value:>10.0f}")
+            elif c == "ratio":
+                cells.append(f"{value:>9.2f}x")
             else:
                 cells.append(f"{value:>9.2f}s")
         print("  ".join(cells), flush=True)

@@ -36,6 +36,8 @@ from kubenet_tui.terminal.output import Printer, fit_streams, speaks_unicode
 from kubenet_tui.terminal.progress import Progress
 
 EXIT_ALLOWED = 0
+# The matrix's streamed three-valued forms (render/matrix_forms.py, imported when asked: it needs numpy).
+MATRIX_FORMS = ("pairs", "csv", "compact")
 EXIT_BLOCKED = 1
 EXIT_USAGE = 2
 EXIT_UNKNOWN = 3
@@ -163,10 +165,17 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
                            "pod (pods without it cannot be reached on it); default: every port")
     matrix.add_argument("-l", "--selector", type=label_selector, default=None, metavar="SELECTOR",
                         help="only pods with these labels, as kubectl: app=web,tier!=db,env in (a,b),!legacy")
-    matrix.add_argument("-o", "--output", choices=("text", "json", "blocked", "summary", *NAMESPACE_FORMS),
-                        default="text", metavar="text|json|blocked|summary|heatmap|dot|mermaid",
-                        help="text grid (default), json, only the blocked pairs, per-namespace totals, or at "
-                             "namespace level: the heatmap grid, a Graphviz or a Mermaid graph")
+    matrix.add_argument("-o", "--output", choices=("text", "json", *MATRIX_FORMS, "blocked", "summary",
+                                                   *NAMESPACE_FORMS),
+                        default="text", metavar="text|json|pairs|csv|compact|blocked|summary|heatmap|dot|mermaid",
+                        help="text grid (default, ? where unknown); json ({pods, matrix: [[bool...]...]}, false "
+                             "also where unknown); pairs: one 'SOURCE -> DESTINATION' line per allowed pair "
+                             "(--blocked: per blocked pair), streamed, unknown pairs counted apart; csv: a header "
+                             "of destinations, then per source its 1 (allowed), 0 (blocked) or ? (unknown) cells; "
+                             "compact: json whose rows are such strings; blocked: pairs --blocked; per-namespace "
+                             "totals; or at namespace level: the heatmap grid, a Graphviz or a Mermaid graph")
+    matrix.add_argument("--blocked", action="store_true",
+                        help="with -o pairs: list the blocked pairs instead of the allowed ones")
     _add_scope_args(matrix, "only pods in these namespaces (repeatable; default: every namespace)",
                     "every namespace (the default without -n)", sub=True)
     _add_source_args(matrix, sub=True)
@@ -315,6 +324,10 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress)
     if args.output in NAMESPACE_FORMS:
         return run_namespace_forms(args.output, cluster, pods, protocol, port, port_name, progress,
                                    speaks_unicode(sys.stdout))
+    if args.blocked and args.output != "pairs":
+        raise UsageError("--blocked goes with -o pairs")
+    if args.output in (*MATRIX_FORMS, "text", "blocked"):
+        return run_matrix_forms(args.output, args.blocked, cluster, pods, protocol, port, port_name, progress)
     with progress.phase(f"computing connectivity between {len(pods):,} pods"):
         if port_name is not None:
             result = named_port_matrix(cluster, pods, protocol, port_name)
@@ -340,6 +353,32 @@ def run_matrix(args: argparse.Namespace, snapshot: Snapshot, progress: Progress)
         # Plain writes: a grid of a million cells through rich's renderer would take minutes.
         for line in matrix_text(result, args.output, summary):
             write(line + "\n")
+    sys.stdout.flush()
+    return EXIT_ALLOWED
+
+
+def run_matrix_forms(form: str, blocked: bool, cluster: Any, pods: tuple[Any, ...], protocol: Protocol,
+                     port: int | None, port_name: str | None, progress: Progress) -> int:
+    """The three-valued forms (allowed, blocked, unknown), streamed a source row at a time."""
+    from kubenet_tui.engine.heatmap import PairStatus
+    from kubenet_tui.engine.pair_status import status_rows
+    from kubenet_tui.render import matrix_forms
+
+    with progress.phase(f"computing connectivity between {len(pods):,} pods"):
+        rows = status_rows(cluster, pods, protocol, port, port_name)
+    if form == "compact":
+        chunks = matrix_forms.compact_json(rows)
+    elif form == "csv":
+        chunks = matrix_forms.csv_lines(rows)
+    elif form == "text":
+        chunks = matrix_forms.grid_text(rows)
+    else:  # pairs, blocked
+        want = PairStatus.BLOCKED if blocked or form == "blocked" else PairStatus.ALLOWED
+        chunks = matrix_forms.pair_lines(rows, want) if pods else iter(
+            ["no pods that can carry traffic (pods need an IP and must not have finished)\n"])
+    write = sys.stdout.write
+    for chunk in chunks:
+        write(chunk)
     sys.stdout.flush()
     return EXIT_ALLOWED
 

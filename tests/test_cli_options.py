@@ -45,7 +45,7 @@ SOURCES = {"-f", "--demo", "--cni", "--kubeconfig", "--context", "--request-time
 SCOPE = {"-n", "-A"}
 HELP = {
     "check": {"-h", "--port", "--protocol", "-o", "-q", "--ingress-pods"} | SCOPE | SOURCES,
-    "matrix": {"-h", "--port", "--protocol", "-l", "-o"} | SCOPE | SOURCES,
+    "matrix": {"-h", "--port", "--protocol", "-l", "-o", "--blocked"} | SCOPE | SOURCES,
     # snapshot saves a live read: files and the demo have nothing to save
     "snapshot": {"-h", "-o"} | SCOPE | {"--kubeconfig", "--context", "--request-timeout"},
 }

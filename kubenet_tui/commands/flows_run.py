@@ -37,6 +37,7 @@ from kubenet_tui.render.flows_out import (
 from kubenet_tui.sources.base import Snapshot, Source
 from kubenet_tui.sources.flows import Format, ReadReport, open_flows, read_flows
 from kubenet_tui.sources.flows.parallel import read_parallel, workers_for
+from kubenet_tui.sources.flows.pipe import pipe_workers, read_pipe
 from kubenet_tui.sources.flows.when import demo_time, files_time, live_time
 from kubenet_tui.terminal.output import speaks_unicode
 from kubenet_tui.terminal.progress import Progress
@@ -68,6 +69,8 @@ def read_report(path: str, fmt: Format, progress: Progress) -> tuple[FlowAggrega
             workers = workers_for(path)
             if workers > 1:
                 read_parallel(path, fmt, workers, aggregator, report)
+            elif path == "-":  # a pipe: blocks of lines handed out to a process per core as they come
+                read_pipe(stream, fmt, pipe_workers(), aggregator, report)
             else:
                 aggregator.add_all(read_flows(stream, report, fmt))
     except KeyboardInterrupt:

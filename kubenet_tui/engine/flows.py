@@ -261,6 +261,11 @@ class FlowAggregator:
                 if values:
                     mine.add_to(field_name, values)
 
+    def order_by_first_line(self) -> None:
+        """Classes in the order the input first showed them, after parts read out of order were merged
+        (each line is one record of one class, so no two classes share a first line)."""
+        self._classes = dict(sorted(self._classes.items(), key=lambda item: item[1].first_line))
+
     def classes(self) -> tuple[RawClass, ...]:
         """The classes so far, in the order they were first seen. They keep growing while records are
         added: read them from the thread that adds."""

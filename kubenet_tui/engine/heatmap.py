@@ -166,14 +166,10 @@ def namespace_heatmap(cluster: Cluster, pods: Sequence[Pod], protocol: Protocol 
     counts = np.bincount(ns_of_pod, minlength=n).astype(np.int64)
     allowed = np.zeros((n, n), dtype=np.int64)
     unknown = np.zeros((n, n), dtype=np.int64)
-    parts: list[_Part] = []
-    for number, destinations in _numbers(classes, protocol, port, port_name):
-        evaluator = ClassEvaluator(cluster, classes, protocol, number)
-        egress = evaluator.row_table(Direction.EGRESS)
-        ingress = evaluator.row_table(Direction.INGRESS)
-        self_allowed, self_unknown = evaluator.self_states(egress, ingress)
-        part = _Part(destinations, egress, ingress, self_allowed, self_unknown)
-        parts.append(part)
+    parts = verdict_parts(cluster, classes, protocol, port, port_name)
+    for part in parts:
+        destinations, egress, ingress = part.destinations, part.egress, part.ingress
+        self_allowed, self_unknown = part.self_allowed, part.self_unknown
         dst_weights = np.where(destinations, weights, 0)
         part_allowed = _count(egress.allowed, ingress.allowed, egress.which, ingress.which, weights, dst_weights,
                               ns_of_class, n)
@@ -199,6 +195,20 @@ def namespace_heatmap(cluster: Cluster, pods: Sequence[Pod], protocol: Protocol 
     pods_of = tuple(order[bounds[k]:bounds[k + 1]] for k in range(n))
     return Heatmap(namespaces, protocol, port, port_name, allowed, unknown, np.outer(counts, counts), pods, classes,
                    tuple(parts), pods_of, cluster.program)
+
+
+def verdict_parts(cluster: Cluster, classes: PodClasses, protocol: Protocol, port: int | None,
+                  port_name: str | None) -> tuple[_Part, ...]:
+    """The class rows (allowed and unknown, both directions) and the diagonal for each port number
+    asked: one part for a port number or every port, one per number a port name stands for."""
+    parts: list[_Part] = []
+    for number, destinations in _numbers(classes, protocol, port, port_name):
+        evaluator = ClassEvaluator(cluster, classes, protocol, number)
+        egress = evaluator.row_table(Direction.EGRESS)
+        ingress = evaluator.row_table(Direction.INGRESS)
+        self_allowed, self_unknown = evaluator.self_states(egress, ingress)
+        parts.append(_Part(destinations, egress, ingress, self_allowed, self_unknown))
+    return tuple(parts)
 
 
 def _numbers(classes: PodClasses, protocol: Protocol, port: int | None,

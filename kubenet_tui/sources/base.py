@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from threading import Event
@@ -110,3 +112,19 @@ class ProfiledSource:
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: Event) -> None:
         self.source.watch(lambda snapshot: on_snapshot(snapshot.with_profile(self.profile)), stop)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while decoding. A load allocates millions of small dicts,
+    lists and model objects that all stay alive; every allocation burst triggers a collection that
+    walks everything decoded so far, which was over half of the time to load 50,000 pods from a file
+    (and of the CPU time of a live list). Reference counting still frees at once; only cyclic garbage
+    waits until the collector resumes (if it was running) at the end of the load."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

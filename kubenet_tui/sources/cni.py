@@ -81,15 +81,16 @@ _BY_PREFIX["rke2-canal-"] = next(p for p in PLUGINS if p.name.startswith("Canal"
 _BY_PREFIX["rke2-cilium-"] = next(p for p in PLUGINS if p.name == "Cilium")
 
 
-def _plugins_of(labels: Mapping[str, str], name: str) -> list[Plugin]:
-    found = [_BY_LABEL[item] for item in labels.items() if item in _BY_LABEL]
+def _plugins_by_labels(labels: Mapping[str, str]) -> list[Plugin]:
+    return [_BY_LABEL[item] for item in labels.items() if item in _BY_LABEL]
+
+
+def _plugin_by_name(name: str) -> Plugin | None:
     # Name prefix followed by the DaemonSet's 5-character suffix only (calico-node-x7k2p, not
     # calico-node-exporter-...): covers installs whose labels were customised.
     if len(name) > 6 and name[-6] == "-":
-        by_name = _BY_PREFIX.get(name[:-5])
-        if by_name is not None:
-            found.append(by_name)
-    return found
+        return _BY_PREFIX.get(name[:-5])
+    return None
 
 
 def _flag_set(args: list[object], flag: str) -> bool:
@@ -221,12 +222,21 @@ def detect_cni(pods: Iterable[Pod], unreadable: str | None = None, nodes: Iterab
     evidence: dict[str, str] = {}
     seen_system = False
     k3s_pod: str | None = None
+    # Replicas share one label map (the load interns them): each distinct map is looked at once.
+    by_labels: dict[int, tuple[bool, list[Plugin]]] = {}
+    kept: list[Mapping[str, str]] = []  # keeps each id() above from being reused while this runs
     for pod in pods:
         if pod.namespace in SYSTEM_NAMESPACES:
             seen_system = True
-        if k3s_pod is None and _k3s_pod(pod):
+        labels = pod.labels
+        seen = by_labels.get(id(labels))
+        if seen is None:
+            seen = by_labels[id(labels)] = (_k3s_pod(pod), _plugins_by_labels(labels))
+            kept.append(labels)
+        if k3s_pod is None and seen[0]:
             k3s_pod = pod.key
-        for plugin in _plugins_of(pod.labels, pod.name):
+        by_name = _plugin_by_name(pod.name)
+        for plugin in seen[1] if by_name is None else [*seen[1], by_name]:
             if plugin.name not in found:
                 found[plugin.name] = plugin
                 evidence[plugin.name] = pod.key

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from threading import Event
 from typing import Any
@@ -15,7 +13,7 @@ from typing import Any
 import yaml
 
 from kubenet_tui.engine.profiles import Profile
-from kubenet_tui.sources.base import DataState, Snapshot, SourceError
+from kubenet_tui.sources.base import DataState, Snapshot, SourceError, gc_paused
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.json_stream import ListHeader, NotAList, read_items
 from kubenet_tui.sources.parse import ObjectCollector, Problem
@@ -138,10 +136,10 @@ def _parse_json_file(file: Path, collector: ObjectCollector) -> None:
                 if isinstance(item, dict) and "kind" not in item and not isinstance(list_kind, str):
                     pending.append((line, item))
                     continue
-                collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None)
+                collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None, True)
     except NotAList as exc:
         if exc.document is not None:
-            collector.add(exc.document, name, consume=True)
+            collector.add(exc.document, name, consume=True, string_keys=True)
             return
         _add_json(lambda: _load_whole(file), name, collector)
         return
@@ -153,7 +151,7 @@ def _parse_json_file(file: Path, collector: ObjectCollector) -> None:
         collector.problems.append(Problem("error", name, f"cannot read: {exc}"))
     list_kind = header.fields.get("kind")
     for line, item in pending:
-        collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None)
+        collector.add_list_item(item, f"{name}:{line}", list_kind if isinstance(list_kind, str) else None, True)
 
 
 def _load_whole(file: Path) -> Any:
@@ -173,7 +171,7 @@ def _add_json(decode: Callable[[], Any], name: str, collector: ObjectCollector) 
     except (OSError, UnicodeDecodeError) as exc:
         collector.problems.append(Problem("error", name, f"cannot read: {exc}"))
         return
-    collector.add(data, name, consume=True)
+    collector.add(data, name, consume=True, string_keys=True)
 
 
 def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
@@ -187,7 +185,7 @@ def parse_text(text: str, name: str, collector: ObjectCollector) -> None:
             collector.problems.append(Problem("error", name, "JSON nested too deeply to read"))
             return
         else:
-            collector.add(data, name, consume=True)
+            collector.add(data, name, consume=True, string_keys=True)
             return
     parse_yaml_text(text, name, collector)
 
@@ -196,22 +194,6 @@ def _manifest_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES)
     return [path]
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while decoding. A load allocates millions of small dicts,
-    lists and model objects that all stay alive; every allocation burst triggers a collection that
-    walks everything decoded so far, which was over half of the time to load 50,000 pods. Reference
-    counting still frees at once; only cyclic garbage waits until the collector resumes (if it was
-    running) at the end of the load."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def read_paths(paths: Sequence[str], collector: ObjectCollector, stdin_text: Callable[[], str] | None = None) -> None:

@@ -106,6 +106,20 @@ def identify(kind: str, api_version: object) -> Identity:
     """What an object with this kind and apiVersion is. A missing apiVersion is read as the usual
     group of the kind (hand-written manifests and test fixtures often leave it out)."""
     text = api_version if isinstance(api_version, str) else ""
+    # A load asks about a handful of (kind, apiVersion) pairs, once per object: answered once each.
+    key = (kind, text)
+    found = _IDENTITIES.get(key)
+    if found is None:
+        found = _IDENTITIES[key] = _identify(kind, text)
+        if len(_IDENTITIES) > 4096:  # arbitrary kinds in the input must not grow this without end
+            _IDENTITIES.clear()
+    return found
+
+
+_IDENTITIES: dict[tuple[str, str], Identity] = {}
+
+
+def _identify(kind: str, text: str) -> Identity:
     group, _, version = text.rpartition("/")
     if not text:
         group, version = _DEFAULT_GROUP.get(kind, ""), ""

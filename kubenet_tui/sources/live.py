@@ -28,7 +28,7 @@ from typing import Any
 
 from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
 from kubenet_tui.engine.profiles import Profile
-from kubenet_tui.sources.base import DataState, Snapshot, SourceError
+from kubenet_tui.sources.base import DataState, Snapshot, SourceError, gc_paused
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.kubeapi import PAGE_SIZE, ApiStatusError, KubeApi, TransportError, WatchStream
 from kubenet_tui.sources.kubeconfig import (
@@ -162,15 +162,34 @@ class _Parsed:
     problems: tuple[Problem, ...]
 
 
-def _parse(raw: dict[str, Any]) -> _Parsed:
-    collector = ObjectCollector()
-    collector.add(raw, "api")
-    for attr in _MODEL_ATTRS:
-        found: dict[str, Any] = getattr(collector, attr)
-        if found:
-            key, value = next(iter(found.items()))
-            return _Parsed(raw, attr, key, value, tuple(collector.problems))
-    return _Parsed(raw, None, "", None, tuple(collector.problems))
+class _Parser:
+    """Parses objects one at a time through one collector, emptied after each: a list of 50,000 pods
+    builds one collector, not 50,000, and its `Shared` hands out each repeated label map and port list
+    once. One per thread (a list, a watch)."""
+
+    def __init__(self) -> None:
+        self.collector = ObjectCollector()
+
+    def __call__(self, raw: dict[str, Any]) -> _Parsed:
+        collector = self.collector
+        collector.add(raw, "api", string_keys=True)  # decoded from the API's JSON
+        parsed = _Parsed(raw, None, "", None, tuple(collector.problems))
+        for attr in _MODEL_ATTRS:
+            found: dict[str, Any] = getattr(collector, attr)
+            if found:
+                if parsed.attr is None:
+                    key, value = next(iter(found.items()))
+                    parsed = _Parsed(raw, attr, key, value, parsed.problems)
+                found.clear()
+        collector.problems.clear()
+        collector.ignored_kinds.clear()
+        collector.unreadable.clear()
+        collector.notices.clear()
+        return parsed
+
+
+def _parse(raw: dict[str, Any], parser: _Parser | None = None) -> _Parsed:
+    return (parser or _Parser())(raw)
 
 
 def _object_key(obj: dict[str, Any]) -> str:
@@ -253,13 +272,14 @@ class LiveSource:
         self._prepared = None  # a reload (r) reads the kubeconfig and credentials afresh
         self._connection = connection
         api = KubeApi(connection, self.options.request_timeout)
-        try:
-            state = self._read(api, connection)
-        finally:
-            api.close()
-        with self._lock:
-            self._state = state
-        return self._snapshot(state, DataState.LIVE)
+        with gc_paused():
+            try:
+                state = self._read(api, connection)
+            finally:
+                api.close()
+            with self._lock:
+                self._state = state
+            return self._snapshot(state, DataState.LIVE)
 
     def watch(self, on_snapshot: Callable[[Snapshot], None], stop: threading.Event) -> None:
         """Keep the last load's data current until `stop` is set. Without a prior load, loads first
@@ -586,6 +606,7 @@ class LiveSource:
         """List `unit` into fresh entries (swapped in at the end, so a watch-time relist is atomic).
         A 410 on a continue token restarts the list once."""
         kind = unit.kind
+        parser = _Parser()
         for attempt in range(2):
             entries: dict[str, _Parsed] = {}
 
@@ -593,7 +614,7 @@ class LiveSource:
                 for item in items:
                     if isinstance(item, dict):
                         raw = slim(kind.kind, item, kind.api_version)
-                        entries[_object_key(raw)] = _parse(raw)
+                        entries[_object_key(raw)] = parser(raw)
 
             try:
                 result = api.list(kind.path(unit.namespace), take, page_size=self.options.page_size)

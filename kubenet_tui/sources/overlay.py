@@ -255,7 +255,7 @@ class _Names(ObjectCollector):
         super().__init__()
         self.refs: list[ObjectRef] = []
 
-    def _add_object(self, obj: Mapping[str, Any], origin: str) -> None:
+    def _add_object(self, obj: Mapping[str, Any], origin: str, string_keys: bool = False) -> None:
         ref = ref_of(obj)
         if ref is None:
             self.problems.append(Problem("error", origin, "object has no kind or no metadata.name: cannot delete it"))

@@ -16,6 +16,8 @@ class Shared:
     def __init__(self) -> None:
         self._labels: dict[frozenset[tuple[str, str]], Mapping[str, str]] = {}
         self._ports: dict[tuple[ContainerPort, ...], tuple[ContainerPort, ...]] = {}
+        # A pod's container ports as written ((containerPort, protocol, name), exact types) -> as parsed.
+        self.raw_ports: dict[tuple[tuple[int, str | None, str | None], ...], tuple[ContainerPort, ...]] = {}
 
     def labels(self, labels: dict[str, str]) -> Mapping[str, str]:
         key = frozenset(labels.items())

@@ -84,13 +84,13 @@ def port_number(value: Any, what: str) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_port_name(value: str) -> bool:
+def is_port_name(value: str) -> bool:
     # A handful of names (http, metrics, dns...) recur on every pod of a cluster: checked once each.
     return len(value) <= 15 and bool(_PORT_NAME.match(value)) and bool(re.search("[a-z]", value)) and "--" not in value
 
 
 def port_name(value: str, what: str) -> str:
-    if not _is_port_name(value):
+    if not is_port_name(value):
         raise Invalid(f"{what} {value!r} is not a valid port name (IANA_SVC_NAME: 1-15 lowercase letters, digits, single '-')")
     return value
 

@@ -322,3 +322,25 @@ def test_network_policy_read_live_keeps_its_manifest(server: FakeApiServer, kube
     (policy,) = live(kubeconfig).load().cluster.network_policies
     manifest = json.loads(policy.manifest)
     assert manifest["kind"] == "NetworkPolicy" and manifest["spec"]["podSelector"] == {}
+
+
+def test_one_parser_per_list_keeps_each_objects_problems_its_own() -> None:
+    """A list's objects go through one collector, emptied after each: a problem, a duplicate or a
+    kind of one object never shows on the next, and replicas share their label map."""
+    from kubenet_tui.sources.live import _Parser
+
+    parse = _Parser()
+    bad = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x", "namespace": "a", "labels": {"k": 1}}}
+    good = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"web-{i}", "namespace": "a",
+                                                            "labels": {"app": "web"}},
+             "status": {"podIP": f"10.0.0.{i}"}} for i in (1, 2)]
+    first = parse(bad)
+    assert first.attr is None and len(first.problems) == 1 and "must be a string" in first.problems[0].message
+    one, two = parse(good[0]), parse(good[0] | {"kind": "Pod"})
+    assert (one.attr, one.key, one.problems) == ("pods", "a/web-1", ())
+    assert two.problems == (), "the same object again is not a duplicate within a list's parser"
+    other = parse(good[1])
+    assert other.value.labels is one.value.labels
+    secret = parse({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "a"}})
+    assert (secret.attr, secret.problems) == (None, ())
+    assert parse(good[1]).attr == "pods"

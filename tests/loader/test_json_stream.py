@@ -86,3 +86,36 @@ def test_files_keep_reporting_and_loading_the_rest(tmp_path: Path) -> None:
     assert [p.key for p in snapshot.cluster.pods] == ["shop/a", "shop/b"]
     (problem,) = snapshot.problems
     assert problem.origin.endswith(":20") and "name" in problem.message  # the line of its opening brace
+
+
+@pytest.mark.parametrize("text", [
+    '{"kind": "List", "items": [ ], "metadata": {}}',
+    '{"items":[],"kind":"List"}',
+    '{"items" :\n[\n]\n,\n"kind" : "List"\n}\n',
+])
+def test_an_empty_items_array_in_any_spacing(chunk: int, text: str) -> None:
+    header = ListHeader()
+    assert list(read_items(io.StringIO(text), header)) == []
+    assert header.fields["kind"] == "List"
+
+
+def test_items_before_other_keys_and_odd_spacing_between_items(chunk: int) -> None:
+    items = [pod("a"), pod("b"), pod("c")]
+    text = ('{"items" : [' + json.dumps(items[0]) + "\n ,\n\t" + json.dumps(items[1]) + "," + json.dumps(items[2])
+            + ' \n] , "kind":"List", "apiVersion": "v1"}')
+    header = ListHeader()
+    assert [item for _, item in read_items(io.StringIO(text), header)] == items
+    assert header.fields == {"kind": "List", "apiVersion": "v1"}
+
+
+@pytest.mark.parametrize(("tail", "message"), [
+    (' "oops"]}', "Expecting ',' delimiter"),  # two items without a comma
+    (",]}", "Expecting value"),  # a trailing comma
+    ("", "Expecting ',' delimiter"),  # the text ends inside the array
+])
+def test_broken_separators_name_their_line(chunk: int, tail: str, message: str) -> None:
+    text = '{"kind": "List", "items": [\n' + json.dumps(pod("a")) + "\n" + tail
+    with pytest.raises(json.JSONDecodeError) as err:
+        list(read_items(io.StringIO(text), ListHeader()))
+    assert err.value.msg == message
+    assert err.value.lineno >= 2

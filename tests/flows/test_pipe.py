@@ -1,0 +1,69 @@
+"""A pipe read by worker processes, a block of lines each in turn, reads as it does in one process: the
+same classes in the same order, counts, times, line numbers, problems and skipped lines."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from kubenet_tui.engine.flows import FlowAggregator
+from kubenet_tui.sources.flows import Format, ReadReport, read_flows
+from kubenet_tui.sources.flows.common import MAX_PROBLEMS
+from kubenet_tui.sources.flows.pipe import _blocks, pipe_workers, read_pipe
+
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def mixed_log(copies: int) -> bytes:
+    """Every sample format, blank and broken lines among them, the last line without its line break."""
+    parts = [(SAMPLES / name).read_bytes() for name in ("hubble.jsonl", "calico-flowlogs.jsonl", "goldmane.jsonl",
+                                                        "aws-agent.log")]
+    body = b"".join(part if part.endswith(b"\n") else part + b"\n" for part in parts)
+    return (body + b"\n{not json\n") * copies + b'{"flow": {"verdict": "FORWARDED"}}'
+
+
+def read(data: bytes, workers: int, block: int) -> tuple[FlowAggregator, ReadReport]:
+    aggregator, report = FlowAggregator(), ReadReport()
+    read_pipe(io.BufferedReader(io.BytesIO(data)), Format.AUTO, workers, aggregator, report, block=block)  # type: ignore[arg-type]
+    return aggregator, report
+
+
+def state(aggregator: FlowAggregator) -> list[tuple[object, ...]]:
+    return [(c.plugin, c.source, c.destination, c.protocol, c.port, c.observed, c.count, c.records, c.first, c.last,
+             c.first_line, c.side_bits, c.nodes, c.reasons, c.policies, c.l7, c.dns_names)
+            for c in aggregator.classes()]
+
+
+@pytest.mark.parametrize(("workers", "block"), [(2, 700), (3, 4096), (2, 1 << 20), (1, 700)])
+def test_a_pipe_in_blocks_reads_as_in_one_process(workers: int, block: int) -> None:
+    data = mixed_log(40)
+    whole, whole_report = FlowAggregator(), ReadReport()
+    whole.add_all(read_flows(io.BytesIO(data), whole_report))
+    parted, parted_report = read(data, workers, block)
+    assert parted_report == whole_report
+    assert (parted.records, parted.replies, parted.first, parted.last) == (whole.records, whole.replies,
+                                                                          whole.first, whole.last)
+    assert state(parted) == state(whole)
+
+
+def test_the_first_problems_are_kept_whichever_worker_met_them() -> None:
+    data = b"{broken\n" * (MAX_PROBLEMS + 300)
+    _, report = read(data, 2, 100)
+    assert report.malformed == MAX_PROBLEMS + 300
+    assert [p.line for p in report.problems] == list(range(1, MAX_PROBLEMS + 1))
+
+
+def test_blocks_end_at_line_breaks_and_keep_every_byte() -> None:
+    data = b"a\nbb\n" + b"x" * 50 + b"\nlast"
+    blocks = list(_blocks(io.BufferedReader(io.BytesIO(data)), 4))  # type: ignore[arg-type]
+    assert b"".join(blocks) == data
+    assert all(b.endswith(b"\n") for b in blocks[:-1])
+
+
+def test_empty_and_short_inputs_need_no_worker() -> None:
+    assert read(b"", 2, 100)[1] == ReadReport()
+    aggregator, report = read(mixed_log(1), 2, 1 << 20)
+    assert report.lines > 0 and report.records == aggregator.records > 0
+    assert pipe_workers() >= 1
