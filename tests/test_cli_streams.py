@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,10 +35,21 @@ def run(env_extra: dict[str, str], *argv: str) -> subprocess.CompletedProcess[by
                           timeout=120, check=False)
 
 
-@pytest.mark.parametrize("encoding", list(ENCODINGS))
+# Every command on the two streams that take no symbol at all; the other two on the commands that print
+# the most kinds of symbol (each run is a process of its own: a third of a second).
+EVERY_COMMAND_ON = ("ascii", "C-no-utf8")
+SOME_COMMANDS_ON = ("latin-1", "LANG=C")
+SOME_COMMANDS = ("check-allowed", "check-unknown", "check-json", "matrix-summary", "overview-without-terminal")
+
+
+def _on_encodings(cases: list[Any]) -> list[Any]:
+    return [pytest.param(encoding, *case.values, id=f"{case.id}-{encoding}")
+            for case in cases for encoding in (*EVERY_COMMAND_ON, *(SOME_COMMANDS_ON if case.id in SOME_COMMANDS else ()))]
+
+
 @pytest.mark.parametrize(
-    ("argv", "code", "expect"),
-    [
+    ("encoding", "argv", "code", "expect"),
+    _on_encodings([
         pytest.param(["check", FRONTEND, DB, "--port", "6379", "--demo"], 0, "ALLOWED", id="check-allowed"),
         pytest.param(["check", FRONTEND, DB, "--port", "5432", "--demo"], 1, "BLOCKED", id="check-blocked"),
         pytest.param(["check", FRONTEND, DB, "--port", "5432", "--demo", "-q"], 1, "BLOCKED", id="check-brief"),
@@ -52,7 +64,7 @@ def run(env_extra: dict[str, str], *argv: str) -> subprocess.CompletedProcess[by
                      id="matrix-summary"),
         pytest.param(["--demo"], 0, "bundled demo cluster", id="overview-without-terminal"),
         pytest.param(["check", FRONTEND, DB, "--port", "²", "--demo"], 2, "", id="bad-input"),
-    ],
+    ]),
 )
 def test_no_traceback_and_the_verdicts_exit_code_on_any_stdout_encoding(
     encoding: str, argv: list[str], code: int, expect: str

@@ -46,7 +46,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def assert_agrees_with_check(capsys: pytest.CaptureFixture[str], port: str, *where: str) -> dict[str, Any]:
+def assert_agrees_with_check(capsys: pytest.CaptureFixture[str], port: str, *where: str,
+                             stride: int = 1) -> dict[str, Any]:
+    """Every pair, or with `stride` n every n-th diagonal: still every source and every destination."""
     code, out, err = run(capsys, "matrix", "--port", port, "-o", "json", *where)
     assert code == 0, err
     data: dict[str, Any] = json.loads(out)
@@ -54,6 +56,8 @@ def assert_agrees_with_check(capsys: pytest.CaptureFixture[str], port: str, *whe
     assert len(data["ports"]) == len(data["pods"])
     for i, source in enumerate(data["pods"]):
         for j, destination in enumerate(data["pods"]):
+            if (i + j) % stride:
+                continue
             code, _, err = run(capsys, "check", source, destination, "--port", port, *where)
             if data["ports"][j] is None:
                 # check refuses the question (the destination has no such port); the matrix says not allowed
@@ -64,9 +68,10 @@ def assert_agrees_with_check(capsys: pytest.CaptureFixture[str], port: str, *whe
     return data
 
 
-@pytest.mark.parametrize("port", ["metrics", "https", "http"])
-def test_demo_matrix_by_name_agrees_with_check_pair_by_pair(capsys: pytest.CaptureFixture[str], port: str) -> None:
-    data = assert_agrees_with_check(capsys, port, "--demo")
+@pytest.mark.parametrize(("port", "stride"), [("metrics", 1), ("https", 3), ("http", 3)])
+def test_demo_matrix_by_name_agrees_with_check_pair_by_pair(capsys: pytest.CaptureFixture[str], port: str,
+                                                            stride: int) -> None:
+    data = assert_agrees_with_check(capsys, port, "--demo", stride=stride)
     numbers = {n for n in data["ports"] if n is not None}
     if port == "metrics":
         assert len(numbers) >= 3  # 9090, 9113, 9121, 9153: several numbers in one matrix

@@ -126,7 +126,7 @@ def calico_clusters(draw: st.DrawFn) -> tuple[Cluster, tuple[Pod, ...]]:
     return replace(cluster, calico=resources, profile_override=Profile.CALICO), pods
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(calico_clusters(), st.sampled_from(Protocol), st.sampled_from(PORTS))
 def test_matrix_agrees_under_the_calico_profile(case: tuple[Cluster, tuple[Pod, ...]], protocol: Protocol,
                                                  port: int | None) -> None:

@@ -161,7 +161,7 @@ def cilium_clusters(draw: st.DrawFn) -> tuple[Cluster, tuple[Pod, ...]]:
     return cluster, tuple(renamed[p.key] for p in pods)
 
 
-@settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(cilium_clusters(), st.sampled_from(Protocol), st.sampled_from(PORTS))
 def test_random_small_cilium_clusters(case: tuple[Cluster, tuple[Pod, ...]], protocol: Protocol,
                                       port: int | None) -> None:

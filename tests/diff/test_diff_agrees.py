@@ -164,7 +164,7 @@ def pairs(draw: st.DrawFn, edits: tuple[str, ...] = EDITS) -> tuple[Cluster, Clu
 # Fixed seeds rather than derandomize: their examples reach every kind of change (opened, closed, to
 # and from unknown, appeared, disappeared, a pod to itself); derandomize's mostly change nothing.
 @seed(17)
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pairs())
 def test_random_changes(case: tuple[Cluster, Cluster]) -> None:
     base, head = case
@@ -172,7 +172,7 @@ def test_random_changes(case: tuple[Cluster, Cluster]) -> None:
 
 
 @seed(5)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pairs(POLICY_EDITS))
 def test_random_policy_changes(case: tuple[Cluster, Cluster]) -> None:
     """Policies only, the same pods: the causes skip ports, the head reads the base's rows."""

@@ -29,7 +29,7 @@ from kubenet_tui.engine.matrix import connectivity_matrix, matrix_pods
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, Protocol
 
 Manifest = dict[str, Any]
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # -- the world: e2e-like, with labels and named ports that differ between pods -----------------------
 
@@ -234,7 +234,7 @@ def verdict(c: Cluster, source: str, destination: str, port: int | None, protoco
     return evaluate(c, End(pod=pods[source]), End(pod=pods[destination]), Protocol(protocol), port)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(policy_sets, st.lists(queries, min_size=1, max_size=3, unique=True))
 def test_engine_agrees_with_the_reference_reading(policies: list[Manifest], probes: list[tuple[int, str]]) -> None:
     c = cluster(world_objects(), policies)
