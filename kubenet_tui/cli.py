@@ -22,7 +22,7 @@ from kubenet_tui.engine.ends import named_namespace, parse_port
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.model import LabelSelector, Protocol
-from kubenet_tui.engine.outside import named_namespace as outside_namespace
+from kubenet_tui.engine.outside_ends import named_namespace as outside_namespace
 from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.query import Question, ask
 from kubenet_tui.engine.selector_syntax import SelectorError, parse_label_selector

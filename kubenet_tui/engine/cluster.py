@@ -11,7 +11,6 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from kubenet_tui.engine.dialects.calico_model import CalicoResources
 from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
 from kubenet_tui.engine.model import (
     NAMESPACE_NAME_LABEL,
@@ -28,10 +27,11 @@ from kubenet_tui.engine.model import (
     Service,
 )
 from kubenet_tui.engine.profiles import Profile
-from kubenet_tui.engine.route_model import RouteResources
 
 if TYPE_CHECKING:
+    from kubenet_tui.engine.dialects.calico_model import CalicoResources
     from kubenet_tui.engine.dialects.cilium_model import CiliumCIDRGroup, CiliumPolicy
+    from kubenet_tui.engine.route_model import RouteResources
     from kubenet_tui.engine.tiers import Program
 
 __all__ = ["Cluster", "ClusterIndex", "Enforcement", "NetworkPlugin", "Profile", "Unreadable"]

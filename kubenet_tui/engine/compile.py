@@ -8,7 +8,7 @@ A new dialect is a `compile_*` function here (and, if it combines rules in a new
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction, Tier
@@ -148,8 +148,8 @@ def compile_admin_policy(policy: AdminPolicy) -> CompiledPolicy:
 
 # -- the program -------------------------------------------------------------------------------------
 
-# A plugin profile's compiler: the whole program as that plugin's policy engine reads the cluster.
-PROFILE_COMPILERS: dict[Profile, Callable[[Cluster], Program]] = {}
+# The profiles whose plugin compiles its own dialect (loaded when first asked for, see `compile_program`).
+PROFILE_COMPILERS = frozenset({Profile.CILIUM, Profile.CALICO})
 
 _TIER_RESOURCES = {
     Tier.ADMIN: (Resource.ADMIN_NETWORK_POLICIES, Resource.CLUSTER_NETWORK_POLICIES),
@@ -190,9 +190,15 @@ def compile_program(cluster: Cluster, profile: Profile | None = None) -> Program
     The plugin profiles compile their own dialects; until one does, its policies are unevaluated and
     NetworkPolicy is read as upstream."""
     profile = profile or cluster.profile
-    compiler = PROFILE_COMPILERS.get(profile)
-    if compiler is not None:
-        return compiler(cluster)
+    # A plugin's dialect builds on the compilers here, and is imported only when a cluster is read as it.
+    if profile is Profile.CILIUM:
+        from kubenet_tui.engine.dialects.cilium import compile_cilium
+
+        return compile_cilium(cluster)
+    if profile is Profile.CALICO:
+        from kubenet_tui.engine.dialects.calico import compile_calico
+
+        return compile_calico(cluster)
     return compile_upstream(cluster)
 
 
@@ -211,10 +217,3 @@ def compile_upstream(cluster: Cluster) -> Program:
     ]
     return Program(tuple(t for t in tiers if t is not None))
 
-
-# Plugin profiles' compilers live with their dialect (imported last: they build on the compilers above).
-from kubenet_tui.engine.dialects.calico import compile_calico  # noqa: E402
-from kubenet_tui.engine.dialects.cilium import compile_cilium  # noqa: E402
-
-PROFILE_COMPILERS[Profile.CILIUM] = compile_cilium
-PROFILE_COMPILERS[Profile.CALICO] = compile_calico

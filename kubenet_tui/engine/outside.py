@@ -37,6 +37,10 @@ from kubenet_tui.engine.evaluate import evaluate
 from kubenet_tui.engine.explain import Status, Verdict
 from kubenet_tui.engine.gaps import Resource
 from kubenet_tui.engine.model import IPAddress, Pod, Protocol, Service
+from kubenet_tui.engine.outside_ends import OBJECT_HEADS as OBJECT_HEADS
+from kubenet_tui.engine.outside_ends import ROUTE_HEADS, is_url
+from kubenet_tui.engine.outside_ends import is_outside_end as is_outside_end
+from kubenet_tui.engine.outside_ends import named_namespace as named_namespace
 from kubenet_tui.engine.route_match import (
     GatewayChoice,
     NamespaceLabels,
@@ -45,7 +49,6 @@ from kubenet_tui.engine.route_match import (
     choose_ingress,
     choose_route,
     gateway_host_matches,
-    is_url,
     parse_url,
 )
 from kubenet_tui.engine.route_model import (
@@ -59,29 +62,10 @@ from kubenet_tui.engine.route_model import (
 )
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
 
-ROUTE_HEADS = {"route": None, "routes": None, "httproute": "HTTPRoute", "grpcroute": "GRPCRoute",
-               "tlsroute": "TLSRoute", "tcproute": "TCPRoute", "udproute": "UDPRoute"}
-OBJECT_HEADS = ("ingress", "ingresses", "ing", "gateway", "gateways", "gtw", *ROUTE_HEADS)
 _ROUTE_RESOURCES = (Resource.HTTP_ROUTES, Resource.GRPC_ROUTES, Resource.TLS_ROUTES, Resource.TCP_ROUTES)
 # Addresses that stand for "a client on the internet" in an explained verdict (RFC 5737 documentation
 # ranges first); a policy that names one of them is seen by the reach analysis, which picks another.
 _CLIENTS = ("203.0.113.10", "198.51.100.10", "192.0.2.10", "8.8.8.8", "1.1.1.1", "2001:db8::10")
-
-
-def is_outside_end(text: str) -> bool:
-    """Whether an end as typed is a URL or an Ingress / Gateway / route object (not a pod or Service)."""
-    text = text.strip()
-    if is_url(text):
-        return True
-    head, slash, rest = text.partition("/")
-    return bool(slash) and head.lower() in OBJECT_HEADS and rest.count("/") == 1
-
-
-def named_namespace(text: str) -> str | None:
-    head, slash, rest = text.strip().partition("/")
-    if slash and head.lower() in OBJECT_HEADS and rest.count("/") == 1:
-        return rest.split("/")[0] or None
-    return None
 
 
 def outside_ends(cluster: Cluster) -> tuple[str, ...]:

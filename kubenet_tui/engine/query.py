@@ -11,18 +11,22 @@ then optional (every backend the route leads to), and the route decides the port
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from kubenet_tui.engine.cluster import Cluster
-from kubenet_tui.engine.controllers import parse_pods_override
 from kubenet_tui.engine.ends import PortSpec, ServiceTarget, resolve_port, resolve_target
 from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.evaluate import evaluate
 from kubenet_tui.engine.explain import Verdict
-from kubenet_tui.engine.outside import RouteVerdict, evaluate_outside, is_outside_end
+from kubenet_tui.engine.outside_ends import is_outside_end
 from kubenet_tui.engine.ports import PortsVerdict, evaluate_ports
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
 
-Answer = Verdict | ServiceVerdict | PortsVerdict | RouteVerdict
+if TYPE_CHECKING:
+    from kubenet_tui.engine.outside import RouteVerdict
+
+# A string: the route model is imported only when a question comes from outside.
+Answer: TypeAlias = "Verdict | ServiceVerdict | PortsVerdict | RouteVerdict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ def ask(cluster: Cluster, question: Question) -> Answer:
     question cannot be asked as given."""
     index = cluster.index
     if is_outside_end(question.source):
+        from kubenet_tui.engine.controllers import parse_pods_override
+        from kubenet_tui.engine.outside import evaluate_outside
+
         if question.port.text is not None:
             raise InputError(f"{question.source}: the route decides the port (its backend's Service port): leave the "
                              "port out")

@@ -69,10 +69,6 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def is_url(text: str) -> bool:
-    return text.strip().lower().startswith(("http://", "https://"))
-
-
 def parse_url(text: str) -> Request:
     """`https://HOST[:PORT]/PATH[?QUERY]` or `http://...`; InputError says what is wrong."""
     raw = text.strip()

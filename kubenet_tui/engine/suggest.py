@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubenet_tui.engine.dialects.cilium_suggest import cilium_decision, suggest_cilium
 from kubenet_tui.engine.explain import Direction, DirectionVerdict, Outcome, Suggestion, Tier, TierResult
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPAddress, Pod, Protocol
 from kubenet_tui.engine.profiles import Profile
@@ -57,7 +56,11 @@ def suggest(
     as the policies of `profile` are written."""
     if verdict.allowed is not False:
         return ()
-    decision = cilium_decision(verdict)
+    decision = None
+    if verdict.decided_by is Tier.PLUGIN:  # a plugin's own policy: Cilium's dialect is loaded only then
+        from kubenet_tui.engine.dialects.cilium_suggest import cilium_decision, suggest_cilium
+
+        decision = cilium_decision(verdict)
     if decision is not None:  # the cilium profile: answer in Cilium's own policy
         own = suggest_cilium(verdict, decision, subject, peer_pod, peer_ips, protocol, port)
         if decision.deciding:  # a deny rule: no allow, widened or new, opens it

@@ -431,10 +431,23 @@ class TierMode(Protocol):
     def row(self, tier: CompiledTier, state: RowState, space: ClassSpace, cls: int, direction: Direction) -> None: ...
 
 
-MODES: dict[Mode, TierMode] = {
+class _Modes(dict[Mode, TierMode]):
+    """Each mode's fold. A plugin dialect's mode lives with its dialect (it imports this module) and is
+    loaded when a tier of it is first folded: a cluster read as upstream never imports it."""
+
+    def __missing__(self, mode: Mode) -> TierMode:
+        if mode is Mode.DENY_WINS:
+            from kubenet_tui.engine.dialects.cilium_mode import DenyWins
+
+            self[mode] = DenyWins
+            return DenyWins
+        raise KeyError(mode)
+
+
+MODES: dict[Mode, TierMode] = _Modes({
     Mode.FIRST_MATCH: FirstMatch,
     Mode.ISOLATION_UNION: IsolationUnion,
-}
+})
 
 
 # -- the fold, explained ------------------------------------------------------------------------------
@@ -548,7 +561,3 @@ def fold_row(program: Program, space: ClassSpace, cls: int, direction: Direction
     return state
 
 
-# Plugin dialects' modes live with their dialect (they import this module).
-from kubenet_tui.engine.dialects.cilium_mode import DenyWins  # noqa: E402
-
-MODES[Mode.DENY_WINS] = DenyWins

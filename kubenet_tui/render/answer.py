@@ -7,13 +7,12 @@ from typing import Any
 
 from rich.text import Text
 
-from kubenet_tui.engine.outside import RouteVerdict
+from kubenet_tui.engine.explain import Verdict
 from kubenet_tui.engine.ports import PortsVerdict
 from kubenet_tui.engine.query import Answer
 from kubenet_tui.engine.services import ServiceVerdict
 from kubenet_tui.render.json_out import SCHEMA_VERSION, verdict_json
 from kubenet_tui.render.ports_out import ports_verdict_json
-from kubenet_tui.render.routes_out import route_verdict_json
 from kubenet_tui.render.services_out import service_verdict_json
 from kubenet_tui.render.text import walkthrough_brief, walkthrough_text
 from kubenet_tui.render.walkthrough import walkthrough
@@ -26,14 +25,16 @@ def answer_text(answer: Answer, verbose: bool = True) -> Text:
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The whole document `check -o json` prints; `schemaVersion` first, so a reader can check it before
     anything else."""
-    if isinstance(answer, RouteVerdict):
-        data = route_verdict_json(answer)
+    if isinstance(answer, Verdict):
+        data = verdict_json(answer)
     elif isinstance(answer, ServiceVerdict):
         data = service_verdict_json(answer)
     elif isinstance(answer, PortsVerdict):
         data = ports_verdict_json(answer)
-    else:
-        data = verdict_json(answer)
+    else:  # from outside: only then is the route model imported
+        from kubenet_tui.render.routes_out import route_verdict_json
+
+        data = route_verdict_json(answer)
     return {"schemaVersion": SCHEMA_VERSION, **data}
 
 

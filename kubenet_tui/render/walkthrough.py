@@ -35,11 +35,9 @@ from kubenet_tui.engine.explain import (
     Verdict,
     section_label,
 )
-from kubenet_tui.engine.outside import RouteVerdict
 from kubenet_tui.engine.ports import PortSegment, PortsVerdict
+from kubenet_tui.engine.query import Answer as Answer
 from kubenet_tui.engine.services import Backend, ServiceVerdict
-
-Answer = Verdict | ServiceVerdict | PortsVerdict | RouteVerdict
 
 
 class Kind(StrEnum):
@@ -140,15 +138,16 @@ class Walkthrough:
 
 
 def walkthrough(answer: Answer) -> Walkthrough:
-    if isinstance(answer, RouteVerdict):
-        from kubenet_tui.render.route_walkthrough import route_walkthrough  # it builds on this module
-
-        return route_walkthrough(answer)
+    if isinstance(answer, Verdict):
+        return verdict_walkthrough(answer)
     if isinstance(answer, ServiceVerdict):
         return service_walkthrough(answer)
     if isinstance(answer, PortsVerdict):
         return ports_walkthrough(answer)
-    return verdict_walkthrough(answer)
+    # From outside: the route model is imported only now; route_walkthrough builds on this module.
+    from kubenet_tui.render.route_walkthrough import route_walkthrough
+
+    return route_walkthrough(answer)
 
 
 # -- small helpers -------------------------------------------------------------------------------------

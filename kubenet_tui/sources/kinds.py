@@ -147,6 +147,8 @@ def _identify(kind: str, text: str) -> Identity:
 def _calico(group: str, version: str, kind: str, text: str) -> Identity | None:
     """Calico's kinds: read in the versions Calico serves them (the API server's projectcalico.org/v3,
     the crd.projectcalico.org/v1 CRDs behind it); a policy of another version is not evaluated."""
+    if group not in ("projectcalico.org", "crd.projectcalico.org"):
+        return None  # not Calico's: its parser (and model) stay unloaded
     from kubenet_tui.sources.parse_calico import CALICO_KINDS, CALICO_VERSIONS, POLICY_KINDS
 
     versions = CALICO_VERSIONS.get(group)

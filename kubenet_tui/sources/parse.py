@@ -10,20 +10,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from sys import intern
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubenet_tui.engine.cluster import Cluster, NetworkPlugin
-from kubenet_tui.engine.dialects.calico_model import (
-    CalicoInvalid,
-    CalicoPolicy,
-    CalicoResources,
-    CalicoTier,
-    HostEndpoint,
-    NetworkSet,
-    ServiceAccount,
-    StagedKubernetesPolicy,
-)
-from kubenet_tui.engine.dialects.cilium_model import CiliumCIDRGroup, CiliumPolicy
 from kubenet_tui.engine.explain import Direction, Tier
 from kubenet_tui.engine.gaps import GapKind, Resource, UnevaluatedPolicy, Unreadable
 from kubenet_tui.engine.model import (
@@ -50,15 +39,6 @@ from kubenet_tui.engine.model import (
     ServicePort,
     frozen_labels,
 )
-from kubenet_tui.engine.route_model import (
-    Gateway,
-    GatewayClass,
-    Ingress,
-    IngressClass,
-    ReferenceGrant,
-    Route,
-    RouteResources,
-)
 from kubenet_tui.sources.kinds import (
     CILIUM_ONLY,
     Identity,
@@ -69,29 +49,10 @@ from kubenet_tui.sources.kinds import (
     is_cluster_scoped,
 )
 from kubenet_tui.sources.parse_admin import parse_admin_policy
-from kubenet_tui.sources.parse_calico import (
-    POLICY_KINDS,
-    parse_host_endpoint,
-    parse_network_set,
-    parse_policy,
-    parse_service_account,
-    parse_staged_kubernetes,
-    parse_tier,
-    what_is_left,
-)
-from kubenet_tui.sources.parse_cilium import Unsupported, parse_cidr_group, parse_cilium_policy
-from kubenet_tui.sources.parse_routes import (
-    ROUTE_KINDS,
-    parse_gateway,
-    parse_gateway_class,
-    parse_ingress,
-    parse_ingress_class,
-    parse_reference_grant,
-    parse_route,
-)
 from kubenet_tui.sources.shared import Shared
 from kubenet_tui.sources.validate import (
     Invalid,
+    Unsupported,
     int_or_name,
     is_port_name,
     labels_of,
@@ -106,6 +67,23 @@ from kubenet_tui.sources.validate import (
     port_number,
     protocol_of,
 )
+
+if TYPE_CHECKING:
+    from kubenet_tui.engine.dialects.calico_model import (
+        CalicoInvalid,
+        CalicoPolicy,
+        CalicoResources,
+        CalicoTier,
+        HostEndpoint,
+        NetworkSet,
+        ServiceAccount,
+        StagedKubernetesPolicy,
+    )
+    from kubenet_tui.engine.dialects.cilium_model import CiliumCIDRGroup, CiliumPolicy
+    from kubenet_tui.engine.route_model import RouteResources
+
+# Cilium's, Calico's and the routes' models and parsers are imported with the first object of theirs:
+# a cluster without any never loads them.
 
 DUPLICATE = "loaded more than once: this copy replaces the earlier one"
 _POLICY_SPEC_FIELDS = {"podSelector", "policyTypes", "ingress", "egress"}
@@ -676,14 +654,20 @@ class ObjectCollector:
                 admin = parse_admin_policy(obj, warnings, origin)
                 self._keep(self.admin_policies, f"{admin.kind}/{admin.name}", admin, warnings)
             elif read is Read.CILIUM_POLICY:
+                from kubenet_tui.sources.parse_cilium import parse_cilium_policy
+
                 cilium = parse_cilium_policy(obj, warnings, origin)
                 self._keep(self.cilium_policies, f"{cilium.kind}/{cilium.key}", cilium, warnings)
             elif read is Read.CILIUM_CIDR_GROUP:
+                from kubenet_tui.sources.parse_cilium import parse_cidr_group
+
                 group = parse_cidr_group(obj)
                 self._keep(self.cilium_cidr_groups, group.name, group, warnings)
             elif read is Read.CALICO:
                 self._calico(obj, identity, origin, warnings)
             elif read is Read.SERVICE_ACCOUNT:
+                from kubenet_tui.sources.parse_calico import parse_service_account
+
                 account = parse_service_account(obj)
                 self._keep(self.service_accounts, f"{account.namespace}/{account.name}", account, warnings)
             elif read is Read.ROUTING:
@@ -713,6 +697,8 @@ class ObjectCollector:
                 # Skipped, yet it exists in the cluster (or will): what it would decide is unknown.
                 self._unevaluated(obj, identity, f"invalid: {exc}", origin, [])
             elif identity.read is Read.CALICO:
+                from kubenet_tui.sources.parse_calico import what_is_left
+
                 left = what_is_left(obj, identity.kind, f"invalid: {exc}")
                 self.calico_invalid[f"{identity.kind}/{left.key}"] = left
             return
@@ -722,6 +708,16 @@ class ObjectCollector:
             )
 
     def _calico(self, obj: Mapping[str, Any], identity: Identity, origin: str, warnings: list[str]) -> None:
+        from kubenet_tui.sources.parse_calico import (
+            POLICY_KINDS,
+            parse_host_endpoint,
+            parse_network_set,
+            parse_policy,
+            parse_staged_kubernetes,
+            parse_tier,
+            what_is_left,
+        )
+
         kind = identity.kind
         if identity.reason:  # a version this tool does not read: what it could touch is unknown
             left = what_is_left(obj, kind, identity.reason)
@@ -776,6 +772,11 @@ class ObjectCollector:
         return bool(self.calico_policies or self.calico_tiers or self.calico_staged)
 
     def _calico_resources(self) -> CalicoResources | None:
+        if not (self.calico_tiers or self.calico_policies or self.calico_staged or self.calico_staged_kubernetes
+                or self.calico_sets or self.calico_host_endpoints or self.service_accounts or self.calico_invalid):
+            return None
+        from kubenet_tui.engine.dialects.calico_model import CalicoResources
+
         def by_key(d: Mapping[str, Any]) -> tuple[Any, ...]:
             return tuple(d[k] for k in sorted(d))
 
@@ -804,6 +805,18 @@ class ObjectCollector:
         return found
 
     def _routes(self) -> RouteResources | None:
+        if not self.routing:
+            return None
+        from kubenet_tui.engine.route_model import (
+            Gateway,
+            GatewayClass,
+            Ingress,
+            IngressClass,
+            ReferenceGrant,
+            Route,
+            RouteResources,
+        )
+
         def of(kind: type[Any]) -> tuple[Any, ...]:
             return tuple(self.routing[k] for k in sorted(self.routing) if isinstance(self.routing[k], kind))
 
@@ -845,6 +858,16 @@ class ObjectCollector:
 
 
 def _routing(obj: Mapping[str, Any], identity: Identity, warnings: list[str], origin: str) -> Any:
+    from kubenet_tui.sources.parse_routes import (
+        ROUTE_KINDS,
+        parse_gateway,
+        parse_gateway_class,
+        parse_ingress,
+        parse_ingress_class,
+        parse_reference_grant,
+        parse_route,
+    )
+
     kind = identity.kind
     if kind == "Ingress":
         return parse_ingress(obj, identity.api_version, warnings, origin)

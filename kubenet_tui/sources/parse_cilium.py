@@ -29,11 +29,7 @@ from kubenet_tui.engine.dialects.cilium_model import (
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import IPNetwork, LabelSelector
 from kubenet_tui.sources.validate import Invalid, list_of, manifest_of, map_of, metadata_of, parse_selector
-
-
-class Unsupported(Invalid):
-    """A valid object that uses something this tool does not evaluate."""
-
+from kubenet_tui.sources.validate import Unsupported as Unsupported
 
 _RULE_FIELDS = {"endpointSelector", "nodeSelector", "ingress", "ingressDeny", "egress", "egressDeny", "labels",
                 "description", "enableDefaultDeny", "log"}

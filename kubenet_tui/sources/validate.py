@@ -24,6 +24,10 @@ class Invalid(ValueError):
     """An object the API server would reject; the message is the reason."""
 
 
+class Unsupported(Invalid):
+    """A valid object that uses something this tool does not evaluate."""
+
+
 _PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
 

@@ -18,7 +18,7 @@ from kubenet_tui.engine.cluster import Cluster, ClusterIndex
 from kubenet_tui.engine.ends import End, PortSpec, ServiceTarget, parse_port, resolve_target
 from kubenet_tui.engine.errors import InputError, PortError
 from kubenet_tui.engine.explain import Status, Verdict
-from kubenet_tui.engine.outside import is_outside_end
+from kubenet_tui.engine.outside_ends import is_outside_end
 from kubenet_tui.engine.query import Answer, Question, ask
 from kubenet_tui.engine.services import ServiceVerdict
 
