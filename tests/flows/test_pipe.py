@@ -4,6 +4,13 @@ same classes in the same order, counts, times, line numbers, problems and skippe
 from __future__ import annotations
 
 import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +74,35 @@ def test_empty_and_short_inputs_need_no_worker() -> None:
     aggregator, report = read(mixed_log(1), 2, 1 << 20)
     assert report.lines > 0 and report.records == aggregator.records > 0
     assert pipe_workers() >= 1
+
+
+def test_a_slow_producers_lines_are_read_as_they_come() -> None:
+    """`hubble observe --follow | kubenet-tui flows -`: a block is what has arrived, not 4 MB awaited."""
+    read_end, write_end = os.pipe()
+    lines = (SAMPLES / "hubble.jsonl").read_bytes().splitlines(keepends=True)[:3]
+    os.write(write_end, b"".join(lines))
+    got: list[bytes] = []
+    with os.fdopen(read_end, "rb") as stream:
+        reader = threading.Thread(target=lambda: got.append(next(_blocks(stream, 4 << 20))), daemon=True)
+        reader.start()
+        reader.join(5)
+        os.close(write_end)
+    assert got == [b"".join(lines)]
+
+
+def test_ctrl_c_on_a_quiet_pipe_stops_at_once_and_keeps_what_came() -> None:
+    lines = (SAMPLES / "hubble.jsonl").read_bytes()
+    process = subprocess.Popen([sys.executable, "-m", "kubenet_tui", "flows", "-", "--demo", "-o", "json"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert process.stdin is not None
+    process.stdin.write(lines * 3)
+    process.stdin.flush()
+    time.sleep(1.5)  # read, and now waiting for more that does not come
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert time.monotonic() - started < 10
+    assert b"interrupted after" in err, err
+    summary = json.loads(out)["summary"]["read"]
+    assert summary["interrupted"] is True and summary["lines"] == 3 * lines.count(b"\n")

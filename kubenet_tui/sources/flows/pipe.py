@@ -15,6 +15,7 @@ import gc
 import io
 import multiprocessing
 import os
+import select
 import signal
 import threading
 from collections.abc import Iterator
@@ -38,10 +39,22 @@ def pipe_workers() -> int:
 
 
 def _blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
-    """The input in blocks of about `size` bytes, each ending at a line break (the last one may not)."""
+    """The input in blocks of at most about `size` bytes, each ending at a line break (the last one may
+    not). A block is what has arrived, never more awaited: a slow producer (`hubble observe --follow`)
+    gets its lines read as they come, and a fast one fills whole blocks."""
+    read = getattr(stream, "read1", stream.read)
     rest = b""
     while True:
-        chunk = stream.read(size)
+        chunk = read(size)
+        if chunk:
+            parts, have = [chunk], len(chunk)
+            while have < size and _ready(stream):  # more is there already: one block, not many small ones
+                more = read(size - have)
+                if not more:
+                    break
+                parts.append(more)
+                have += len(more)
+            chunk = b"".join(parts) if len(parts) > 1 else chunk
         if not chunk:
             if rest:
                 yield rest
@@ -53,6 +66,14 @@ def _blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
             continue
         rest = data[cut:]
         yield data[:cut]
+
+
+def _ready(stream: IO[bytes]) -> bool:
+    """Whether reading `stream` now would not wait."""
+    try:
+        return bool(select.select([stream.fileno()], [], [], 0)[0])
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return True  # not a descriptor (an in-memory stream): reading never waits
 
 
 def _lines_in(block: bytes) -> int:
@@ -89,7 +110,11 @@ def read_pipe(stream: IO[bytes], fmt: Format, workers: int, aggregator: FlowAggr
     first = next(blocks, None)
     if first is None:
         return
-    second = next(blocks, None)
+    try:
+        second = next(blocks, None)
+    except KeyboardInterrupt:  # Ctrl-C while a slow producer is quiet: what came is still counted
+        aggregator.add_all(read_flows(_lines(iter((first,))), report, fmt))
+        raise
     if second is None or workers < 2 or threading.current_thread() is not threading.main_thread():
         # Short (or no signal handling here): read in this process, as a single process always did.
         aggregator.add_all(read_flows(_lines(_chain(first, second, blocks)), report, fmt))
@@ -110,18 +135,30 @@ def read_pipe(stream: IO[bytes], fmt: Format, workers: int, aggregator: FlowAggr
             processes.append(process)
         line = 0
         stopped: BaseException | None = None
-        # Ctrl-C between blocks, never in the middle of handing one out (a message cut short would leave
-        # its worker waiting for the rest): it ends the reading, and what was read is still merged.
+        # Ctrl-C ends the reading at once while waiting for input, and after the block being handed out
+        # otherwise (a message cut short would leave its worker waiting for the rest); what was read is
+        # still merged.
+        sending = False
         interrupted: list[int] = []
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+
+        def on_interrupt(signum: int, frame: object) -> None:
+            interrupted.append(signum)
+            if not sending:
+                raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, on_interrupt)
         try:
             for n, data in enumerate(_chain(first, second, blocks)):
                 if interrupted:
                     break
+                sending = True
                 pipes[n % workers].send_bytes(line.to_bytes(8, "big") + data)
+                sending = False
                 line += _lines_in(data)
         except OSError as exc:
             stopped = exc
+        except KeyboardInterrupt:
+            pass
         finally:
             signal.signal(signal.SIGINT, previous)
         if interrupted and stopped is None:
