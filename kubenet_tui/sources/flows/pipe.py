@@ -28,6 +28,7 @@ from kubenet_tui.sources.flows.common import MAX_PROBLEMS, ReadReport
 
 BLOCK = 4 << 20  # bytes of whole lines per block: about 2,000 Hubble lines
 MIN_WORKERS = 2
+QUIET = 0.02  # seconds without input after which what has arrived is handed out
 
 
 def pipe_workers() -> int:
@@ -48,7 +49,9 @@ def _blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
         chunk = read(size)
         if chunk:
             parts, have = [chunk], len(chunk)
-            while have < size and _ready(stream):  # more is there already: one block, not many small ones
+            # More comes soon from a fast producer: one block, not many small ones (each costs its worker
+            # a reader set up); a quiet pipe gets its block handed out after QUIET seconds.
+            while have < size and _ready(stream, QUIET):
                 more = read(size - have)
                 if not more:
                     break
@@ -68,10 +71,10 @@ def _blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
         yield data[:cut]
 
 
-def _ready(stream: IO[bytes]) -> bool:
-    """Whether reading `stream` now would not wait."""
+def _ready(stream: IO[bytes], within: float) -> bool:
+    """Whether reading `stream` would not wait, now or within `within` seconds."""
     try:
-        return bool(select.select([stream.fileno()], [], [], 0)[0])
+        return bool(select.select([stream.fileno()], [], [], within)[0])
     except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return True  # not a descriptor (an in-memory stream): reading never waits
 
