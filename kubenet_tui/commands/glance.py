@@ -78,8 +78,8 @@ def run_glance(args: Any, cluster: Cluster, progress: Progress, unicode: bool) -
     pods = None if namespaces is None else [p for p in cluster.pods if p.namespace in namespaces]
     write = sys.stdout.write
     if args.command == "coverage":
-        from kubenet_tui.commands.glance_out import coverage_json, coverage_lines
         from kubenet_tui.engine.coverage import coverage
+        from kubenet_tui.render.glance_out import coverage_json, coverage_lines
 
         with progress.phase("working out which pods policies isolate"):
             found = coverage(cluster, pods)
@@ -90,8 +90,8 @@ def run_glance(args: Any, cluster: Cluster, progress: Progress, unicode: bool) -
                 write(line + "\n")
         return 0
     if args.command == "exposure":
-        from kubenet_tui.commands.glance_out import exposure_json, exposure_lines
         from kubenet_tui.engine.exposure import exposure
+        from kubenet_tui.render.glance_out import exposure_json, exposure_lines
 
         with progress.phase("working out what each pod lets in"):
             found_exposure = exposure(cluster, pods)

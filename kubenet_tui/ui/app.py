@@ -52,7 +52,7 @@ from kubenet_tui.sources.base import Source, SourceError
 from kubenet_tui.sources.spec import SourceSpec, make_source
 from kubenet_tui.terminal.output import speaks_unicode
 from kubenet_tui.ui.connection import Connection, EndKind, Evaluation
-from kubenet_tui.ui.glance import FlowsScreen, LinesPane, LintScreen, MapScreen, PaneEffect, PaneScreen
+from kubenet_tui.ui.glance import FlowsScreen, LinesPane, LintScreen, MapScreen, PaneEffect, PaneScreen, ReportScreen
 from kubenet_tui.ui.messages import (
     CoverageReady,
     DataLoaded,
@@ -418,6 +418,8 @@ class KubenetApp(App[int]):
             self.push_screen(MapScreen(model.cluster, effect.port, place, self.unicode))
         elif isinstance(effect, effects.ShowLint) and model is not None:
             self.push_screen(LintScreen(model.cluster, self.unicode))
+        elif isinstance(effect, effects.ShowReport) and model is not None:
+            self.push_screen(ReportScreen(model.cluster, effect.kind, effect.every_port, effect.namespace, self.unicode))
         elif isinstance(effect, effects.ShowFlows) and model is not None:
             self._show_flows(model, effect.path)
         elif isinstance(effect, effects.LoadWhatIf):
@@ -516,6 +518,7 @@ class KubenetApp(App[int]):
         from kubenet_tui.ui.panes.flows_view import ChooseFlow
         from kubenet_tui.ui.panes.heatmap_view import ChoosePair
         from kubenet_tui.ui.panes.lint_view import OpenObject
+        from kubenet_tui.ui.panes.report_view import AskQuestion, ScopeNamespace
         from kubenet_tui.ui.whatif.changes_view import ExplainFlow
 
         effect = message.effect
@@ -531,6 +534,12 @@ class KubenetApp(App[int]):
             question = effect.question
             self.pop_screen()
             self._route(self.state.choose_question, question.source, question.destination, question.port)
+        elif isinstance(effect, AskQuestion):
+            self.pop_screen()
+            self._route(self.state.choose_question, effect.source, effect.destination, effect.port)
+        elif isinstance(effect, ScopeNamespace):
+            self.pop_screen()
+            self._route(self.state.show_namespace, effect.namespace)
         elif isinstance(effect, OpenObject):
             model = self.state.model
             item = model.policy_for(effect.kind, effect.namespace, effect.name) if model is not None else None

@@ -216,6 +216,51 @@ class LintScreen(PaneScreen):
             self.app.call_from_thread(self.pane.show, LintView(found))
 
 
+# -- coverage and exposure --------------------------------------------------------------------------------
+
+_REPORT_KEYS = frozenset({"up", "down", "j", "k", "pageup", "pagedown", "home", "end", "g", "G", "enter"})
+_REPORT_TITLES = {
+    "coverage": ("Coverage · which pods policies isolate", "working out which pods policies isolate…"),
+    "exposure": ("Exposure · pod ports open from outside or to every namespace",
+                 "working out what each pod lets in (a pod port at a time: seconds on a large cluster)…"),
+}
+
+
+class ReportScreen(PaneScreen):
+    """`:coverage` and `:exposure`: the commands' reports, computed in a worker, enter on a row acts."""
+
+    def __init__(self, cluster: Cluster, kind: str, every_port: bool, namespace: str | None, unicode: bool) -> None:
+        self.cluster = cluster
+        self.kind = kind
+        self.every_port = every_port
+        self.namespace = namespace
+        title, waiting = _REPORT_TITLES[kind]
+        pane = LinesPane(None, lambda name: name in _REPORT_KEYS and self.pane.model is not None, unicode=unicode,
+                         id="glance-body", waiting=waiting)
+        super().__init__(f"{title} · {namespace or 'all namespaces'}", pane)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.compute()
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def compute(self) -> None:
+        from kubenet_tui.ui.panes.report_view import ReportView, coverage_report, exposure_report
+
+        pods = None if self.namespace is None else [p for p in self.cluster.pods if p.namespace == self.namespace]
+        view: ReportView
+        if self.kind == "coverage":
+            from kubenet_tui.engine.coverage import coverage
+
+            view = coverage_report(coverage(self.cluster, pods), self.pane.unicode)
+        else:
+            from kubenet_tui.engine.exposure import exposure
+
+            view = exposure_report(exposure(self.cluster, pods), self.pane.unicode, self.every_port)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.pane.show, view)
+
+
 # -- flows -------------------------------------------------------------------------------------------------
 
 
@@ -285,4 +330,4 @@ class FlowsScreen(PaneScreen):
         self.pane.refresh()
 
 
-__all__ = ["FlowsScreen", "LintScreen", "MapScreen", "PaneEffect"]
+__all__ = ["FlowsScreen", "LintScreen", "MapScreen", "PaneEffect", "ReportScreen"]

@@ -58,6 +58,10 @@ HELP: Sequence[tuple[str, Sequence[KeyDoc]]] = (
                               "enter drills into a cell's pods, enter again explains a pair (also m)"),
         KeyDoc(":lint", "findings in the policies: selects nothing, a port no pod has, egress without DNS, …; "
                         "enter opens the policy at the finding"),
+        KeyDoc(":coverage", "which pods policies isolate, per namespace (the namespace in view); enter shows a "
+                            "namespace's pods"),
+        KeyDoc(":exposure [all]", "pod ports open from outside or to every namespace (all: every declared port); "
+                                  "enter explains one from outside"),
         KeyDoc(":flows FILE", "a flow log (Hubble JSON, Calico, AWS agent; gzip too) against the policies: "
                               "agrees / disagrees per flow; / filters, enter explains one; :flows alone shows it again"),
         KeyDoc(":whatif PATH…", "overlay manifests on the snapshot (-d PATH deletes what PATH names; staged: "
@@ -96,6 +100,8 @@ COMMANDS = {
     "problems": "problems", "problem": "problems", "errors": "problems",
     "map": "map", "heatmap": "map",
     "lint": "lint",
+    "coverage": "coverage", "isolation": "coverage",
+    "exposure": "exposure", "exposed": "exposure",
     "flows": "flows", "flow": "flows",
     "cni": "cni", "plugin": "cni",
     "ingress-pods": "ingress-pods",
@@ -106,7 +112,7 @@ COMMANDS = {
 }
 
 COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx", "pods", "policies", "svc", "src ", "dst ", "port ", "clear", "problems",
-                       "map", "lint", "flows ", "cni", "whatif ", "whatif off", "changes", "help", "quit")
+                       "map", "lint", "coverage", "exposure", "flows ", "cni", "whatif ", "whatif off", "changes", "help", "quit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +127,7 @@ def parse_command(text: str) -> Command:
     word, _, arg = text.partition(" ")
     name = COMMANDS.get(word.lower())
     if name is None:
-        raise InputError(f"unknown command :{word} (try :ns NAME, :pods, :policies, :svc, :map, :lint, :flows FILE, "
+        raise InputError(f"unknown command :{word} (try :ns NAME, :pods, :policies, :svc, :map, :lint, :coverage, :exposure, :flows FILE, "
                          ":ctx NAME, :help)"
                          if word else "type a command, e.g. :ns shop (:help lists them)")
     return Command(name, arg.strip())

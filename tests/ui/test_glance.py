@@ -21,10 +21,11 @@ from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.sources.demo import DemoSource
 from kubenet_tui.sources.flows import open_flows
 from kubenet_tui.ui.app import make_app
-from kubenet_tui.ui.glance import FlowsScreen, LintScreen, MapScreen
+from kubenet_tui.ui.glance import FlowsScreen, LintScreen, MapScreen, ReportScreen
 from kubenet_tui.ui.panes.flows_view import ChooseFlow, FlowsPane, FlowsSession, batches
+from kubenet_tui.ui.panes.report_view import AskQuestion, ScopeNamespace, coverage_report, exposure_report
 from kubenet_tui.ui.screens import PolicyScreen
-from kubenet_tui.ui.state.effects import ShowFlows, ShowLint, ShowMap, UseSource
+from kubenet_tui.ui.state.effects import ShowFlows, ShowLint, ShowMap, ShowReport, UseSource
 from kubenet_tui.ui.state.focus import Pane
 from tests.ui.fakes import screen_text
 from tests.ui.helpers import ALLOWED_6379, DEMO_SHOP, keys, wait_for_data
@@ -66,6 +67,40 @@ def test_lint_and_flows_commands() -> None:
     assert state.flash.message is not None and "named pipe" in state.flash.message.line
     assert press(state, ":", "flows /tmp/x.jsonl", "enter") == [ShowFlows("/tmp/x.jsonl")]
     assert press(state, ":", "flows", "enter") == [ShowFlows(None)]  # the one read last, again
+
+
+def test_coverage_and_exposure_commands_cover_the_scope() -> None:
+    state = loaded()
+    assert press(state, ":", "coverage", "enter") == [ShowReport("coverage", namespace=state.scope)]
+    assert press(state, ":", "exposure", "enter") == [ShowReport("exposure", namespace=state.scope)]
+    assert press(state, ":", "exposure all", "enter") == [ShowReport("exposure", True, state.scope)]
+    assert press(state, ":", "exposure everything", "enter") == []
+    assert state.flash.message is not None and "no argument but all" in state.flash.message.line
+
+
+def test_the_exposure_report_explains_a_row_from_an_address_it_lets_in() -> None:
+    from kubenet_tui.engine.exposure import exposure
+
+    cluster = DemoSource().load().cluster
+    view = exposure_report(exposure(cluster, [p for p in cluster.pods if p.namespace == "shop"]))
+    lines = view.lines(80, 10)
+    assert lines[0].startswith("  Exposure") and lines[2].startswith("> shop/db  6379/TCP")
+    assert lines[-1].startswith("↑↓ move · enter explains it from outside")
+    # 172.17.0.0/24 is the first range the db's policy lets in: its first address asks it.
+    assert view.key("enter") == AskQuestion("172.17.0.1", "shop/db", PortSpec("6379", Protocol.TCP))
+    assert view.key("down") is None and view.cursor == 2  # the only row that leads anywhere
+
+
+def test_the_coverage_report_moves_between_namespaces_only() -> None:
+    from kubenet_tui.engine.coverage import coverage
+
+    view = coverage_report(coverage(DemoSource().load().cluster))
+    assert view.key("enter") == ScopeNamespace("ingress-nginx")
+    view.key("G")
+    assert view.key("enter") == ScopeNamespace("vault")  # not the overall line after it
+    view.key("up")
+    assert view.key("enter") == ScopeNamespace("shop")
+    assert any(line.startswith("> shop ") for line in view.lines(120, 30))
 
 
 def test_cni_says_what_was_found_and_changes_the_reading() -> None:
@@ -208,6 +243,22 @@ async def test_a_lint_finding_opens_its_policy_at_the_finding() -> None:
         policy = app.screen
         assert isinstance(policy, PolicyScreen) and policy.rule_lines is not None
         assert "test-network-policy" in screen_text(app) and "the finding is at spec.egress" in screen_text(app)
+
+
+async def test_an_exposed_port_explained_from_outside() -> None:
+    app = make_app(DEMO_SHOP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_data(pilot)
+        await keys(pilot, ":", "exposure", "enter")
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        await until(pilot, lambda: screen.pane.model is not None, "the report")
+        assert "Exposure · pod ports open from outside" in screen_text(app) and "> shop/db  6379/TCP" in screen_text(app)
+        await keys(pilot, "enter")
+        assert not isinstance(app.screen, ReportScreen)
+        assert app.connection.source is not None and app.connection.source.ref == "172.17.0.1"
+        await until(pilot, lambda: "ALLOWED" in screen_text(app), "the verdict")
+        assert "172.17.0.1 → shop/db" in screen_text(app)
 
 
 async def test_a_flow_log_filtered_and_one_flow_explained(tmp_path: Path) -> None:

@@ -96,6 +96,16 @@ class ShowLint:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowReport:
+    """A report on the loaded cluster: `coverage` (`:coverage`) or `exposure` (`:exposure`, `every_port`
+    with `:exposure all`)."""
+
+    kind: str
+    every_port: bool = False
+    namespace: str | None = None  # the explorer's scope: the report covers its pods (None: every pod)
+
+
+@dataclass(frozen=True, slots=True)
 class ShowFlows:
     """A flow log read into the Flows pane (`:flows FILE`); `path` None: the pane shown last."""
 
@@ -128,4 +138,4 @@ class Quit:
 
 
 Effect = Reload | UseSource | ComputeSelections | ComputeCoverage | ShowDetails | ShowPolicy | ShowHelp | ShowProblems | PickContext \
-    | Copy | ShowMap | ShowLint | ShowFlows | LoadWhatIf | ComputeWhatIf | ShowChanges | Quit
+    | Copy | ShowMap | ShowLint | ShowReport | ShowFlows | LoadWhatIf | ComputeWhatIf | ShowChanges | Quit

@@ -57,6 +57,7 @@ from kubenet_tui.ui.state.effects import (
     ShowMap,
     ShowPolicy,
     ShowProblems,
+    ShowReport,
     UseSource,
 )
 from kubenet_tui.ui.state.flash import Flash
@@ -916,6 +917,18 @@ class ExplorerState:
         self._needs_data("lint")
         self._effect(ShowLint())
 
+    def _cmd_coverage(self, arg: str) -> None:
+        self._needs_data("coverage")
+        self._effect(ShowReport("coverage", namespace=self.scope))
+
+    def _cmd_exposure(self, arg: str) -> None:
+        """`:exposure` lists the pod ports open from outside or to every namespace; `:exposure all` every
+        declared port."""
+        self._needs_data("exposure")
+        if arg not in ("", "all"):
+            raise InputError(f":exposure takes no argument but all (every declared port), not {arg!r}")
+        self._effect(ShowReport("exposure", every_port=arg == "all", namespace=self.scope))
+
     def _cmd_flows(self, arg: str) -> None:
         """`:flows FILE` reads a flow log into the Flows pane; `:flows` alone shows it again."""
         self._needs_data("the Flows pane")
@@ -1071,6 +1084,8 @@ COMMAND_HANDLERS: dict[str, Callable[[ExplorerState, str], None]] = {
     "problems": ExplorerState._cmd_problems,
     "map": ExplorerState._cmd_map,
     "lint": ExplorerState._cmd_lint,
+    "coverage": ExplorerState._cmd_coverage,
+    "exposure": ExplorerState._cmd_exposure,
     "flows": ExplorerState._cmd_flows,
     "cni": ExplorerState._cmd_cni,
     "ingress-pods": ExplorerState._cmd_ingress_pods,
