@@ -716,7 +716,10 @@ class KubenetApp(App[int]):
 
     @on(VirtualTable.Highlighted)
     def _highlighted(self, event: VirtualTable.Highlighted) -> None:
-        if event.table.id in TABLES:
+        # A move the table has made since (the state put its cursor on a filter's best match) makes this
+        # one stale: applied late, under load, it would put the cursor back where a typed-ahead s or d
+        # then marks the wrong pod.
+        if event.table.id in TABLES and event.key == event.table.cursor_key:
             self._route(self.state.highlighted, Pane(event.table.id), event.key)
 
     @on(VirtualTable.Chosen)
