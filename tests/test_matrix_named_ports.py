@@ -68,7 +68,7 @@ def assert_agrees_with_check(capsys: pytest.CaptureFixture[str], port: str, *whe
     return data
 
 
-@pytest.mark.parametrize(("port", "stride"), [("metrics", 1), ("https", 3), ("http", 3)])
+@pytest.mark.parametrize(("port", "stride"), [("metrics", 2), ("https", 3), ("http", 3)])
 def test_demo_matrix_by_name_agrees_with_check_pair_by_pair(capsys: pytest.CaptureFixture[str], port: str,
                                                             stride: int) -> None:
     data = assert_agrees_with_check(capsys, port, "--demo", stride=stride)

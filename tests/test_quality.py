@@ -1,7 +1,8 @@
 """Code quality gates that run with the test suite: ruff, mypy (strict on the engine), and a pure engine.
 
-The engine must import no UI, no kube client, no YAML parser and no terminal renderer: each of its modules
-is imported in a fresh interpreter and `sys.modules` is inspected afterwards (the Harlequin approach).
+The engine must import no UI, no kube client, no YAML parser and no terminal renderer: its modules are
+imported one after another in a fresh interpreter and `sys.modules` is inspected after each (the Harlequin
+approach). A module that pulls one in is the first after which it is there: every module before it was clean.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import kubenet_tui.engine
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN_IN_ENGINE = ("textual", "kubernetes", "yaml", "rich")
-ENGINE_MODULES = sorted(f"kubenet_tui.engine.{m.name}" for m in pkgutil.iter_modules(kubenet_tui.engine.__path__))
+ENGINE_MODULES = sorted(m.name for m in pkgutil.walk_packages(kubenet_tui.engine.__path__, "kubenet_tui.engine."))
 
 
 def run_tool(*argv: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -49,15 +50,30 @@ def test_engine_modules_were_found() -> None:
             "kubenet_tui.engine.matrix"} <= set(ENGINE_MODULES)
 
 
-@pytest.mark.parametrize("module", ENGINE_MODULES)
-def test_engine_module_imports_no_io_ui_or_client_library(module: str) -> None:
-    probe = (
-        "import importlib, json, sys\n"
-        f"importlib.import_module({module!r})\n"
-        f"forbidden = {FORBIDDEN_IN_ENGINE!r}\n"
-        "print(json.dumps(sorted(n for n in sys.modules if n.split('.')[0] in forbidden)))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            check=False)
+PROBE = """
+import importlib, json, sys
+forbidden, found = sys.argv[1].split(","), {}
+for module in sys.argv[2:]:
+    importlib.import_module(module)
+    found[module] = sorted(n for n in sys.modules if n.split(".")[0] in forbidden)
+    if found[module]:
+        break
+print(json.dumps(found))
+"""
+
+
+@pytest.fixture(scope="module")
+def pulled_in() -> dict[str, list[str]]:
+    """Per engine module, the forbidden modules loaded once it was imported (after every one before it)."""
+    result = subprocess.run([sys.executable, "-c", PROBE, ",".join(FORBIDDEN_IN_ENGINE), *ENGINE_MODULES], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == [], f"{module} pulls in {result.stdout.strip()}"
+    found: dict[str, list[str]] = json.loads(result.stdout)
+    return found
+
+
+@pytest.mark.parametrize("module", ENGINE_MODULES)
+def test_engine_module_imports_no_io_ui_or_client_library(module: str, pulled_in: dict[str, list[str]]) -> None:
+    culprit = next((m for m, names in pulled_in.items() if names), None)
+    assert module in pulled_in, f"not checked: {culprit} pulled in {pulled_in.get(culprit or '', [])} before it"
+    assert pulled_in[module] == [], f"{module} pulls in {pulled_in[module]}"
