@@ -250,3 +250,57 @@ def test_the_policy_types_trap_is_named_with_its_fix() -> None:
     assert "policy-types-defaulted" in {c.code for c in verdict.caveats}
     (fix, *_) = verdict.suggestions
     assert fix.kind == "policy-types" and fix.fragment == {"spec": {"policyTypes": ["Egress"]}}
+
+
+# -- gaps the closing review found in the regressions above -------------------------------------------------
+
+
+def test_every_cluster_ip_of_a_dual_stack_service_is_the_service(capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    docs = demo_docs()
+    for doc in docs:
+        if doc.get("kind") == "Service" and doc["metadata"] == {**doc["metadata"], "name": "db", "namespace": "shop"}:
+            doc["spec"]["ipFamilies"] = ["IPv4", "IPv6"]
+            doc["spec"]["clusterIPs"] = [doc["spec"]["clusterIP"], "fd00:10:96::a14"]
+    path = write(tmp_path, docs)
+    by_v4 = run(capsys, "shop/frontend", "10.96.10.20", "--port", "6379", "-f", path)
+    by_v6 = run(capsys, "shop/frontend", "fd00:10:96::a14", "--port", "6379", "-f", path)
+    assert by_v4[1]["destination"] == by_v6[1]["destination"] == {"kind": "service", "name": "shop/db"}
+    assert by_v4[0] == by_v6[0] == 0
+
+
+def test_a_service_whose_endpoints_are_not_ready_carries_no_traffic(capsys: pytest.CaptureFixture[str],
+                                                                    tmp_path: Path) -> None:
+    slice_ = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+              "metadata": {"name": "db-abcde", "namespace": "shop", "labels": {"kubernetes.io/service-name": "db"}},
+              "addressType": "IPv4", "ports": [{"name": "redis", "port": 6379, "protocol": "TCP"}],
+              "endpoints": [{"addresses": ["10.244.2.20"], "conditions": {"ready": False},
+                             "targetRef": {"kind": "Pod", "namespace": "shop", "name": "db"}}]}
+    docs = [d for d in demo_docs() if not (d.get("kind") == "EndpointSlice" and d["metadata"]["namespace"] == "shop"
+                                           and d["metadata"].get("labels", {}).get("kubernetes.io/service-name") == "db")]
+    path = write(tmp_path, [*docs, slice_])
+    # Before: BLOCKED or ALLOWED by the policies, as if a backend that is not ready received the traffic.
+    code, data, _ = run(capsys, "shop/frontend", "svc/shop/db", "--port", "6379", "-f", path)
+    assert code == 3 and data["status"] == "not-evaluated"
+    assert "none of its 1 endpoints can receive it (endpoint not ready" in data["summary"]
+
+
+def test_isolation_that_cannot_be_told_is_null_in_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    info = {"apiVersion": "kubenet-tui.dev/v1", "kind": "SnapshotInfo", "metadata": {"name": "snapshot"},
+            "unreadable": [{"resource": "networkpolicies", "namespace": "shop", "reason": "forbidden",
+                            "kind": "forbidden"}], "notices": []}
+    docs = [d for d in demo_docs() if not (d.get("kind") == "NetworkPolicy" and d["metadata"]["namespace"] == "shop")]
+    path = write(tmp_path, [info, *docs])
+    code, data, _ = run(capsys, GRAFANA, "shop/db", "--port", "6379", "-f", path)
+    assert code == 3 and data["allowed"] is None
+    assert data["ingress"]["isolated"] is None  # not false: whether policies select shop/db is not known
+    assert data["egress"]["isolated"] is False  # monitoring's policies were read: none selects grafana
+
+
+def test_the_overview_suggests_the_demo_only_for_the_demo(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # Output that is not a terminal gets the plain overview: its last line is a command to try next.
+    assert main(["--demo"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("--port 6379 --demo")
+    assert main(["-f", write(tmp_path, demo_docs())]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert "--demo" not in last and last.startswith("Try: kubenet-tui check NAMESPACE/POD")
