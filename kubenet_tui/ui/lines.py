@@ -49,11 +49,14 @@ class HeaderInfo:
 
 def fit_parts(parts: Sequence[tuple[int, Text]], width: int, sep: str = "  ") -> Text:
     """Join (priority, text) parts in their order, leaving out the lowest priorities (highest numbers)
-    until the line fits; the last survivor is truncated with an ellipsis if it still does not."""
+    until the line fits. Priority 0 is never left out (the data state, a what-if in force, the verdict):
+    when those alone do not fit, the line is cut short with an ellipsis at the end."""
     kept = list(parts)
-    while len(kept) > 1 and sum(t.cell_len for _, t in kept) + len(sep) * (len(kept) - 1) > width:
-        drop = max(range(len(kept)), key=lambda i: (kept[i][0], i))
-        kept.pop(drop)
+    while sum(t.cell_len for _, t in kept) + len(sep) * (len(kept) - 1) > width:
+        droppable = [i for i in range(len(kept)) if kept[i][0] > 0]
+        if not droppable:
+            break
+        kept.pop(max(droppable, key=lambda i: (kept[i][0], i)))
     line = Text(sep).join(t for _, t in kept)
     line.truncate(width, overflow="ellipsis")
     return line

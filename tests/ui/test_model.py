@@ -257,6 +257,14 @@ def test_header_drops_low_priority_parts_first() -> None:
     assert "server https://very-long" in header_text(info, 200).plain
 
 
+def test_header_keeps_a_long_what_if_at_80_columns() -> None:
+    # Before: the state and the what-if were both priority 0, and the what-if was dropped as the later one.
+    info = HeaderInfo(DataState.DEMO, "demo", None, None, "shop", "5 pods 4 netpol 3 svc", cni="cni calico",
+                      whatif="what-if the suggested change to shop/test-network-policy · 2 flows change")
+    text = header_text(info, 80).plain
+    assert len(text) <= 80 and text.startswith("● demo  ⚑ what-if the suggested change") and text.endswith("…")
+
+
 def test_connection_bar_always_shows_the_verdict_word() -> None:
     from kubenet_tui.ui.connection import Evaluation
 

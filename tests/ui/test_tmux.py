@@ -161,3 +161,20 @@ def test_ctx_hands_the_terminal_to_a_login_and_ctrl_c_cancels_it(tmux: Tmux, tmp
         tmux.wait_for(lambda s: "EXITED 0" in s, "a clean exit")
     finally:
         server.stop()
+
+
+def test_a_suggested_fix_tried_as_a_what_if_in_the_real_app(tmux: Tmux) -> None:
+    """Issue 14: the overlay through a real terminal at 80x24: t on a blocked verdict tries its fix, the
+    header and the verdict say so (with the change, and now), :whatif off drops it."""
+    tmux.start(f"{shlex.quote(sys.executable)} -m kubenet_tui --demo -n shop", 80, 24,
+               {"TERM": "xterm-256color", "PYTHONPATH": os.getcwd()})
+    tmux.wait_for(lambda s: "frontend" in s and "1/5" in s, "the pods of shop")
+    tmux.keys("/frontend", "Enter", "s", "/db", "Enter", "d", "p5432", "Enter")
+    tmux.wait_for(lambda s: "✗ BLOCKED" in s and "5432" in s, "BLOCKED")
+    tmux.keys("t")
+    screen = tmux.wait_for(lambda s: "⚑ what-if" in s and "with the change" in s, "the what-if")
+    assert "✔ ALLOWED" in screen
+    tmux.keys(":whatif off", "Enter")
+    screen = tmux.wait_for(lambda s: "⚑ what-if" not in s and "✗ BLOCKED" in s, "the what-if dropped")
+    tmux.keys("q")
+    tmux.wait_for(lambda s: "EXITED 0" in s, "a clean exit")
