@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -136,18 +137,22 @@ class ClusterIndex:
         # replaced snapshot alive until a full garbage collection (a long pause at 50k pods).
         self.unreadable: tuple[Unreadable, ...] = cluster.unreadable
         self.services: tuple[Service, ...] = cluster.services
-        self.pods_by_key: dict[str, Pod] = {p.key: p for p in cluster.pods}
+        # One pass over the pods (the index is rebuilt with every snapshot: 50k pods at a time).
+        pods_by_key: dict[str, Pod] = {}
         pods_by_ns: dict[str, list[Pod]] = defaultdict(list)
+        pod_by_ip: dict[IPAddress, Pod] = {}
         for pod in cluster.pods:
+            pods_by_key[pod.key] = pod
             pods_by_ns[pod.namespace].append(pod)
-        self.pods_by_namespace: Mapping[str, tuple[Pod, ...]] = {
-            ns: tuple(sorted(pods, key=lambda p: p.name)) for ns, pods in pods_by_ns.items()
-        }
-        self.pod_by_ip: dict[IPAddress, Pod] = {}
-        for pod in cluster.pods:
-            if pod.carries_traffic and not pod.host_network:
+            if pod.ips and not pod.host_network and pod.carries_traffic:
                 for ip in pod.ips:
-                    self.pod_by_ip.setdefault(ip, pod)
+                    pod_by_ip.setdefault(ip, pod)
+        self.pods_by_key = pods_by_key
+        by_name = attrgetter("name")
+        self.pods_by_namespace: Mapping[str, tuple[Pod, ...]] = {
+            ns: tuple(sorted(pods, key=by_name)) for ns, pods in pods_by_ns.items()
+        }
+        self.pod_by_ip = pod_by_ip
 
         self.loaded_namespaces: frozenset[str] = frozenset(ns.name for ns in cluster.namespaces)
         namespaces = {ns.name: ns for ns in cluster.namespaces}
@@ -171,7 +176,7 @@ class ClusterIndex:
         for np in cluster.network_policies:
             policies_by_ns[np.namespace].append(np)
         self.policies_by_namespace: Mapping[str, tuple[NetworkPolicy, ...]] = {
-            ns: tuple(sorted(nps, key=lambda p: p.name)) for ns, nps in policies_by_ns.items()
+            ns: tuple(sorted(nps, key=by_name)) for ns, nps in policies_by_ns.items()
         }
         self.services_by_key: dict[str, Service] = {s.key: s for s in cluster.services}
         slices: dict[str, list[EndpointSlice]] = defaultdict(list)

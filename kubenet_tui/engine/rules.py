@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from kubenet_tui.engine.explain import Check, Direction, Form, RuleExplanation
 from kubenet_tui.engine.model import IPAddress, IPBlock, IPNetwork, LabelSelector, Pod, Protocol
-from kubenet_tui.engine.selectors import partly_known, selector_mismatch
+from kubenet_tui.engine.selectors import partly_known, selector_matches, selector_mismatch
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -432,6 +432,10 @@ class SubjectMatcher:
     def explain(self, pod: Pod, index: ClusterIndex) -> Selection:
         raise NotImplementedError
 
+    def selects(self, pod: Pod, index: ClusterIndex) -> bool | None:
+        """`explain(...).selects` without the words: for questions that need only the answer."""
+        return self.explain(pod, index).selects
+
     def mask(self, space: ClassSpace) -> Masks:
         return space.subject_by_representative(self)
 
@@ -457,6 +461,9 @@ class NamespacePods(SubjectMatcher):
         if why_not is not None:
             return Selection(False, f"does not select {pod.key}: {why_not}")
         return Selection(True, f"selects {pod.key} ({self.description})")
+
+    def selects(self, pod: Pod, index: ClusterIndex) -> bool | None:
+        return pod.namespace == self.namespace and selector_matches(self.selector, pod.labels)
 
     def mask(self, space: ClassSpace) -> Masks:
         return space.in_namespace(self.namespace or "") & space.pods(self.selector), space.nothing

@@ -465,7 +465,7 @@ def isolation(program: Program, pod: Pod, direction: Direction, index: ClusterIn
     mode = MODES[tier.mode]
     keys = tuple(p.key for p in tier.candidates(pod.namespace)
                  if direction in p.directions and mode.isolating(tier, p, direction)
-                 and p.subject.explain(pod, index).selects)
+                 and p.subject.selects(pod, index))
     if not keys and tier.unevaluated_for(pod.namespace, direction):
         return None, ()
     return bool(keys), keys

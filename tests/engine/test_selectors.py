@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from engine.kit import all_reasons, check, cluster, namespace, netpol, pod, policy
+from kubenet_tui.engine.profiles import Profile
 from kubenet_tui.engine.selectors import selector_matches, selector_mismatch
+from kubenet_tui.sources.demo import DEMOS, DemoSource
 from kubenet_tui.sources.validate import parse_selector
 
 # (case id, selector as written in a manifest, labels of the pod, matches?, words the reason must contain)
@@ -153,3 +155,18 @@ def test_namespace_selector_reason_names_the_namespace_label() -> None:
     assert v.allowed is False
     text = all_reasons(v)
     assert "batch" in text and "team" in text and "'data'" in text
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_a_subjects_quick_answer_is_its_explained_one(profile: Profile) -> None:
+    """`selects` (what isolation asks, without the words) agrees with `explain` for every subject of
+    every tier the demos compile, on every pod."""
+    for name in DEMOS:
+        cluster = DemoSource(name).load().cluster
+        index = cluster.index
+        for tier in cluster.program_for(profile).tiers:
+            for compiled in tier.policies:
+                for subject_pod in cluster.pods:
+                    quick = compiled.subject.selects(subject_pod, index)
+                    assert quick == compiled.subject.explain(subject_pod, index).selects, (name, compiled.key,
+                                                                                           subject_pod.key)
