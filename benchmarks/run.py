@@ -602,6 +602,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-nca", action="store_true",
                         help="also run network-config-analyzer (nca on PATH, or $KUBENET_NCA) and `kubenet-tui "
                              "matrix` side by side on the 500-pod / 100-policy cluster, end to end")
+    parser.add_argument("--compare-kubectl", nargs="?", const="5000,50000", default=None, metavar="SIZES",
+                        help="also list pods, policies, namespaces and services through the API emulator as a process "
+                             "of ours and with `kubectl get ... -A -o json`, side by side (benchmarks/live_list.py; "
+                             "default sizes 5000,50000)")
     parser.add_argument("--only", choices=("glance",), default=None,
                         help="measure only this part (glance: heatmap, lint, coverage, exposure)")
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -668,10 +672,24 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("  network-config-analyzer side by side ...", file=sys.stderr, flush=True)
             nca_result = compare_nca(cluster_file(*NCA_CLUSTER, args.seed, ".json", cache), nca, 3)
+    kubectl_rows = []
+    if args.compare_kubectl:
+        import live_list  # benchmarks/, beside this file
+
+        for size in (int(s) for s in args.compare_kubectl.split(",")):
+            print(f"  live lists, {size:,} pods, kubectl side by side ...", file=sys.stderr, flush=True)
+            kubectl_rows.append(live_list.run(size))
     print()
     print(f"# load average while measuring: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     for line in table(sizes, results, comparison, nca_result):
         print(line)
+    for row in kubectl_rows:
+        if "kubectl" not in row:
+            print(f"\nLive lists, {int(row['pods']):,} pods: ours {row['process']:.2f} s as a process (kubectl not found)")
+            continue
+        print(f"\nLive lists, {int(row['pods']):,} pods (`kubectl get pods,networkpolicies,namespaces,services -A -o "
+              f"json` against the same emulated server): kubectl {row['kubectl']:.2f} s; kubenet-tui's load as a "
+              f"process {row['process']:.2f} s = {row['ratio']:.1f}x faster (target ≥ 1x)")
     return 0
 
 
