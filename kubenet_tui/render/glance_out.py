@@ -105,11 +105,21 @@ def _every(e: PortExposure, unicode: bool) -> str:
     return f"{symbol} {e.namespaces.value} ({e.namespaces_admitted} of {e.namespaces_total} namespaces wholly)"
 
 
+def exposure_cells(e: PortExposure, unicode: bool = True) -> tuple[str, str, str]:
+    """A pod port's row of `exposure_lines` in its parts: the port, from outside, from every namespace."""
+    return _port(e), _outside(e, unicode), _every(e, unicode)
+
+
+def shown_ports(found: Exposure, every_port: bool = False) -> list[PortExposure]:
+    """The pod ports `exposure_lines` lists: open from outside or to every namespace (or every one)."""
+    return [e for e in found.ports
+            if every_port or e.outside is not Reach.NONE or e.namespaces in (Reach.ALL, Reach.UNKNOWN)]
+
+
 def exposure_lines(found: Exposure, unicode: bool = True, every_port: bool = False) -> Iterator[str]:
     yield ("Exposure, from the pod's ingress: 'outside' = addresses outside the cluster (0.0.0.0/0, ::/0), "
            "'namespaces' = every pod of every namespace")
-    shown = [e for e in found.ports
-             if every_port or e.outside is not Reach.NONE or e.namespaces in (Reach.ALL, Reach.UNKNOWN)]
+    shown = shown_ports(found, every_port)
     if shown:
         pod_width = max(len("pod"), *(len(e.pod.key) for e in shown))
         port_width = max(len("port"), *(len(_port(e)) for e in shown))

@@ -84,7 +84,13 @@ def test_the_exposure_report_explains_a_row_from_an_address_it_lets_in() -> None
     cluster = DemoSource().load().cluster
     view = exposure_report(exposure(cluster, [p for p in cluster.pods if p.namespace == "shop"]))
     lines = view.lines(80, 10)
-    assert lines[0].startswith("  Exposure") and lines[2].startswith("> shop/db  6379/TCP")
+    assert all(len(line) <= 80 for line in lines)
+    # Prose wraps (nothing of it lost at 80 columns); the table's rows are cut, never wrapped.
+    assert lines[0].startswith("  Exposure") and lines[1].startswith("    ") and "::/0" in lines[1]
+    # The table narrowed for a pane: verdicts first, then the port and the pod; the row in full at the foot.
+    assert lines[2].split() == ["outside", "every", "ns", "port", "pod"]
+    assert lines[3].split() == [">", "◐", "some", "◐", "some", "6379/TCP", "(redis)", "shop/db"]
+    assert lines[-3].startswith("shop/db 6379/TCP (redis): from outside ◐ some: 172.17.0.0/24")
     assert lines[-1].startswith("↑↓ move · enter explains it from outside")
     # 172.17.0.0/24 is the first range the db's policy lets in: its first address asks it.
     assert view.key("enter") == AskQuestion("172.17.0.1", "shop/db", PortSpec("6379", Protocol.TCP))
@@ -253,7 +259,8 @@ async def test_an_exposed_port_explained_from_outside() -> None:
         screen = app.screen
         assert isinstance(screen, ReportScreen)
         await until(pilot, lambda: screen.pane.model is not None, "the report")
-        assert "Exposure · pod ports open from outside" in screen_text(app) and "> shop/db  6379/TCP" in screen_text(app)
+        assert "Exposure · pod ports open from outside" in screen_text(app)
+        assert "> ◐ some     ◐ some     6379/TCP (redis)  shop/db" in screen_text(app)
         await keys(pilot, "enter")
         assert not isinstance(app.screen, ReportScreen)
         assert app.connection.source is not None and app.connection.source.ref == "172.17.0.1"

@@ -11,12 +11,13 @@ Keys (`key(name)`): up/down or j/k move between such rows, pageup/pagedown, g/G,
 from __future__ import annotations
 
 import ipaddress
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kubenet_tui.engine.coverage import Coverage
 from kubenet_tui.engine.ends import PortSpec
-from kubenet_tui.engine.exposure import Exposure, PortExposure, Reach
+from kubenet_tui.engine.exposure import Exposure, PortExposure
 
 # An address that stands for "a client on the internet" (RFC 5737 documentation range).
 INTERNET_CLIENT = "203.0.113.10"
@@ -45,6 +46,8 @@ Action = ScopeNamespace | AskQuestion
 class ReportLine:
     text: str
     action: Action | None = None  # what enter on it asks for; None: not a row the cursor stops on
+    wrap: bool = True  # prose wraps at the pane's width; a table's lines are cut (their columns must align)
+    detail: str = ""  # shown in full under the report while the cursor is on this line
 
 
 class ReportView:
@@ -86,20 +89,32 @@ class ReportView:
     def lines(self, width: int, height: int, unicode: bool = True) -> list[str]:
         if not self.report:
             return [self.empty]
-        hint = ("↑↓ move · enter " if unicode else "up/down move, enter ") + self._enter_does()
-        self.visible = max(1, height - 1)
         cursor = self.cursor
+        rows: list[tuple[int, str]] = []  # (report line, what the screen shows): prose takes several
+        for k, line in enumerate(self.report):
+            parts = [line.text]
+            if line.wrap and len(line.text) + 2 > width:
+                parts = textwrap.wrap(line.text, max(10, width - 2), subsequent_indent="  ") or [""]
+            for j, part in enumerate(parts):
+                mark = ">" if k == cursor and j == 0 else " "
+                rows.append((k, (mark + " " + part)[:width]))
+        detail = self.report[cursor].detail if cursor is not None else ""
+        under = textwrap.wrap(detail, max(10, width - 2), subsequent_indent="  ") if detail else []
+        under = under[:max(0, height // 3)]  # the report keeps most of the pane
+        self.visible = max(1, height - (1 if self.stops else 0) - len(under))
         if cursor is not None:
-            if cursor < self.top:
-                self.top = cursor
-            elif cursor >= self.top + self.visible:
-                self.top = cursor - self.visible + 1
-        self.top = max(0, min(self.top, max(0, len(self.report) - self.visible)))
-        out = []
-        for k in range(self.top, min(len(self.report), self.top + self.visible)):
-            mark = ">" if k == cursor else " "
-            out.append((mark + " " + self.report[k].text)[:width])
-        return [*out, hint[:width]] if self.stops else out
+            first = next(i for i, (k, _) in enumerate(rows) if k == cursor)
+            if first < self.top:
+                self.top = first
+            elif first >= self.top + self.visible:
+                self.top = first - self.visible + 1
+        self.top = max(0, min(self.top, max(0, len(rows) - self.visible)))
+        out = [text for _, text in rows[self.top:self.top + self.visible]]
+        if not self.stops:
+            return out
+        out += [""] * (self.visible - len(out)) + under  # the details stay at the foot of the pane
+        hint = ("↑↓ move · enter " if unicode else "up/down move, enter ") + self._enter_does()
+        return [*out, hint[:width]]
 
     def _enter_does(self) -> str:
         action = self.current()
@@ -112,10 +127,11 @@ def coverage_report(found: Coverage, unicode: bool = True) -> ReportView:
     from kubenet_tui.render.glance_out import coverage_lines
 
     names = {ns.namespace for ns in found.namespaces}
+    table = {*names, "namespace", "overall"}  # the header, a row per namespace, the overall row
     lines = []
     for text in coverage_lines(found, unicode):
         first = text.split(" ", 1)[0]
-        lines.append(ReportLine(text, ScopeNamespace(first) if first in names else None))
+        lines.append(ReportLine(text, ScopeNamespace(first) if first in names else None, wrap=first not in table))
     return ReportView(lines, "no pods")
 
 
@@ -139,17 +155,23 @@ def _question(exposure: PortExposure) -> AskQuestion:
 
 
 def exposure_report(found: Exposure, unicode: bool = True, every_port: bool = False) -> ReportView:
-    """The report's rows in the order `exposure_lines` prints them: the header line, then one per shown port."""
-    from kubenet_tui.render.glance_out import exposure_lines
+    """`exposure_lines`' report with its table narrowed for a pane: the verdicts first, then the port and
+    the pod (cut at the pane's edge); the row under the cursor in full at the foot."""
+    from kubenet_tui.render.glance_out import exposure_cells, exposure_lines, shown_ports
 
-    shown = [e for e in found.ports
-             if every_port or e.outside is not Reach.NONE or e.namespaces in (Reach.ALL, Reach.UNKNOWN)]
+    shown = shown_ports(found, every_port)
     texts = list(exposure_lines(found, unicode, every_port))
     lines = [ReportLine(texts[0])]
-    if shown:
-        lines.append(ReportLine(texts[1]))
-        lines.extend(ReportLine(text, _question(e)) for text, e in zip(texts[2:2 + len(shown)], shown, strict=True))
-        lines.extend(ReportLine(text) for text in texts[2 + len(shown):])
-    else:
-        lines.extend(ReportLine(text) for text in texts[1:])
+    if not shown:
+        return ReportView([*lines, *(ReportLine(text) for text in texts[1:])], "no pods")
+    rows = []
+    for e in shown:
+        port, outside, every = exposure_cells(e, unicode)
+        short = (outside.split(":", 1)[0], every.split(" (", 1)[0])
+        rows.append((short, port, e, f"{e.pod.key} {port}: from outside {outside}; from every namespace {every}"))
+    port_width = max(len("port"), *(len(port) for _, port, _, _ in rows))
+    lines.append(ReportLine(f"{'outside':<10} {'every ns':<10} {'port':<{port_width}}  pod", wrap=False))
+    lines.extend(ReportLine(f"{out:<10} {ns:<10} {port:<{port_width}}  {e.pod.key}", _question(e), wrap=False, detail=full)
+                 for (out, ns), port, e, full in rows)
+    lines.extend(ReportLine(text) for text in texts[2 + len(shown):])
     return ReportView(lines, "no pods")
