@@ -77,3 +77,16 @@ def test_engine_module_imports_no_io_ui_or_client_library(module: str, pulled_in
     culprit = next((m for m, names in pulled_in.items() if names), None)
     assert module in pulled_in, f"not checked: {culprit} pulled in {pulled_in.get(culprit or '', [])} before it"
     assert pulled_in[module] == [], f"{module} pulls in {pulled_in[module]}"
+
+
+def test_the_hot_explanation_objects_stay_values() -> None:
+    """`explained` classes are plain slotted dataclasses at run time (for speed) and frozen to mypy: equal
+    and hashed by value, as a frozen dataclass is, with no per-object dict."""
+    from kubenet_tui.engine.explain import Check, PolicyExplanation, RuleExplanation
+    from kubenet_tui.engine.rules import Match, Selection
+
+    for made in (Check(0, True, "podSelector a=b", "matches"), RuleExplanation(0, True, (), (), "matches"),
+                 PolicyExplanation("NetworkPolicy", "ns", "p", True, "selects"), Match(True, "x"), Selection(None, "y")):
+        twin = type(made)(*(getattr(made, f) for f in made.__dataclass_fields__))
+        assert made == twin and hash(made) == hash(twin)
+        assert not hasattr(made, "__dict__")

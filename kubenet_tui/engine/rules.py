@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
-from kubenet_tui.engine.explain import Check, Direction, Form, RuleExplanation
+from kubenet_tui.engine.explain import Check, Direction, Form, RuleExplanation, explained
 from kubenet_tui.engine.model import IPAddress, IPBlock, IPNetwork, LabelSelector, Pod, Protocol
 from kubenet_tui.engine.selectors import partly_known, selector_matches, selector_mismatch
 
@@ -71,7 +71,7 @@ class PeerView:
         return self.pod.key if self.pod is not None else ", ".join(str(ip) for ip in self.ips)
 
 
-@dataclass(frozen=True, slots=True)
+@explained
 class Match:
     """One matcher's answer for one connection."""
 
@@ -415,7 +415,7 @@ class NamedPort(PortMatcher):
 # -- subjects ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@explained
 class Selection:
     """Whether a policy governs a pod: True, False, or None (cannot tell: data not read)."""
 
