@@ -19,22 +19,15 @@ import numpy as np
 
 from kubenet_tui.engine.heatmap import PairStatus, StatusArray
 from kubenet_tui.engine.pair_status import StatusRows
+from kubenet_tui.render.matrix_text import names_listed, port_words
 
 # Indexed by PairStatus (0 blocked, 1 allowed, 2 unknown).
 CELL = np.frombuffer(b"01?", dtype=np.uint8)
 LEGEND = {"1": "allowed", "0": "blocked", "?": "unknown: data that decides it was not read"}
-LISTED = 10  # pods named in a note before "and N more"
 
 
 def port_text(rows: StatusRows) -> str:
-    if rows.port_name is not None:
-        return f"port {rows.port_name}/{rows.protocol.value}"
-    return "every port" if rows.port is None else f"{rows.port}/{rows.protocol.value}"
-
-
-def _names(keys: list[str]) -> str:
-    shown = ", ".join(keys[:LISTED])
-    return shown + (f" and {len(keys) - LISTED} more" if len(keys) > LISTED else "")
+    return port_words(rows.port_name, rows.port, rows.protocol)
 
 
 def notes(rows: StatusRows) -> list[str]:
@@ -48,7 +41,7 @@ def notes(rows: StatusRows) -> list[str]:
     if missing:
         out.append(f"{len(missing)} pod{'s declare' if len(missing) > 1 else ' declares'} no "
                    f"{rows.protocol.value} port named {rows.port_name}, so nothing can connect to "
-                   f"{'them' if len(missing) > 1 else 'it'} on it (not allowed): {_names(missing)}")
+                   f"{'them' if len(missing) > 1 else 'it'} on it (not allowed): {names_listed(missing)}")
     return out
 
 

@@ -6,17 +6,24 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from kubenet_tui.engine.matrix import MatrixResult
+from kubenet_tui.engine.model import Protocol
 
 LISTED = 10  # pods named in a note before "and N more"
 
 
+def port_words(port_name: str | None, port: int | None, protocol: Protocol) -> str:
+    """The port a matrix was asked on, as its text forms say it."""
+    if port_name is not None:
+        return f"port {port_name}/{protocol.value}"
+    return "every port" if port is None else f"{port}/{protocol.value}"
+
+
 def port_text(result: MatrixResult) -> str:
-    if result.port_name is not None:
-        return f"port {result.port_name}/{result.protocol.value}"
-    return "every port" if result.port is None else f"{result.port}/{result.protocol.value}"
+    return port_words(result.port_name, result.port, result.protocol)
 
 
-def _names(keys: Sequence[str]) -> str:
+def names_listed(keys: Sequence[str]) -> str:
+    """The first LISTED pod keys, and how many more."""
     shown = ", ".join(keys[:LISTED])
     return shown + (f" and {len(keys) - LISTED} more" if len(keys) > LISTED else "")
 
@@ -32,7 +39,7 @@ def named_port_notes(result: MatrixResult) -> list[str]:
     if missing:
         notes.append(f"{len(missing)} pod{'s declare' if len(missing) > 1 else ' declares'} no "
                      f"{result.protocol.value} port named {result.port_name}, so nothing can connect to "
-                     f"{'them' if len(missing) > 1 else 'it'} on it (not allowed): {_names(missing)}")
+                     f"{'them' if len(missing) > 1 else 'it'} on it (not allowed): {names_listed(missing)}")
     return notes
 
 

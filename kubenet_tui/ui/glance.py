@@ -28,6 +28,7 @@ from textual.worker import get_current_worker
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.ends import PortSpec
 from kubenet_tui.engine.model import Protocol as IPProtocol
+from kubenet_tui.ui.panes.cursor import MOVES
 
 if TYPE_CHECKING:
     from kubenet_tui.engine.heatmap import Heatmap
@@ -191,8 +192,7 @@ class MapScreen(PaneScreen):
 
 # -- lint --------------------------------------------------------------------------------------------------
 
-_LINT_KEYS = frozenset({"up", "down", "j", "k", "pageup", "pagedown", "home", "end", "g", "G", "e", "w", "a",
-                        "enter"})
+_LINT_KEYS = MOVES | {"e", "w", "a", "enter"}
 
 
 class LintScreen(PaneScreen):
@@ -218,7 +218,7 @@ class LintScreen(PaneScreen):
 
 # -- coverage and exposure --------------------------------------------------------------------------------
 
-_REPORT_KEYS = frozenset({"up", "down", "j", "k", "pageup", "pagedown", "home", "end", "g", "G", "enter"})
+_REPORT_KEYS = MOVES | {"enter"}
 _REPORT_TITLES = {
     "coverage": ("Coverage · which pods policies isolate", "working out which pods policies isolate…"),
     "exposure": ("Exposure · pod ports open from outside or to every namespace",

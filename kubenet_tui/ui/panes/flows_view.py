@@ -21,6 +21,7 @@ from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.flowjudge import UNKNOWN_TIME, Agreement, Answer, FlowClass, FlowJudge, FlowReport, SnapshotTime
 from kubenet_tui.engine.flows import FlowAggregator, Observed
 from kubenet_tui.sources.flows import Format, ReadReport, read_flows
+from kubenet_tui.ui.panes.cursor import moved
 
 COLUMNS = ("time", "source", "destination", "port", "observed", "ours", "", "count")
 MARKS = {Agreement.AGREES: "✔", Agreement.DISAGREES: "✗", Agreement.UNKNOWN: "?", Agreement.NOT_COMPARED: "·"}
@@ -252,18 +253,8 @@ class FlowsPane:
             self.row = max(0, min(self.row, len(self.rows) - 1))
             return None
         count = len(self.rows)
-        if name in ("down", "j"):
-            self.row = min(self.row + 1, max(0, count - 1))
-        elif name in ("up", "k"):
-            self.row = max(0, self.row - 1)
-        elif name == "pagedown":
-            self.row = min(self.row + max(1, self.visible - 1), max(0, count - 1))
-        elif name == "pageup":
-            self.row = max(0, self.row - max(1, self.visible - 1))
-        elif name in ("home", "g"):
-            self.row = 0
-        elif name in ("end", "G"):
-            self.row = max(0, count - 1)
+        if (to := moved(name, self.row, count, self.visible)) is not None:
+            self.row = to
         elif name == "slash":
             self.typing = True
         elif name == "enter":

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kubenet_tui.engine.lint import Finding, Severity
+from kubenet_tui.ui.panes.cursor import moved
 
 SYMBOLS = {Severity.ERROR: "✗", Severity.WARNING: "⚠", Severity.NOTE: "·"}
 ASCII_SYMBOLS = {Severity.ERROR: "x", Severity.WARNING: "!", Severity.NOTE: "."}
@@ -65,18 +66,8 @@ class LintView:
 
     def key(self, name: str) -> OpenObject | None:
         count = len(self.rows)
-        if name in ("down", "j"):
-            self.row = min(self.row + 1, max(0, count - 1))
-        elif name in ("up", "k"):
-            self.row = max(0, self.row - 1)
-        elif name == "pagedown":
-            self.row = min(self.row + max(1, self.visible - 1), max(0, count - 1))
-        elif name == "pageup":
-            self.row = max(0, self.row - max(1, self.visible - 1))
-        elif name in ("home", "g"):
-            self.row = 0
-        elif name in ("end", "G"):
-            self.row = max(0, count - 1)
+        if (to := moved(name, self.row, count, self.visible)) is not None:
+            self.row = to
         elif name in FILTERS:
             current = self.current()
             self.threshold = FILTERS[name]

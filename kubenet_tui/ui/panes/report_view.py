@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from kubenet_tui.engine.coverage import Coverage
 from kubenet_tui.engine.ends import PortSpec
 from kubenet_tui.engine.exposure import Exposure, PortExposure
+from kubenet_tui.ui.panes.cursor import moved
 
 # An address that stands for "a client on the internet" (RFC 5737 documentation range).
 INTERNET_CLIENT = "203.0.113.10"
@@ -70,18 +71,8 @@ class ReportView:
 
     def key(self, name: str) -> Action | None:
         count = len(self.stops)
-        if name in ("down", "j"):
-            self.stop = min(self.stop + 1, max(0, count - 1))
-        elif name in ("up", "k"):
-            self.stop = max(0, self.stop - 1)
-        elif name == "pagedown":
-            self.stop = min(self.stop + max(1, self.visible - 1), max(0, count - 1))
-        elif name == "pageup":
-            self.stop = max(0, self.stop - max(1, self.visible - 1))
-        elif name in ("home", "g"):
-            self.stop = 0
-        elif name in ("end", "G"):
-            self.stop = max(0, count - 1)
+        if (to := moved(name, self.stop, count, self.visible)) is not None:
+            self.stop = to
         elif name == "enter":
             return self.current()
         return None

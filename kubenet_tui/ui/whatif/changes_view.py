@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from kubenet_tui.engine.diff import ChangeKind, ConnectivityDiff, FlowGroup, State
 from kubenet_tui.engine.ends import PortSpec
 from kubenet_tui.engine.query import Question
+from kubenet_tui.ui.panes.cursor import moved
 
 SYMBOLS = {State.ALLOWED: "✔", State.BLOCKED: "✗", State.UNKNOWN: "?", State.ABSENT: "·"}
 ASCII_SYMBOLS = {State.ALLOWED: "+", State.BLOCKED: "x", State.UNKNOWN: "?", State.ABSENT: "."}
@@ -91,18 +92,8 @@ class ChangesView:
 
     def key(self, name: str) -> ExplainFlow | None:
         count = self._count()
-        if name in ("down", "j"):
-            self.row = min(self.row + 1, max(0, count - 1))
-        elif name in ("up", "k"):
-            self.row = max(0, self.row - 1)
-        elif name == "pagedown":
-            self.row = min(self.row + max(1, self.visible - 1), max(0, count - 1))
-        elif name == "pageup":
-            self.row = max(0, self.row - max(1, self.visible - 1))
-        elif name in ("home", "g"):
-            self.row = 0
-        elif name in ("end", "G"):
-            self.row = max(0, count - 1)
+        if (to := moved(name, self.row, count, self.visible)) is not None:
+            self.row = to
         elif name in FILTERS and self.group is None:
             current = self.current()
             self.kinds, self.filter_key = FILTERS[name], name
