@@ -31,6 +31,7 @@ from kubenet_tui.render.walkthrough import (
     Walkthrough,
     caveat_nodes,
     mark_of,
+    one_focus,
     one_line,
     side_word,
     status_mark,
@@ -199,20 +200,7 @@ def route_walkthrough(rv: RouteVerdict) -> Walkthrough:
         body.append(Node(Kind.NOTE, rv.unknown, mark=Mark.UNKNOWN))
     body.extend(Node(Kind.NOTE, note) for note in rv.notes)
     body.extend(caveat_nodes([c.message for c in rv.caveats]))
-    body = _one_focus(body)
+    body = one_focus(body)  # the blocked legs' walks carry theirs: the first one keeps it
     glance = (Node(Kind.GLANCE, f"{allowed} of {total} backend connections allowed: ", rv.summary,
                    mark_of(rv.allowed)),)
     return Walkthrough(headline, Node(Kind.WHY, route_why(rv)), Node(Kind.SUMMARY, rv.summary), glance, tuple(body))
-
-
-def _one_focus(body: list[Node]) -> list[Node]:
-    """One cursor for the whole answer: the first focus (blocked legs' walks carry theirs)."""
-    seen = False
-
-    def unfocus(node: Node) -> Node:
-        nonlocal seen
-        keep = node.focus and not seen
-        seen = seen or keep
-        return replace(node, focus=keep, children=tuple(unfocus(c) for c in node.children))
-
-    return [unfocus(n) for n in body]

@@ -15,7 +15,7 @@ Pure: no Textual, no rich. Wording lives here once; symbols and colours are the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -151,6 +151,19 @@ def walkthrough(answer: Answer) -> Walkthrough:
 
 
 # -- small helpers -------------------------------------------------------------------------------------
+
+
+def one_focus(nodes: Iterable[Node]) -> list[Node]:
+    """One cursor for the whole answer: the first node marked focus keeps it, the others lose it."""
+    seen = False
+
+    def unfocus(node: Node) -> Node:
+        nonlocal seen
+        keep = node.focus and not seen
+        seen = seen or keep
+        return replace(node, focus=keep, children=tuple(unfocus(c) for c in node.children))
+
+    return [unfocus(n) for n in nodes]
 
 
 def one_line(text: str) -> str:
@@ -515,16 +528,7 @@ def service_walkthrough(sv: ServiceVerdict) -> Walkthrough:
     order = sorted(sv.backends, key=lambda b: {False: 0, None: 1, True: 2}[b.allowed])
     body: tuple[Node, ...] = (port, *(_backend(b) for b in order),
                               *_caveats([c.message for c in sv.caveats]))
-    # One cursor for the whole answer: the first backend's (blocked ones come first).
-    seen = False
-
-    def unfocus(node: Node) -> Node:
-        nonlocal seen
-        keep = node.focus and not seen
-        seen = seen or keep
-        return replace(node, focus=keep, children=tuple(unfocus(c) for c in node.children))
-
-    body = tuple(unfocus(n) for n in body)
+    body = tuple(one_focus(body))  # the first backend's (blocked ones come first)
     glance = (Node(Kind.GLANCE, f"{count}: ", sv.summary, mark_of(sv.allowed)),)
     return Walkthrough(headline, Node(Kind.WHY, service_why(sv)), Node(Kind.SUMMARY, sv.summary), glance, body)
 

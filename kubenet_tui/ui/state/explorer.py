@@ -658,29 +658,9 @@ class ExplorerState:
             return
         self.set_connection(self.connection.swapped())
 
-    def port_suggestions(self) -> list[str]:
-        """The destination's declared ports: a pod's container ports, or the Service's ports, as
-        `number` and `name` (with `/udp` or `/sctp` when not TCP)."""
-        model, destination = self.model, self.connection.destination
-        if model is None or destination is None:
-            return []
-        declared: list[tuple[int, str | None, str]] = []
-        if destination.kind is EndKind.POD:
-            pod = model.pod(destination.ref)
-            declared = [(c.port, c.name, c.protocol.value) for c in pod.ports] if pod else []
-        elif destination.kind is EndKind.SERVICE:
-            svc = model.service(destination.ref)
-            declared = [(s.port, s.name, s.protocol.value) for s in svc.ports] if svc else []
-        out: list[str] = []
-        for number, name, protocol in sorted(set(declared), key=lambda d: (d[0], d[2])):
-            suffix = "" if protocol == "TCP" else f"/{protocol.lower()}"
-            for text in (f"{number}{suffix}", f"{name}{suffix}" if name else None):
-                if text and text not in out:
-                    out.append(text)
-        return out
-
-    def port_hint(self) -> str | None:
-        """The port prompt's placeholder when the destination declares ports: them, then the forms."""
+    def _declared_ports(self) -> list[tuple[int, str | None, str]] | None:
+        """(number, name, protocol) of the destination's declared ports, sorted: a pod's container ports or
+        the Service's ports; None when the destination is neither."""
         model, destination = self.model, self.connection.destination
         if model is None or destination is None:
             return None
@@ -692,10 +672,26 @@ class ExplorerState:
             items = [(s.port, s.name, s.protocol.value) for s in svc.ports] if svc else []
         else:
             return None
-        if not items:
+        return sorted(set(items), key=lambda d: (d[0], d[2]))
+
+    def port_suggestions(self) -> list[str]:
+        """The destination's declared ports as `number` and `name` (with `/udp` or `/sctp` when not TCP)."""
+        out: list[str] = []
+        for number, name, protocol in self._declared_ports() or []:
+            suffix = "" if protocol == "TCP" else f"/{protocol.lower()}"
+            for text in (f"{number}{suffix}", f"{name}{suffix}" if name else None):
+                if text and text not in out:
+                    out.append(text)
+        return out
+
+    def port_hint(self) -> str | None:
+        """The port prompt's placeholder when the destination declares ports: them, then the forms."""
+        items = self._declared_ports()
+        destination = self.connection.destination
+        if not items or destination is None:
             return None
         shown = ", ".join(f"{n}" + ("" if p == "TCP" else f"/{p.lower()}") + (f" ({name})" if name else "")
-                          for n, name, p in sorted(set(items), key=lambda d: (d[0], d[2])))
+                          for n, name, p in items)
         return f"{destination.label} declares {shown} (tab picks); or a number, 53/udp, empty: every port"
 
     # --- prompt ------------------------------------------------------------------------------------
