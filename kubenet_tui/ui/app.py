@@ -419,7 +419,8 @@ class KubenetApp(App[int]):
         elif isinstance(effect, effects.ShowLint) and model is not None:
             self.push_screen(LintScreen(model.cluster, self.unicode))
         elif isinstance(effect, effects.ShowReport) and model is not None:
-            self.push_screen(ReportScreen(model.cluster, effect.kind, effect.every_port, effect.namespace, self.unicode))
+            self.push_screen(ReportScreen(model.cluster, effect.kind, effect.every_port, effect.namespace, self.unicode,
+                                          model.coverage_found))
         elif isinstance(effect, effects.ShowFlows) and model is not None:
             self._show_flows(model, effect.path)
         elif isinstance(effect, effects.LoadWhatIf):

@@ -31,6 +31,7 @@ from kubenet_tui.engine.model import Protocol as IPProtocol
 from kubenet_tui.ui.panes.cursor import MOVES
 
 if TYPE_CHECKING:
+    from kubenet_tui.engine.coverage import Coverage
     from kubenet_tui.engine.heatmap import Heatmap
     from kubenet_tui.ui.panes.flows_view import FlowsPane, FlowsSession
 
@@ -229,8 +230,10 @@ _REPORT_TITLES = {
 class ReportScreen(PaneScreen):
     """`:coverage` and `:exposure`: the commands' reports, computed in a worker, enter on a row acts."""
 
-    def __init__(self, cluster: Cluster, kind: str, every_port: bool, namespace: str | None, unicode: bool) -> None:
+    def __init__(self, cluster: Cluster, kind: str, every_port: bool, namespace: str | None, unicode: bool,
+                 found: Coverage | None = None) -> None:
         self.cluster = cluster
+        self.found = found  # the coverage the Namespaces pane's ISO column was worked out from, when it was
         self.kind = kind
         self.every_port = every_port
         self.namespace = namespace
@@ -250,9 +253,14 @@ class ReportScreen(PaneScreen):
         pods = None if self.namespace is None else [p for p in self.cluster.pods if p.namespace == self.namespace]
         view: ReportView
         if self.kind == "coverage":
-            from kubenet_tui.engine.coverage import coverage
+            from kubenet_tui.engine.coverage import Coverage, coverage
 
-            view = coverage_report(coverage(self.cluster, pods), self.pane.unicode)
+            if self.found is None:
+                found = coverage(self.cluster, pods)
+            else:  # a pod's isolation does not depend on which other pods are asked about
+                found = Coverage(tuple(ns for ns in self.found.namespaces
+                                       if self.namespace is None or ns.namespace == self.namespace))
+            view = coverage_report(found, self.pane.unicode)
         else:
             from kubenet_tui.engine.exposure import exposure
 

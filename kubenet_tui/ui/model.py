@@ -24,6 +24,7 @@ from kubenet_tui.engine.tiers import isolation
 from kubenet_tui.sources.base import Snapshot
 
 if TYPE_CHECKING:
+    from kubenet_tui.engine.coverage import Coverage
     from kubenet_tui.ui.panes.coverage_view import CoverageRow
 
 KIND_SHORT = {
@@ -254,6 +255,7 @@ class ExplorerModel:
         self._selected: dict[str, tuple[Pod, ...]] = {}
         # Per namespace ("*": the whole cluster), once a worker has worked it out (`compute_coverage`).
         self.coverage: dict[str, CoverageRow] | None = None
+        self.coverage_found: Coverage | None = None  # the same, whole: what `:coverage` shows
 
     # --- scoped lists (namespace None: all namespaces) -------------------------------------------
 
@@ -397,7 +399,8 @@ class ExplorerModel:
         from kubenet_tui.engine.coverage import coverage  # numpy: not before the first paint
         from kubenet_tui.ui.panes.coverage_view import coverage_rows
 
-        self.coverage = coverage_rows(coverage(self.cluster))
+        self.coverage_found = coverage(self.cluster)
+        self.coverage = coverage_rows(self.coverage_found)
 
     def service_pods(self, service: Service) -> tuple[Pod, ...]:
         """Pods the Service's selector picks (the backends' candidates when there are no EndpointSlices)."""

@@ -97,6 +97,17 @@ def test_the_exposure_report_explains_a_row_from_an_address_it_lets_in() -> None
     assert view.key("down") is None and view.cursor == 2  # the only row that leads anywhere
 
 
+def test_a_namespaces_coverage_is_the_same_picked_from_the_whole_clusters() -> None:
+    """`:coverage` reuses the coverage the ISO column was worked out from, narrowed to the namespace in view."""
+    from kubenet_tui.engine.coverage import Coverage, coverage
+
+    cluster = DemoSource().load().cluster
+    whole = coverage(cluster)
+    for ns in whole.namespaces:
+        alone = coverage(cluster, [p for p in cluster.pods if p.namespace == ns.namespace])
+        assert alone == Coverage((ns,))
+
+
 def test_the_coverage_report_moves_between_namespaces_only() -> None:
     from kubenet_tui.engine.coverage import coverage
 
