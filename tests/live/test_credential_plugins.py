@@ -4,7 +4,6 @@ started them (issue 9, item 5: a plugin that needs the user hung `:ctx` forever 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 import time
@@ -16,6 +15,7 @@ from apiserver import FakeApiServer
 from kubenet_tui.sources.base import SourceError
 from kubenet_tui.sources.kubeconfig import kubeconfig_contexts, uses_credential_plugin
 from kubenet_tui.sources.live import LiveOptions, LiveSource
+from tests.processes import alive
 
 
 def login_plugin(tmp_path: Path, token: str, *, wait: str) -> tuple[Path, Path]:
@@ -36,19 +36,6 @@ def login_plugin(tmp_path: Path, token: str, *, wait: str) -> tuple[Path, Path]:
     )
     plugin.chmod(0o755)
     return plugin, pid_file
-
-
-def alive(pid_file: Path) -> bool:
-    if not pid_file.exists():
-        return False
-    pid = int(pid_file.read_text() or 0)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A killed child not yet reaped is a zombie: it no longer runs.
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "zombie" in status.read_text())
 
 
 def wait_until(check: object, timeout: float = 5.0) -> bool:

@@ -20,6 +20,7 @@ from kubenet_tui.sources.demo import demo_texts
 from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.app import make_app
 from kubenet_tui.ui.screens import ContextScreen, HelpScreen
+from tests.processes import alive
 from tests.ui.fakes import screen_text
 from tests.ui.helpers import ALLOWED_6379, keys
 
@@ -171,20 +172,6 @@ def login_kubeconfig(server: Any, tmp_path: Path) -> tuple[Path, Path]:
     return kubeconfig, pid
 
 
-def plugin_alive(pid_file: Path) -> bool:
-    import os
-
-    if not pid_file.exists():
-        return False
-    pid = int(pid_file.read_text() or 0)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "zombie" in status.read_text())
-
-
 async def test_ctx_to_a_context_whose_plugin_waits_for_a_login_is_bounded(api: tuple[Any, Path],
                                                                          tmp_path: Path) -> None:
     """Issue 9, item 5: `:ctx` to a context whose exec plugin needs the user hung forever. Without a
@@ -197,14 +184,14 @@ async def test_ctx_to_a_context_whose_plugin_waits_for_a_login_is_bounded(api: t
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.model is not None)
         await keys(pilot, ":", "ctx login", "enter")
-        await until(pilot, lambda: plugin_alive(pid))
+        await until(pilot, lambda: alive(pid))
         await keys(pilot, "?")  # the explorer still has the keyboard
         assert isinstance(app.screen, HelpScreen)
         await keys(pilot, "escape")
         await until(pilot, lambda: app.state.load_error is not None)
         text = " ".join(screen_text(app).replace("│", " ").split())  # the notice wraps in its box
         assert "did not finish within 0.8 s" in text and "enter code WXYZ-1234" in text
-        assert not plugin_alive(pid)
+        assert not alive(pid)
 
 
 async def test_quitting_while_a_plugin_runs_leaves_no_child(api: tuple[Any, Path], tmp_path: Path) -> None:
@@ -212,10 +199,10 @@ async def test_quitting_while_a_plugin_runs_leaves_no_child(api: tuple[Any, Path
     kubeconfig, pid = login_kubeconfig(server, tmp_path)
     app = make_app(SourceSpec(kubeconfig=str(kubeconfig), context="login", credential_timeout=60), watch=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: plugin_alive(pid))
+        await until(pilot, lambda: alive(pid))
         await keys(pilot, "q")
     # SIGKILL is at once, but on a loaded machine the app's exit can take a while to get to it.
     deadline = asyncio.get_running_loop().time() + 10
-    while plugin_alive(pid) and asyncio.get_running_loop().time() < deadline:
+    while alive(pid) and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.02)
-    assert not plugin_alive(pid)
+    assert not alive(pid)
