@@ -117,7 +117,8 @@ def test_ctx_hands_the_terminal_to_a_login_and_ctrl_c_cancels_it(tmux: Tmux, tmp
     the new context; ctrl+c cancels a login; nothing is left running after q."""
     from pathlib import Path
 
-    from tests.ui.test_live import _apiserver, multi_kubeconfig, plugin_alive
+    from tests.processes import alive
+    from tests.ui.test_live import _apiserver, multi_kubeconfig
 
     module = _apiserver()
     server = module.FakeApiServer().start()
@@ -149,14 +150,14 @@ def test_ctx_hands_the_terminal_to_a_login_and_ctrl_c_cancels_it(tmux: Tmux, tmp
         assert "running its credential plugin" in screen and "ctrl+c cancels" in screen
         tmux.keys("WXYZ", "Enter")  # typed to the plugin, not to the explorer
         tmux.wait_for(lambda s: "ctx login" in s and "ledger-0" in s, "the login context, in its namespace")
-        assert not plugin_alive(pid)
+        assert not alive(pid)
 
         tmux.keys(":ctx login", "Enter")
         # The terminal still holds the first login's lines: wait for the second prompt.
         tmux.wait_for(lambda s: s.count("enter the code shown there") == 2, "the plugin asking again")
         tmux.run("send-keys", "-t", tmux.session, "C-c")
         screen = tmux.wait_for(lambda s: "cancelled" in s, "the explorer back, the login cancelled")
-        assert "EXITED" not in screen and not plugin_alive(pid)
+        assert "EXITED" not in screen and not alive(pid)
         tmux.keys("q")
         tmux.wait_for(lambda s: "EXITED 0" in s, "a clean exit")
     finally:
