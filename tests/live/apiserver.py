@@ -359,8 +359,10 @@ class FakeApiServer:
         return obj
 
     def put_many(self, objects: list[dict[str, Any]]) -> None:
-        for obj in objects:
-            self.put(obj)
+        """All at once: no watcher sees some of them before the others (the lock is re-entrant)."""
+        with self._cond:
+            for obj in objects:
+                self.put(obj)
 
     def delete(self, kind: str, name: str, namespace: str = "", api_version: str = "") -> None:
         plural = resource_for({"kind": kind, "apiVersion": api_version}).store

@@ -8,13 +8,16 @@ verdict panel says ALLOWED naming test-network-policy for 6379 and BLOCKED with 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from textual.pilot import Pilot
 
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.ui.app import make_app
 from kubenet_tui.ui.screens import HelpScreen, ServiceScreen
 from tests.ui.fakes import GatedSource, screen_text
-from tests.ui.helpers import ALLOWED_6379, DEMO_SHOP, burst, keys, painted, wait_for_data
+from tests.ui.helpers import ALLOWED_6379, DEMO_SHOP, burst, keys, painted, settle, wait_for_data
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -116,6 +119,19 @@ async def test_typed_ahead_burst_keeps_key_order() -> None:
         assert app.evaluation is not None and app.evaluation.status is Status.ALLOWED
 
 
+async def searched(pilot: Pilot[int], first: str) -> None:
+    """Until the palette's search (a worker) lists `first` at the top for what was typed."""
+    from textual.command import CommandList
+
+    for _ in range(400):
+        await settle(pilot)
+        found = pilot.app.screen.query_one(CommandList)
+        if found.option_count and first in str(found.get_option_at_index(0).prompt):
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError("the command palette listed nothing")
+
+
 async def test_command_palette_lists_actions_and_letters_type_into_it() -> None:
     from textual.command import CommandPalette
 
@@ -129,6 +145,6 @@ async def test_command_palette_lists_actions_and_letters_type_into_it() -> None:
         await burst(pilot, "escape")
         await burst(pilot, "ctrl+p")
         await burst(pilot, "show pol")
-        await pilot.pause(0.3)  # the palette searches in a worker
+        await searched(pilot, "olicies")
         await burst(pilot, "enter")
         assert app.view == "policies"

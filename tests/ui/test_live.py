@@ -179,7 +179,7 @@ async def test_ctx_to_a_context_whose_plugin_waits_for_a_login_is_bounded(api: t
     at the bound it is stopped, its message shown."""
     server, _ = api
     kubeconfig, pid = login_kubeconfig(server, tmp_path)
-    spec = SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0, credential_timeout=0.8)
+    spec = SourceSpec(kubeconfig=str(kubeconfig), request_timeout=3.0, credential_timeout=2.0)
     app = make_app(spec, watch=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.model is not None)
@@ -190,7 +190,7 @@ async def test_ctx_to_a_context_whose_plugin_waits_for_a_login_is_bounded(api: t
         await keys(pilot, "escape")
         await until(pilot, lambda: app.state.load_error is not None)
         text = " ".join(screen_text(app).replace("│", " ").split())  # the notice wraps in its box
-        assert "did not finish within 0.8 s" in text and "enter code WXYZ-1234" in text
+        assert "did not finish within 2 s" in text and "enter code WXYZ-1234" in text
         assert not alive(pid)
 
 

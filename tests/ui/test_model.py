@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.text import Text
 
@@ -57,6 +57,7 @@ def test_narrowing_is_only_claimed_when_safe() -> None:
     assert not Filter("role=db").narrows(Filter("role="))
 
 
+@settings(deadline=None)  # the suite runs on a loaded machine: no per-example time limit
 @given(st.lists(st.sampled_from(["a", "b", "ab", "ba", "x"]), min_size=1, max_size=4))
 def test_refined_filtering_equals_filtering_everything(words: list[str]) -> None:
     model = ExplorerModel(SNAPSHOT)
@@ -103,6 +104,7 @@ def test_fit_columns_flex_takes_the_rest_and_shrinks_first() -> None:
     assert fit_columns(cols, 5)[-1] == 0  # what cannot fit is dropped from the right
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=300))
 def test_fit_columns_never_exceeds_the_width(total: int) -> None:
     cols = [Column("N", 20, min_width=8), Column("P", 9), Column("IP", 15, min_width=7), Column("L", 6, flex=True)]
