@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from kubenet_tui.engine.records import record
 
 
 class CaveatCode(StrEnum):
@@ -47,7 +48,7 @@ class CaveatCode(StrEnum):
     TLS_REDIRECT = "tls-redirect"  # plain http to a host with TLS: the controller may redirect to https
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Caveat:
     code: CaveatCode
     message: str

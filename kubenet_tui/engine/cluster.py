@@ -28,6 +28,7 @@ from kubenet_tui.engine.model import (
     Service,
 )
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.records import record
 
 if TYPE_CHECKING:
     from kubenet_tui.engine.dialects.calico_model import CalicoResources
@@ -47,7 +48,7 @@ class Enforcement(StrEnum):
     UNIDENTIFIED = "unidentified"  # no known plugin was found among the pods read
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkPlugin:
     """What is known of the cluster's network plugin, for every verdict to state."""
 

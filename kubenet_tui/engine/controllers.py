@@ -13,13 +13,14 @@ unknown, and says how to name the pods (`--ingress-pods NAMESPACE/SELECTOR`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from weakref import WeakKeyDictionary
 
 from kubenet_tui.engine.cluster import Cluster, ClusterIndex
 from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.gaps import Resource
 from kubenet_tui.engine.model import LabelSelector, Operator, Pod
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.route_model import Gateway, GatewayClass, IngressClass
 from kubenet_tui.engine.selector_syntax import SelectorError, parse_label_selector
 from kubenet_tui.engine.selectors import from_map, selector_matches
@@ -28,7 +29,7 @@ GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 HOW_TO_NAME = "name its data-plane pods with --ingress-pods NAMESPACE/SELECTOR (e.g. ingress-nginx/app=ingress-nginx)"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Product:
     name: str
     ingress: tuple[str, ...] = ()  # IngressClass controller values (a trailing "/" matches any suffix)
@@ -92,7 +93,7 @@ PRODUCTS: tuple[Product, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodsOverride:
     """`--ingress-pods NAMESPACE/SELECTOR` (`*/SELECTOR`, or a selector alone: every namespace)."""
 
@@ -121,7 +122,7 @@ def parse_pods_override(text: str) -> PodsOverride:
     return PodsOverride(namespace, selector, raw)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataPlane:
     """Who opens the connections to the backends for one IngressClass or Gateway."""
 

@@ -14,13 +14,13 @@ Computed on pod classes (`classes.ClassSpace.selection`), as the matrix is.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
 from kubenet_tui.engine.classes import ClassSpace, partition
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import PortQuery
 from kubenet_tui.engine.tiers import MODES
 
@@ -38,7 +38,7 @@ class Isolation(StrEnum):
 EVALUATED = (Isolation.BOTH, Isolation.INGRESS, Isolation.EGRESS, Isolation.NEITHER, Isolation.UNKNOWN)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodCoverage:
     pod: Pod
     isolation: Isolation
@@ -49,7 +49,7 @@ class PodCoverage:
     why_unknown: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamespaceCoverage:
     namespace: str
     pods: tuple[PodCoverage, ...]
@@ -66,7 +66,7 @@ class NamespaceCoverage:
         return sum(1 for p in self.pods if (p.admin_ingress if direction is Direction.INGRESS else p.admin_egress))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Coverage:
     namespaces: tuple[NamespaceCoverage, ...]
 

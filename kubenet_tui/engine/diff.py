@@ -38,6 +38,7 @@ from kubenet_tui.engine.explain import Direction, Status, Verdict
 from kubenet_tui.engine.fast import ClassEvaluator
 from kubenet_tui.engine.matrix import matrix_pods
 from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import Action, CompiledPolicy, NamedPort, PortMatcher, PortQuery, PortRange
 from kubenet_tui.engine.tiers import CompiledTier, fold_row
 
@@ -91,7 +92,7 @@ class ChangeKind(StrEnum):
 # -- which ports to compare --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortQuestion:
     """Ports of one protocol that every policy of both sides treats alike: `port` is asked for all of
     them. `other`: the ports no policy names (besides whole-protocol entries)."""
@@ -111,7 +112,7 @@ class PortQuestion:
         return f"{', '.join(shown)}/{proto}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortPlan:
     questions: tuple[PortQuestion, ...]
     # Port forms whose ranges cannot be enumerated here: ports beyond those asked may differ.
@@ -470,7 +471,7 @@ class Cells:
         return len(self.source)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Example:
     """One class pair of a group, explained: a representative flow and its verdict on each side (None
     where the flow does not exist there)."""
@@ -483,7 +484,7 @@ class Example:
     after: Verdict | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlowGroup:
     """Flows from one namespace to another, on one set of ports, whose verdict changes the same way."""
 
@@ -581,7 +582,7 @@ def _equal(a: object, b: object) -> bool:
     if type(a) is not type(b):
         return False
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
-        if type(a).__dataclass_params__.eq:  # type: ignore[attr-defined]  # value objects compare themselves
+        if type(a).__eq__ is not object.__eq__:  # value objects compare themselves
             return _same(a, b)
         return all(_equal(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
     if isinstance(a, tuple | list) and isinstance(b, tuple | list):

@@ -11,16 +11,16 @@ is not "the internet": the verdict says so and is unknown.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 
 from kubenet_tui.engine.cluster import ClusterIndex
 from kubenet_tui.engine.errors import DataMissing, InputError, PortError
 from kubenet_tui.engine.explain import EndpointInfo
 from kubenet_tui.engine.gaps import Resource
 from kubenet_tui.engine.model import IPAddress, IPNetwork, Pod, Protocol, Service
+from kubenet_tui.engine.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class End:
     """One end of a connection: a pod of the cluster, or an address outside it."""
 
@@ -49,7 +49,7 @@ class End:
         return EndpointInfo("ip", str(self.ip), (str(self.ip),))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceTarget:
     """A Service as destination; `via` says how it was named when that was not svc/NS/NAME."""
 
@@ -230,7 +230,7 @@ def resolve_end(index: ClusterIndex, text: str, namespace: str | None = None) ->
 # -- ports -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortSpec:
     """A port as typed: a number or a name (`text`), or None for "which ports?". `protocol` None:
     not given (TCP for a port; every protocol for "which ports?")."""

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
-from typing import Any, TypeVar, dataclass_transform
+from typing import Any
 
 # Re-exported: verdicts carry caveats from the one catalogue (caveats.py).
 from kubenet_tui.engine.caveats import Caveat as Caveat
 from kubenet_tui.engine.model import PolicyType, Protocol
 from kubenet_tui.engine.profiles import Profile
-
-_T = TypeVar("_T")
-
-
-@dataclass_transform(frozen_default=True)
-def explained(cls: type[_T]) -> type[_T]:
-    """A frozen dataclass to the type checker, a plain slotted one at run time. For the objects a verdict
-    makes by the dozen (each peer and port checked, each rule, each policy): a frozen dataclass sets its
-    fields through object.__setattr__, five times the cost of a plain one, and that was a fifth of an
-    explained verdict. mypy still refuses any assignment to them; they hash by value, as frozen ones do."""
-    made: type[_T] = dataclass(slots=True, unsafe_hash=True)(cls)
-    return made
+from kubenet_tui.engine.records import record
 
 
 class Direction(StrEnum):
@@ -68,7 +57,7 @@ class Status(StrEnum):
         return {Status.ALLOWED: True, Status.BLOCKED: False}.get(self)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleRef:
     """Points at one rule (and the peer and port inside it) so the UI can highlight it in the YAML."""
 
@@ -129,7 +118,7 @@ class Form(StrEnum):
     NAMED_PORT = "named-port"
 
 
-@explained
+@record
 class Check:
     """One peer or port of a rule, tested against the connection."""
 
@@ -141,7 +130,7 @@ class Check:
     form: Form | None = None
 
 
-@explained
+@record
 class RuleExplanation:
     index: int
     matched: bool
@@ -162,7 +151,7 @@ class RuleExplanation:
         return next((c.index for c in self.ports if c.matched), None)
 
 
-@explained
+@record
 class PolicyExplanation:
     kind: str
     namespace: str | None
@@ -184,7 +173,7 @@ class PolicyExplanation:
         return any(rule.matched for rule in self.rules)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TierResult:
     tier: Tier
     outcome: Outcome
@@ -202,7 +191,7 @@ class TierResult:
         return self.label or self.tier.value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DirectionVerdict:
     """Egress at the source or ingress at the destination."""
 
@@ -233,7 +222,7 @@ class DirectionVerdict:
         return tuple(p for tier in self.tiers for p in tier.policies)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suggestion:
     direction: Direction
     kind: str  # "add-port", "add-peer", "new-policy", "admin"
@@ -245,14 +234,14 @@ class Suggestion:
     fragment: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EndpointInfo:
     kind: str  # "pod" or "ip"
     name: str  # "namespace/pod" or the IP address
     ips: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Verdict:
     source: EndpointInfo
     destination: EndpointInfo

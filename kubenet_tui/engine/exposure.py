@@ -21,7 +21,6 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -31,6 +30,7 @@ from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.fast import ClassEvaluator
 from kubenet_tui.engine.model import IPAddress, IPNetwork, Pod, Protocol
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import NamedPort, NodesPeer, PeerView, PortQuery
 from kubenet_tui.engine.tiers import Program, Side, explain_direction
 
@@ -51,7 +51,7 @@ def reach_of(allowed: bool, unknown: bool, denied: bool) -> Reach:
     return Reach.ALL if allowed else Reach.NONE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortExposure:
     pod: Pod
     protocol: Protocol
@@ -69,7 +69,7 @@ class PortExposure:
         return self.outside is not Reach.NONE or self.namespaces is not Reach.NONE
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Exposure:
     ports: tuple[PortExposure, ...]  # every pod that carries traffic, every port it declares
     host_network: tuple[Pod, ...]  # not enforceable: pod policies do not govern them

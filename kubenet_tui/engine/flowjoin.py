@@ -11,7 +11,6 @@ blindly. Each distinct end is joined once (`Joiner` caches), however many flows 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -21,6 +20,7 @@ from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.flows import EndHint, FlowEnd
 from kubenet_tui.engine.gaps import Resource
 from kubenet_tui.engine.model import IPAddress, Pod
+from kubenet_tui.engine.records import record
 
 
 class Evidence(StrEnum):
@@ -42,7 +42,7 @@ class EndNote(NamedTuple):
     detail: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JoinedEnd:
     """One end of a flow in the snapshot's terms."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
@@ -44,6 +44,7 @@ from kubenet_tui.engine.flows import FlowAggregator, Observed, Plugin, PluginPol
 from kubenet_tui.engine.gaps import UnevaluatedPolicy
 from kubenet_tui.engine.model import Protocol
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
 from kubenet_tui.engine.suggest import suggest
 
@@ -114,7 +115,7 @@ class Decision(NamedTuple):
     fix: Suggestion | None  # the smallest change that would allow it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlowClass:
     """Every observation of one flow class, our verdict for it, and the comparison."""
 
@@ -150,7 +151,7 @@ class FlowClass:
         return representative(self.answer)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlowReport:
     classes: tuple[FlowClass, ...]  # disagreements first, then unknown, agreements, not compared
     records: int  # flow records read

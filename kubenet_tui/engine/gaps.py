@@ -7,10 +7,10 @@ a ValueError at once instead of a gap that silently matches nothing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from kubenet_tui.engine.explain import Direction, Tier
+from kubenet_tui.engine.records import record
 
 
 class Resource(StrEnum):
@@ -62,7 +62,7 @@ class GapKind(StrEnum):
     NOT_LOADED = "not-loaded"  # manifest input: referenced by what was loaded, but not part of it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unreadable:
     """Objects of `resource` in `namespace` (None: cluster-wide) that could not be read."""
 
@@ -86,7 +86,7 @@ class Unreadable:
         return f"{self.resource.value} {where}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnevaluatedPolicy:
     """A policy object that was read but is not evaluated: invalid, of a version or kind this engine
     does not evaluate. It acts in `tier` on the pods of `namespace` (None: of every namespace), so

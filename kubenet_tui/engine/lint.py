@@ -15,7 +15,7 @@ loaded".
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
 import numpy as np
@@ -33,6 +33,7 @@ from kubenet_tui.engine.model import (
     Protocol,
     Requirement,
 )
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import (
     CompiledPolicy,
     CompiledRule,
@@ -80,7 +81,7 @@ class LintRule(StrEnum):
     INGRESS_ISOLATED_BY_DEFAULT = "ingress-isolated-by-default"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleInfo:
     title: str
     description: str  # what it means and why it matters
@@ -134,7 +135,7 @@ RULES: dict[LintRule, RuleInfo] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Finding:
     rule: LintRule
     severity: Severity

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from types import MappingProxyType
+
+from kubenet_tui.engine.records import record
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -44,7 +46,7 @@ class Operator(StrEnum):
     DOES_NOT_EXIST = "DoesNotExist"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Requirement:
     """One `matchExpressions` entry; validated by the parser (values non-empty iff In/NotIn)."""
 
@@ -53,7 +55,7 @@ class Requirement:
     values: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LabelSelector:
     """metav1.LabelSelector. All parts are ANDed; the empty selector matches everything."""
 
@@ -81,14 +83,14 @@ class LabelSelector:
         return ",".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ContainerPort:
     port: int
     protocol: Protocol = Protocol.TCP
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Namespace:
     name: str
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_LABELS, hash=False)
@@ -102,7 +104,7 @@ class PodPhase(StrEnum):
     UNKNOWN = "Unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Pod:
     namespace: str
     name: str
@@ -138,7 +140,7 @@ class Pod:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServicePort:
     port: int
     target_port: int | str
@@ -147,7 +149,7 @@ class ServicePort:
     node_port: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Service:
     namespace: str
     name: str
@@ -165,14 +167,14 @@ class Service:
         return f"{self.namespace}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EndpointPort:
     port: int
     protocol: Protocol = Protocol.TCP
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Endpoint:
     addresses: tuple[IPAddress, ...]
     # Per the API, a missing `conditions.ready` means ready.
@@ -180,7 +182,7 @@ class Endpoint:
     target_pod: str | None = None  # "namespace/name" when the endpoint is a pod
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EndpointSlice:
     namespace: str
     name: str
@@ -194,7 +196,7 @@ class PolicyType(StrEnum):
     EGRESS = "Egress"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IPBlock:
     cidr: IPNetwork
     excepts: tuple[IPNetwork, ...] = ()
@@ -205,7 +207,7 @@ class IPBlock:
         return f"ipBlock {self.cidr} except {', '.join(str(e) for e in self.excepts)}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkPolicyPeer:
     """Exactly one form: selectors (one or both) or an ipBlock. The parser rejects anything else."""
 
@@ -224,7 +226,7 @@ class NetworkPolicyPeer:
         return " + ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkPolicyPort:
     protocol: Protocol = Protocol.TCP
     port: int | str | None = None  # None: every port of the protocol; str: a named container port
@@ -238,7 +240,7 @@ class NetworkPolicyPort:
         return f"{self.port}/{self.protocol.value}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkPolicyRule:
     """An ingress or egress rule. Empty `peers` means every peer; empty `ports` every port."""
 
@@ -249,7 +251,7 @@ class NetworkPolicyRule:
     unknown: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkPolicy:
     namespace: str
     name: str
@@ -272,7 +274,7 @@ class NetworkPolicy:
         return self.ingress if policy_type is PolicyType.INGRESS else self.egress
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     name: str
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_LABELS, hash=False)
@@ -300,7 +302,7 @@ class AdminAction(StrEnum):
     PASS = "Pass"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamespacedPods:
     """`pods: {namespaceSelector, podSelector}`: matching pods in matching namespaces."""
 
@@ -311,7 +313,7 @@ class NamespacedPods:
         return f"pods {self.pod_selector.describe()} in namespaces {self.namespace_selector.describe()}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdminSubject:
     namespaces: LabelSelector | None = None
     pods: NamespacedPods | None = None
@@ -324,7 +326,7 @@ class AdminSubject:
         return "nothing"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdminPeer:
     """One peer of an admin/baseline rule. `unknown` names a peer form this engine does not know:
     such a peer fails closed (Allow matches nothing, Deny and Pass match everything)."""
@@ -347,7 +349,7 @@ class AdminPeer:
         return f"unknown peer form {self.unknown!r}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdminPort:
     """One port/protocol entry. Exactly one of: a number (`end_port` for ranges), a named port,
     or neither (all ports of the protocol)."""
@@ -367,7 +369,7 @@ class AdminPort:
         return f"{self.port}/{self.protocol.value}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdminRule:
     name: str
     action: AdminAction
@@ -376,7 +378,7 @@ class AdminRule:
     ports: tuple[AdminPort, ...] | None = None  # None: all ports and protocols
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdminPolicy:
     """AdminNetworkPolicy, BaselineAdminNetworkPolicy or ClusterNetworkPolicy, normalised."""
 

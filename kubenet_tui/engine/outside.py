@@ -41,6 +41,7 @@ from kubenet_tui.engine.outside_ends import OBJECT_HEADS as OBJECT_HEADS
 from kubenet_tui.engine.outside_ends import ROUTE_HEADS, is_url
 from kubenet_tui.engine.outside_ends import is_outside_end as is_outside_end
 from kubenet_tui.engine.outside_ends import named_namespace as named_namespace
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.route_match import (
     GatewayChoice,
     NamespaceLabels,
@@ -110,7 +111,7 @@ def route_manifest(cluster: Cluster, kind: str, namespace: str | None, name: str
 # -- the answer ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteRef:
     """A rule of an Ingress or a route, for display and for the explorer to open at its YAML path."""
 
@@ -128,7 +129,7 @@ class RouteRef:
         return f"{self.kind} {self.key} {self.where}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntryHop:
     """From outside to one data-plane pod (or Cilium's proxy) on the port the controller listens on."""
 
@@ -142,7 +143,7 @@ class EntryHop:
     ranges: tuple[str, ...] = ()  # outside ranges let in, when some are
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frontend:
     """Who takes the request from outside: an IngressClass's controller, or a Gateway."""
 
@@ -168,7 +169,7 @@ class Frontend:
         return _combine(h.status for h in self.entry)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BackendHop:
     """One backendRef of a rule: its Service port, and the verdicts from each data-plane source."""
 
@@ -183,7 +184,7 @@ class BackendHop:
         return self.ref.key
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RoutePath:
     """One rule that takes the request (or, for an object end, one rule of it), and where it leads."""
 
@@ -197,7 +198,7 @@ class RoutePath:
     considered: tuple[str, ...] = ()  # other rules that take the request too but lose, and why
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteVerdict:
     end: str  # as asked
     kind: str  # "url", "ingress", "gateway", "route"

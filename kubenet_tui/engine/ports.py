@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.ends import End
 from kubenet_tui.engine.evaluate import evaluate
 from kubenet_tui.engine.explain import EndpointInfo, RuleRef, Status, Verdict
 from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import CompiledPolicy, NamedPort, PortRange
 
 MAX_PORT = 65535
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortSegment:
     """Ports `first`..`last` of `protocol`, all with the verdict explained at `first`."""
 
@@ -47,7 +47,7 @@ class PortSegment:
         return f"{ports}/{self.protocol.value}{names}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortsVerdict:
     """Which ports of which protocols `source` may open on `destination`."""
 

@@ -10,7 +10,7 @@ then optional (every backend the route leads to), and the route decides the port
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, TypeAlias
 
 from kubenet_tui.engine.cluster import Cluster
@@ -20,6 +20,7 @@ from kubenet_tui.engine.evaluate import evaluate
 from kubenet_tui.engine.explain import Verdict
 from kubenet_tui.engine.outside_ends import is_outside_end
 from kubenet_tui.engine.ports import PortsVerdict, evaluate_ports
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.services import ServiceVerdict, evaluate_service
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 Answer: TypeAlias = "Verdict | ServiceVerdict | PortsVerdict | RouteVerdict"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Question:
     source: str
     destination: str = ""  # may be left empty after a URL or an Ingress / Gateway / route source

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kubenet_tui.engine.errors import InputError
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.route_model import (
     Gateway,
     Ingress,
@@ -43,7 +43,7 @@ from kubenet_tui.engine.selectors import selector_matches
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Request:
     """A URL as a request: what the matching rules read of it."""
 
@@ -188,7 +188,7 @@ def route_match_path(match: RouteMatch, path: str) -> bool | None:
 # -- Ingress ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IngressHit:
     """One path of one Ingress that a request reaches (or that was considered)."""
 
@@ -197,7 +197,7 @@ class IngressHit:
     why: str  # how it matched, or why it was not chosen
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IngressChoice:
     """Where a request goes among the Ingresses of one controller (class)."""
 
@@ -298,7 +298,7 @@ def listeners_for(gateway: Gateway, request: Request) -> tuple[tuple[Listener, .
     return tuple(li for li in hosted if host_specificity(li.hostname) == best), ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attachment:
     """Whether a route attaches to a listener, and if not, why."""
 
@@ -348,7 +348,7 @@ def attachment(route: Route, gateway: Gateway, listener: Listener, labels: Names
     return Attachment(True, f"attached to Gateway {gateway.key} listener {listener.name}", hostnames)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteHit:
     """One match of one rule of one route that a request reaches (or that was considered)."""
 
@@ -362,7 +362,7 @@ class RouteHit:
     conditions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GatewayChoice:
     hits: tuple[RouteHit, ...]  # conditional alternatives first (by precedence), then where it goes otherwise
     considered: tuple[RouteHit, ...]

@@ -6,10 +6,11 @@ TCPRoute, ReferenceGrant). The parser fills it with API defaults applied; the en
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
 from kubenet_tui.engine.model import EMPTY_LABELS, LabelSelector
+from kubenet_tui.engine.records import record
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 
@@ -24,7 +25,7 @@ class PathType(StrEnum):
     REGEX = "RegularExpression"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BackendRef:
     """Where a rule sends its requests: a Service port (by number, or by name for an Ingress), or an
     object of another kind (`kind`/`group`), which this tool does not follow."""
@@ -53,7 +54,7 @@ class BackendRef:
 # -- Ingress -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IngressPath:
     """One path of one rule (`rule` and `index` say which); `rule` None: the Ingress's defaultBackend."""
 
@@ -79,7 +80,7 @@ class IngressPath:
         return ("spec", "rules", self.rule, "http", "paths", self.index)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ingress:
     namespace: str
     name: str
@@ -100,7 +101,7 @@ class Ingress:
         return f"{self.namespace}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IngressClass:
     name: str
     controller: str
@@ -111,14 +112,14 @@ class IngressClass:
 # -- Gateway API ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GatewayClass:
     name: str
     controller: str
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_LABELS, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Listener:
     index: int
     name: str
@@ -139,7 +140,7 @@ class Listener:
                 "TCP": ("TCPRoute",), "UDP": ("UDPRoute",)}.get(self.protocol, ())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gateway:
     namespace: str
     name: str
@@ -156,7 +157,7 @@ class Gateway:
         return f"{self.namespace}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParentRef:
     namespace: str
     name: str
@@ -178,7 +179,7 @@ class ParentRef:
         return text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteMatch:
     """One entry of a rule's `matches` (HTTPRoute, GRPCRoute). Conditions a URL cannot carry (headers,
     query parameters, the method) are kept as text: whether a request meets them is not decidable
@@ -215,7 +216,7 @@ class RouteMatch:
         return text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteRule:
     index: int
     matches: tuple[RouteMatch, ...]  # never empty: a rule without matches gets the default
@@ -227,7 +228,7 @@ class RouteRule:
     mirrors: tuple[BackendRef, ...] = ()  # RequestMirror: a copy of each request also goes there
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParentStatus:
     """What the controller itself wrote in the route's status for one parent."""
 
@@ -238,7 +239,7 @@ class ParentStatus:
     resolved_reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Route:
     kind: str  # HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute
     api_version: str
@@ -257,21 +258,21 @@ class Route:
         return f"{self.namespace}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GrantFrom:
     group: str
     kind: str
     namespace: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GrantTo:
     group: str
     kind: str
     name: str | None = None  # None: every object of the kind
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReferenceGrant:
     namespace: str
     name: str
@@ -289,7 +290,7 @@ class ReferenceGrant:
                    for t in self.targets)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RouteResources:
     """Everything read of the two APIs, sorted by kind, namespace and name."""
 

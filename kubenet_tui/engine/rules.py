@@ -16,12 +16,13 @@ module imports no numpy: `check` never pays for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
-from kubenet_tui.engine.explain import Check, Direction, Form, RuleExplanation, explained
+from kubenet_tui.engine.explain import Check, Direction, Form, RuleExplanation
 from kubenet_tui.engine.model import IPAddress, IPBlock, IPNetwork, LabelSelector, Pod, Protocol
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.selectors import partly_known, selector_matches, selector_mismatch
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class Action(StrEnum):
     LOG = "Log"  # never decides: the packet is logged and the next rule is evaluated (Calico)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortQuery:
     """The connection's protocol and destination port; `port` None asks about every port."""
 
@@ -50,7 +51,7 @@ class PortQuery:
     port: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PeerView:
     """The other end of the connection as a policy sees it: a pod (with its namespace's labels) or
     an address outside the cluster."""
@@ -71,7 +72,7 @@ class PeerView:
         return self.pod.key if self.pod is not None else ", ".join(str(ip) for ip in self.ips)
 
 
-@explained
+@record
 class Match:
     """One matcher's answer for one connection."""
 
@@ -110,7 +111,7 @@ class PeerMatcher:
         return Check(position, found.matched, self.description, found.reason, found.unknown, self.form)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodPeer(PeerMatcher):
     """Pods by label, in one namespace (`namespace`, a NetworkPolicy's own) or in the namespaces a
     selector picks; no pod selector means every pod there. Admin-tier peers never match host-network
@@ -197,7 +198,7 @@ def ip_block_check(block: IPBlock, ips: tuple[IPAddress, ...]) -> Match:
     return Match(False, "; ".join(reasons) if reasons else "no IP address to compare")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IPBlockPeer(PeerMatcher):
     """A NetworkPolicy ipBlock: addresses in the CIDR and outside every except, pods' IPs included
     (the upstream e2e reading; `Caveat` ipblock-pod-ip says CNIs differ)."""
@@ -219,7 +220,7 @@ class IPBlockPeer(PeerMatcher):
         return (self.block,)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworksPeer(PeerMatcher):
     """Admin-tier `networks`: any of the CIDRs, pods' IPs included."""
 
@@ -244,7 +245,7 @@ class NetworksPeer(PeerMatcher):
         return tuple(IPBlock(net) for net in self.networks)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodesPeer(PeerMatcher):
     """Admin-tier `nodes`: addresses of the nodes whose labels match."""
 
@@ -271,7 +272,7 @@ class NodesPeer(PeerMatcher):
         return Match(False, f"{other.name} is not a known node address")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnknownPeer(PeerMatcher):
     """A peer form this engine does not know (a newer API, or DNS names it cannot resolve offline).
     The API says to fail closed: the rule's own action decides whether that means "matches
@@ -330,7 +331,7 @@ def _every_port_question(description: str, denies: bool) -> Match:
     return Match(False, f"only {description}; the question is about every port (give a port to check one)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PortRange(PortMatcher):
     """Ports `start`..`end` of one protocol (`end` None: just `start`; `start` None: every port)."""
 
@@ -379,7 +380,7 @@ def named_port_match(name: str, protocol: Protocol, query: PortQuery, destinatio
     return Match(True, f"named port {name!r} is {query.port} on {destination.key}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamedPort(PortMatcher):
     """A container port name, resolved on the destination pod. `protocol` None: the connection's
     (admin-tier named ports carry no protocol of their own)."""
@@ -415,7 +416,7 @@ class NamedPort(PortMatcher):
 # -- subjects ---------------------------------------------------------------------------------------
 
 
-@explained
+@record
 class Selection:
     """Whether a policy governs a pod: True, False, or None (cannot tell: data not read)."""
 
@@ -445,7 +446,7 @@ class SubjectMatcher:
         return self.mask(space)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamespacePods(SubjectMatcher):
     """A NetworkPolicy's `podSelector`: pods of the policy's own namespace."""
 
@@ -472,7 +473,7 @@ class NamespacePods(SubjectMatcher):
         return space.pods(self.selector), space.nothing
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SelectedNamespacePods(SubjectMatcher):
     """An admin-tier subject: pods (all, or those `pod_selector` picks) of the namespaces a selector
     picks, never host-network pods."""
@@ -517,7 +518,7 @@ class SelectedNamespacePods(SubjectMatcher):
 # -- rules and policies -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class CompiledRule:
     """One rule: it matches a connection when some peer and some port match. `peers`/`ports` None:
     every peer / every port. `fail_closed` names what the engine did not understand: the rule then
@@ -580,7 +581,7 @@ class CompiledRule:
         return RuleExplanation(self.index, peer_ok and port_ok, peers, ports, reason, action_text, name, section=self.section)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class CompiledPolicy:
     """One policy of any dialect: who it governs, in which directions, its rules, its precedence."""
 

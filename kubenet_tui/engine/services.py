@@ -6,8 +6,6 @@ pods on the Service port's targetPort (resolved per pod: named targetPorts may d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kubenet_tui.engine.caveats import Caveat, CaveatCode
 from kubenet_tui.engine.cluster import Cluster, ClusterIndex
 from kubenet_tui.engine.ends import End, ServiceTarget, resolve_target
@@ -16,10 +14,11 @@ from kubenet_tui.engine.evaluate import evaluate
 from kubenet_tui.engine.explain import EndpointInfo, Status, Verdict
 from kubenet_tui.engine.gaps import Resource
 from kubenet_tui.engine.model import Pod, Protocol, Service, ServicePort
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.selectors import from_map, selector_matches
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Backend:
     """One endpoint behind the Service and its verdict (None when it is not evaluated)."""
 
@@ -34,7 +33,7 @@ class Backend:
         return None if self.verdict is None else self.verdict.allowed
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceVerdict:
     source: EndpointInfo
     service: str  # "namespace/name"

@@ -38,6 +38,7 @@ from kubenet_tui.engine.explain import (
 from kubenet_tui.engine.gaps import UnevaluatedPolicy
 from kubenet_tui.engine.model import Pod
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import Action, CompiledPolicy, CompiledRule, PeerView, PortQuery
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class Program:
         return self._by_name.get((kind, namespace, name))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Side:
     """What the fold needs to explain one direction at one pod."""
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from kubenet_tui.engine.explain import Direction, RuleRef
+from kubenet_tui.engine.records import record
 
 try:  # libyaml composes much faster; the pure-Python loader is the fallback.
     _Loader: Any = yaml.CSafeLoader
@@ -22,7 +22,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineSpan:
     """Lines `first` to `last` inclusive, 0-based."""
 
@@ -36,7 +36,7 @@ class LineSpan:
         return range(self.first, self.last + 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleLines:
     """Where a deciding rule is: the whole rule, and the peer and port entries that matched."""
 

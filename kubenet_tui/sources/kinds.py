@@ -10,10 +10,10 @@ guessed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 
 from kubenet_tui.engine.explain import Direction, Tier
+from kubenet_tui.engine.records import record
 
 
 class Read(StrEnum):
@@ -89,7 +89,7 @@ PLUGIN_POLICY_KINDS: dict[tuple[str, str], str] = {
 _DEFAULT_GROUP = {kind: group for (group, kind) in _READ if group not in ("extensions", SNAPSHOT_GROUP)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Identity:
     read: Read
     group: str

@@ -28,6 +28,7 @@ from typing import Any
 
 from kubenet_tui.engine.gaps import GapKind, Resource, Unreadable
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.base import DataState, Snapshot, SourceError, gc_paused
 from kubenet_tui.sources.cni import detect_cni
 from kubenet_tui.sources.kubeapi import PAGE_SIZE, ApiStatusError, KubeApi, TransportError, WatchStream
@@ -151,7 +152,7 @@ _MODEL_ATTRS = ("namespaces", "pods", "services", "endpoint_slices", "network_po
                 "service_accounts", "routing", "unevaluated")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Parsed:
     """One object, trimmed and parsed once: watch events re-parse only what changed."""
 

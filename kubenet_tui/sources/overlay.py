@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from kubenet_tui.engine.cluster import Cluster
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.base import Snapshot, SourceError
 from kubenet_tui.sources.files import read_paths
 from kubenet_tui.sources.kinds import identify, is_cluster_scoped
@@ -99,7 +100,7 @@ def objects_of(cluster: Cluster) -> dict[ObjectRef, tuple[str, Any]]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Effect:
     """What an overlay did to one snapshot."""
 

@@ -39,6 +39,7 @@ from kubenet_tui.engine.model import (
     ServicePort,
     frozen_labels,
 )
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.kinds import (
     CILIUM_ONLY,
     Identity,
@@ -94,7 +95,7 @@ _PEER_FIELDS = {"podSelector", "namespaceSelector", "ipBlock"}
 _PORT_FIELDS = {"protocol", "port", "endPort"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     severity: str  # "error": skipped, or could not be read; "warning": loaded, but look at it
     origin: str  # "file.yaml:12", "stdin:3", "api"

@@ -13,9 +13,9 @@ what comes before is a source and what comes after is a list of overlays that ex
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.demo import DEFAULT_DEMO, DEMOS
 
 STAGED = "staged"
@@ -25,7 +25,7 @@ class SideError(ValueError):
     """The text names no source: one line saying why."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SideSpec:
     kind: str  # "live", "demo" or "files"
     value: str | None  # the demo's name, or the path ('-': stdin)

@@ -7,14 +7,15 @@ travels past the command line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.base import ProfiledSource, Source
 from kubenet_tui.sources.demo import DEFAULT_DEMO
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceSpec:
     """The bundled demo, manifest files, or a live cluster (the default), and what of it to read."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from kubenet_tui.engine.errors import InputError, PortError
 from kubenet_tui.engine.explain import Status, Verdict
 from kubenet_tui.engine.outside_ends import is_outside_end
 from kubenet_tui.engine.query import Answer, Question, ask
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.services import ServiceVerdict
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class EndKind(StrEnum):
     OUTSIDE = "outside"  # a URL, or an Ingress / Gateway / route: a request from outside (source only)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EndSpec:
     """One end as the user chose it: a pod or Service by `namespace/name`, or an address.
 
@@ -100,7 +101,7 @@ def _classified(text: str, target: End | ServiceTarget) -> EndSpec:
     return canonical if text == canonical.label else replace(canonical, typed=text)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Connection:
     source: EndSpec | None = None
     destination: EndSpec | None = None
@@ -121,7 +122,7 @@ class Connection:
         return replace(self, source=self.destination, destination=self.source)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evaluation:
     """What the verdict panel shows: the engine's answer (a pod or address verdict, a Service
     verdict, or which ports are allowed), or why there is none."""

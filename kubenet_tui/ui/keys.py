@@ -4,12 +4,12 @@ a test checks that each binding of the app appears in it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from kubenet_tui.engine.evaluate import InputError
+from kubenet_tui.engine.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KeyDoc:
     keys: str
     does: str
@@ -115,7 +115,7 @@ COMMAND_SUGGESTIONS = ("ns ", "ns all", "ctx", "pods", "policies", "svc", "src "
                        "map", "lint", "coverage", "exposure", "flows ", "cni", "whatif ", "whatif off", "changes", "help", "quit")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Command:
     name: str  # canonical: a value of COMMANDS
     arg: str

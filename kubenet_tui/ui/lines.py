@@ -6,11 +6,11 @@ widgets/bars.py draws these."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.text import Text
 
 from kubenet_tui.engine.explain import Status
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.base import DataState
 from kubenet_tui.ui.connection import Connection, EndKind, EndSpec, Evaluation
 
@@ -32,7 +32,7 @@ VERDICT_MARK = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HeaderInfo:
     state: DataState = DataState.LOADING
     context: str | None = None

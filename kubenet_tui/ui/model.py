@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import AdminPolicy, NetworkPolicy, Pod, Service
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import CompiledPolicy
 from kubenet_tui.engine.selectors import from_map, selector_matches
 from kubenet_tui.engine.tiers import isolation
@@ -42,7 +42,7 @@ KIND_SHORT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NamespaceSummary:
     """One row of the Namespaces pane; `name` None is the "all namespaces" row."""
 
@@ -56,7 +56,7 @@ class NamespaceSummary:
         return self.name if self.name is not None else "all"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyItem:
     """A NetworkPolicy or a cluster-scoped policy, as the Policies pane lists it."""
 
@@ -123,7 +123,7 @@ class PolicyItem:
         return f"{self.admin.tier.value} {self.admin.priority}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PodPolicies:
     """The policies that select a pod: NetworkPolicies isolating it per direction, and admin subjects."""
 

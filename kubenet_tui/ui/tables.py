@@ -8,12 +8,12 @@ widths, so the table does not jump while a filter is typed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from rich.text import Text
 
 from kubenet_tui.engine.model import Pod, PodPhase, Service
+from kubenet_tui.engine.records import record
 from kubenet_tui.ui.model import (
     KIND_SHORT,
     ExplorerModel,
@@ -27,7 +27,7 @@ from kubenet_tui.ui.model import (
 Cell = str | Text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Column:
     title: str
     width: int  # preferred width

@@ -71,6 +71,7 @@ from kubenet_tui.engine.model import (
     Protocol,
 )
 from kubenet_tui.engine.profiles import Profile
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import (
     Action,
     CompiledPolicy,
@@ -133,7 +134,7 @@ def is_calico_api(api_version: str) -> bool:
 # -- what selectors see ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Labelled:
     """Something an address can belong to, as selectors see it: its labels, which keys are unknown
     (prefixes whose source could not be read), and why."""
@@ -275,7 +276,7 @@ def _host_net(ip: IPAddress) -> IPNetwork:
 # -- peers ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceEndpoints:
     """A Service named by a rule: its endpoints' addresses and ports (None: cannot be told)."""
 
@@ -285,7 +286,7 @@ class ServiceEndpoints:
     unknown: str | None = None  # why its endpoints are not known
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoPeer(PeerMatcher):
     """One end of a Calico rule (`source` or `destination`): every field written must match one and
     the same address of the other end. `positive` is the selector the rule's selector,
@@ -379,7 +380,7 @@ class CalicoPeer(PeerMatcher):
         return space.by_representative(self)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WorkloadPeer(PeerMatcher):
     """A Kubernetes NetworkPolicy peer as Calico reads it: the selector Calico writes for it carries
     `projectcalico.org/orchestrator == 'k8s'`, which only workload endpoints have, so pods on the
@@ -424,7 +425,7 @@ def _port_matches(port: CalicoPort, number: int, protocol: Protocol, destination
     return False, f"named port {port.name!r} is {'/'.join(map(str, numbers))} on {destination.key}, not {number}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoPorts(PortMatcher):
     """A Calico rule's protocol and destination port tests, all of which must hold: `protocol`,
     `notProtocol`, destination `ports` (any), `notPorts` (none), ICMP type matches, and the
@@ -484,7 +485,7 @@ class CalicoPorts(PortMatcher):
         return self.explain(query, None, denies).matched
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UnconvertedPorts(PortMatcher):
     """Ports Calico's conversion leaves out of the rule it writes, which then matches every port."""
 
@@ -505,7 +506,7 @@ class UnconvertedPorts(PortMatcher):
 # -- subjects -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoSubject(SubjectMatcher):
     """The endpoints a Calico policy applies to: its selector over workload endpoint labels (scoped
     to its namespace, or by its namespaceSelector and serviceAccountSelector)."""

@@ -14,6 +14,7 @@ from enum import StrEnum
 from kubenet_tui.engine.dialects.calico_selector import Selector
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import EMPTY_LABELS, IPAddress, IPNetwork, NetworkPolicy, Protocol
+from kubenet_tui.engine.records import record
 
 DEFAULT_TIER = "default"
 
@@ -57,7 +58,7 @@ class StagedAction(StrEnum):
     IGNORE = "Ignore"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoPort:
     """numorstring.Port: a number, a range `80:90`, or a named port."""
 
@@ -75,7 +76,7 @@ class CalicoPort:
 PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoProtocol:
     """A rule's protocol, by name or number (Calico accepts both)."""
 
@@ -86,19 +87,19 @@ class CalicoProtocol:
         return self.number == PROTOCOL_NUMBERS[protocol.value]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceAccountMatch:
     names: tuple[str, ...] = ()
     selector: Selector | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceMatch:
     name: str
     namespace: str | None = None  # None: the policy's own namespace
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntityRule:
     """A rule's source or destination: every field given must match."""
 
@@ -122,7 +123,7 @@ class EntityRule:
 _EMPTY_ENTITY = EntityRule()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoRule:
     action: RuleAction
     source: EntityRule = _EMPTY_ENTITY
@@ -136,7 +137,7 @@ class CalicoRule:
     unknown_fields: tuple[str, ...] = ()  # fields this engine does not know: the rule might match
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoPolicy:
     """A NetworkPolicy, GlobalNetworkPolicy or one of their staged forms, defaulted."""
 
@@ -172,7 +173,7 @@ class CalicoPolicy:
         return self.pre_dnat or self.do_not_track
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StagedKubernetesPolicy:
     """A StagedKubernetesNetworkPolicy: a Kubernetes NetworkPolicy and what committing it does."""
 
@@ -180,14 +181,14 @@ class StagedKubernetesPolicy:
     staged_action: StagedAction
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoTier:
     name: str
     order: float | None
     default_action: RuleAction = RuleAction.DENY  # Deny or Pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkSet:
     """A NetworkSet (namespaced) or GlobalNetworkSet: labelled addresses selectors can match."""
 
@@ -205,7 +206,7 @@ class NetworkSet:
         return "NetworkSet" if self.namespace else "GlobalNetworkSet"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostEndpoint:
     name: str
     node: str | None
@@ -214,14 +215,14 @@ class HostEndpoint:
     interface: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ServiceAccount:
     namespace: str
     name: str
     labels: Mapping[str, str] = field(default_factory=lambda: EMPTY_LABELS, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CalicoInvalid:
     """A Calico object that was read but is not usable (it does not validate): what could still be
     told of it, so the verdicts it could touch are unknown rather than guessed."""

@@ -21,8 +21,9 @@ Every node answers for one label map (`evaluate`), for a label map of which some
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import Enum
+
+from kubenet_tui.engine.records import record
 
 MAX_LABEL_LENGTH = 512
 NAMESPACE_LABEL = "projectcalico.org/namespace"
@@ -82,7 +83,7 @@ def _quote(value: str) -> str:
     return f"'{value}'" if '"' in value else f'"{value}"'
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AllNode(Node):
     def evaluate3(self, labels: Mapping[str, str], unknown: Unknown) -> bool | None:
         return True
@@ -97,7 +98,7 @@ class AllNode(Node):
         return self
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GlobalNode(Node):
     def evaluate3(self, labels: Mapping[str, str], unknown: Unknown) -> bool | None:
         return True
@@ -112,7 +113,7 @@ class GlobalNode(Node):
         return self
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LabelTest(Node):
     """A test of one label's value (None: the label is absent)."""
 
@@ -134,7 +135,7 @@ class LabelTest(Node):
         return f"label {self.key} is missing"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HasNode(LabelTest):
     def holds(self, value: str | None) -> bool:
         return value is not None
@@ -149,7 +150,7 @@ class HasNode(LabelTest):
         return HasNode(prefix + self.key)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EqNode(LabelTest):
     value: str
 
@@ -169,7 +170,7 @@ class EqNode(LabelTest):
         return EqNode(prefix + self.key, self.value)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NeNode(LabelTest):
     value: str
 
@@ -190,7 +191,7 @@ def _set_text(values: tuple[str, ...]) -> str:
     return "{" + ", ".join(_quote(v) for v in values) + "}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InNode(LabelTest):
     values: tuple[str, ...]
 
@@ -210,7 +211,7 @@ class InNode(LabelTest):
         return InNode(prefix + self.key, self.values)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotInNode(LabelTest):
     values: tuple[str, ...]
 
@@ -233,7 +234,7 @@ class StringOp(Enum):
     ENDS_WITH = "ends with"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StringNode(LabelTest):
     """`contains`, `starts with`, `ends with`: the label must be present."""
 
@@ -262,7 +263,7 @@ class StringNode(LabelTest):
         return StringNode(prefix + self.key, self.op, self.value)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NotNode(Node):
     child: Node
 
@@ -284,7 +285,7 @@ class NotNode(Node):
         return self.child.keys()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AndNode(Node):
     children: tuple[Node, ...]
 
@@ -318,7 +319,7 @@ class AndNode(Node):
         return True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrNode(Node):
     children: tuple[Node, ...]
 
@@ -384,7 +385,7 @@ def namespace_scope(namespace_selector: Node, prefix: str = "pcns.") -> Node:
     return replace_all_global(scoped, HasNode(NAMESPACE_LABEL), NotNode(HasNode(NAMESPACE_LABEL)))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selector:
     """A parsed selector and the text it was written as."""
 
@@ -425,7 +426,7 @@ class Tok(Enum):
     EOF = "end of selector"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Token:
     kind: Tok
     value: str

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from kubenet_tui.engine.explain import Form
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPBlock, LabelSelector, Operator, Pod, Requirement
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import (
     Match,
     NamedPort,
@@ -125,7 +126,7 @@ def _selector(terms: list[Requirement]) -> LabelSelector:
     return LabelSelector((), tuple(terms))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentitySelector:
     """A normalized Cilium selector, split by what each term reads of a pod's identity:
     its labels, its namespace's labels (the namespace name as `kubernetes.io/metadata.name`), its
@@ -259,7 +260,7 @@ def _outside_unknown(other: PeerView, index: ClusterIndex) -> str | None:
 # -- peers ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentityPeer(PeerMatcher):
     """`fromEndpoints`/`toEndpoints` (and a NetworkPolicy's selectors on Cilium): identities by
     label. Host-network pods have their node's identity, never a pod's."""
@@ -312,7 +313,7 @@ ENTITIES = frozenset({"world", "world-ipv4", "world-ipv6", "cluster", "host", "r
                       "health", "init", "ingress", "unmanaged", "none"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EntitiesPeer(PeerMatcher):
     """`fromEntities`/`toEntities`: a pod is `cluster`; a node (or host-network pod) is `host` when it
     is the pod's own node, else `remote-node` (which one cannot be told from the peer alone);
@@ -372,7 +373,7 @@ class EntitiesPeer(PeerMatcher):
         return sure, space.nothing
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CIDRPeer(PeerMatcher):
     """`fromCIDR`/`fromCIDRSet` (and a NetworkPolicy's ipBlock on Cilium): addresses outside the
     cluster only, never a pod's or a node's (Cilium's default policy-cidr-match-mode). A CIDR group
@@ -421,7 +422,7 @@ class CIDRPeer(PeerMatcher):
         return other.pod is not None and any(ip_block_check(b, other.ips).matched for b in self.blocks or ())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UndecidedPeer(PeerMatcher):
     """A peer that cannot be decided offline (DNS names, Services, nodes by label, cloud groups): it
     might match the ends in `might` ("outside", "nodes", "all"), and matches nothing else."""
@@ -458,7 +459,7 @@ class UndecidedPeer(PeerMatcher):
         return space.nothing, space.nothing
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NoPeer(PeerMatcher):
     """A rule with no L3 field and no toPorts: it selects no peer (it only switches default deny on)."""
 
@@ -479,7 +480,7 @@ class NoPeer(PeerMatcher):
 # -- ports ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumPortRange(PortRange):
     """A toPorts port (one protocol of it: ANY is three of these); `l7` names what then decides each
     request (L7 rules, TLS server names, a listener)."""
@@ -487,12 +488,12 @@ class CiliumPortRange(PortRange):
     l7: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumNamedPort(NamedPort):
     l7: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NoConnectionPort(PortMatcher):
     """A toPorts/icmps entry no TCP, UDP or SCTP connection can match (ICMP, VRRP...)."""
 
@@ -517,7 +518,7 @@ def port_condition(port: PortMatcher) -> str | None:
 # -- subjects ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IdentitySubject(SubjectMatcher):
     """An endpointSelector (a NetworkPolicy's podSelector on Cilium): pods by identity, in one namespace
     (`namespace`) or any. Host-network pods are never endpoints of pod policies."""

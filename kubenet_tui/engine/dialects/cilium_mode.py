@@ -23,6 +23,7 @@ from kubenet_tui.engine.caveats import Caveat, CaveatCode
 from kubenet_tui.engine.dialects.cilium_match import CIDRPeer, IdentityPeer, IdentitySubject, is_node, port_condition
 from kubenet_tui.engine.explain import Direction, Outcome, PolicyExplanation, RuleExplanation, RuleRef, TierResult
 from kubenet_tui.engine.model import LabelSelector
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import Action, CompiledPolicy, CompiledRule
 from kubenet_tui.engine.tiers import CompiledTier, RowState, Side
 
@@ -31,14 +32,14 @@ if TYPE_CHECKING:
 
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class CiliumCompiledRule(CompiledRule):
     """`condition`: what else the allowed connection must pass (mutual authentication)."""
 
     condition: str | None = None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class CiliumCompiledPolicy(CompiledPolicy):
     """One rule of a Cilium policy object (or a NetworkPolicy as Cilium reads it): its allow and deny
     rules per direction, and the directions in which it switches default deny on."""
@@ -47,7 +48,7 @@ class CiliumCompiledPolicy(CompiledPolicy):
     spec: int | None = None  # its index in `specs`
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostPolicy:
     """A CiliumClusterwideNetworkPolicy rule with a nodeSelector: a host firewall, not evaluated. It may
     drop traffic of the nodes it selects in `directions` (the node's own ingress/egress)."""

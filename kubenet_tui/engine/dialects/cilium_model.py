@@ -7,11 +7,12 @@ One `CiliumPolicy` per CiliumNetworkPolicy (namespaced) or CiliumClusterwideNetw
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import IPNetwork, LabelSelector, Protocol
+from kubenet_tui.engine.records import record
 
 CILIUM_LABEL = "Cilium"  # the Cilium tier's name in chains: [Cilium] Deny (...)
 CNP_KIND = "CiliumNetworkPolicy"
@@ -37,7 +38,7 @@ class L4Proto(StrEnum):
         return {L4Proto.TCP: Protocol.TCP, L4Proto.UDP: Protocol.UDP, L4Proto.SCTP: Protocol.SCTP}.get(self)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumPort:
     """One `toPorts[].ports[]` entry: `port` 0 means every port; a str is a named port."""
 
@@ -56,7 +57,7 @@ class CiliumPort:
         return f"{self.port}/{proto}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumPortRule:
     """One `toPorts[]` entry: its ports, and what hands the allowed connections to a proxy (L7 rules,
     TLS server names, a listener); None when nothing does."""
@@ -65,7 +66,7 @@ class CiliumPortRule:
     l7: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CIDRSet:
     """A `fromCIDRSet`/`toCIDRSet` entry (or a `fromCIDR` item, without excepts): a CIDR, or a
     CiliumCIDRGroup by name (`group`), minus the excepts."""
@@ -79,7 +80,7 @@ class CIDRSet:
         return what + (f" except {', '.join(map(str, self.excepts))}" if self.excepts else "")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumPeerRule:
     """One rule of an ingress/ingressDeny/egress/egressDeny list. Exactly one L3 form is set (or none:
     every peer when toPorts is given, no peer otherwise). `empty` names an L3 field written as an
@@ -98,7 +99,7 @@ class CiliumPeerRule:
     authentication: str | None = None  # authentication.mode (mutual authentication)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumRule:
     """One rule of a policy object (`spec`, or `specs[i]`)."""
 
@@ -129,7 +130,7 @@ class CiliumRule:
         return self.has_section(direction) if written is None else written
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumPolicy:
     kind: str  # CNP_KIND or CCNP_KIND
     namespace: str | None  # None: clusterwide
@@ -148,7 +149,7 @@ class CiliumPolicy:
         return ("spec", name) if rule.index is None else ("specs", rule.index, name)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CiliumCIDRGroup:
     name: str
     cidrs: tuple[IPNetwork, ...]

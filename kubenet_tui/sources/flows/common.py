@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubenet_tui.engine.flows import Plugin
+from kubenet_tui.engine.records import record
 
 MAX_PROBLEMS = 1000  # malformed lines kept with their message; beyond, only counted
 
@@ -24,7 +25,7 @@ class Skip(str):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineProblem:
     line: int
     message: str

@@ -3,15 +3,14 @@ only, egress only, neither, unknown), and the overall line."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kubenet_tui.engine.coverage import Coverage, Isolation, NamespaceCoverage
+from kubenet_tui.engine.records import record
 
 COLUMNS = ("ISOLATED", "BOTH", "IN", "EG", "NONE", "?")
 BAR = 8  # characters of the isolated-share bar
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CoverageRow:
     namespace: str
     evaluated: int  # running, enforceable pods

@@ -20,6 +20,7 @@ from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Status
 from kubenet_tui.engine.flowjudge import UNKNOWN_TIME, Agreement, Answer, FlowClass, FlowJudge, FlowReport, SnapshotTime
 from kubenet_tui.engine.flows import FlowAggregator, Observed
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.flows import Format, ReadReport, read_flows
 from kubenet_tui.ui.panes.cursor import moved
 
@@ -30,7 +31,7 @@ _OURS = {Status.ALLOWED: "allowed", Status.BLOCKED: "BLOCKED", Status.UNKNOWN: "
          Status.NOT_EVALUATED: "not evaluated"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Selection:
     """What Enter on a row sets, in the grammar the explorer's prompts take (`S`, `D`, `p`): the source
     and destination as NAMESPACE/POD, svc/NAMESPACE/NAME or an address, and the port as `5432/tcp`.
@@ -42,7 +43,7 @@ class Selection:
     why_not: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlowRow:
     """One class of flows, as the pane shows it."""
 
@@ -197,7 +198,7 @@ def batches(stream: IO[bytes], size: int = 5000) -> Iterator[list[bytes]]:
 _CHUNK = 1 << 16
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChooseFlow:
     """Effect: set the explorer's source, destination and port from this row and explain it."""
 

@@ -13,11 +13,11 @@ the pod-by-pod grid of the cell under the cursor (`GridView`); in the grid, ente
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from kubenet_tui.engine.heatmap import Heatmap, PairStatus
 from kubenet_tui.engine.model import Pod
+from kubenet_tui.engine.records import record
 
 
 class Mark(StrEnum):
@@ -60,7 +60,7 @@ def shade_level(allowed: int, pairs: int) -> int:
     return 1 + min(2, 3 * allowed // pairs)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Cell:
     """One namespace pair, as a pane shows and colours it."""
 
@@ -97,7 +97,7 @@ class Cell:
         return text + f", {self.blocked:,} blocked"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DrillDown:
     """Effect: show the pod-by-pod grid of one namespace pair (`view.grid` is set)."""
 
@@ -105,7 +105,7 @@ class DrillDown:
     destination: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChoosePair:
     """Effect: make these the connection's source and destination and explain it (on `port`, the
     heatmap's: `None` every port of `protocol`)."""
@@ -116,7 +116,7 @@ class ChoosePair:
     port: int | str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Back:
     """Effect: the grid was closed; the heatmap shows again."""
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from kubenet_tui.engine.lint import Finding, Severity
+from kubenet_tui.engine.records import record
 from kubenet_tui.ui.panes.cursor import moved
 
 SYMBOLS = {Severity.ERROR: "✗", Severity.WARNING: "⚠", Severity.NOTE: "·"}
@@ -21,7 +21,7 @@ ASCII_SYMBOLS = {Severity.ERROR: "x", Severity.WARNING: "!", Severity.NOTE: "."}
 FILTERS = {"e": Severity.ERROR, "w": Severity.WARNING, "a": Severity.NOTE}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OpenObject:
     """Effect: show the object's YAML with the node at `path` marked."""
 
@@ -31,7 +31,7 @@ class OpenObject:
     path: tuple[str | int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LintRow:
     """One finding as a table row: the cells a pane shows (severity symbol, object, path, rule)."""
 

@@ -13,25 +13,25 @@ from __future__ import annotations
 import ipaddress
 import textwrap
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from kubenet_tui.engine.coverage import Coverage
 from kubenet_tui.engine.ends import PortSpec
 from kubenet_tui.engine.exposure import Exposure, PortExposure
+from kubenet_tui.engine.records import record
 from kubenet_tui.ui.panes.cursor import moved
 
 # An address that stands for "a client on the internet" (RFC 5737 documentation range).
 INTERNET_CLIENT = "203.0.113.10"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScopeNamespace:
     """Effect: show this namespace's pods."""
 
     namespace: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AskQuestion:
     """Effect: make this the connection and explain it."""
 
@@ -43,7 +43,7 @@ class AskQuestion:
 Action = ScopeNamespace | AskQuestion
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReportLine:
     text: str
     action: Action | None = None  # what enter on it asks for; None: not a row the cursor stops on

@@ -3,15 +3,14 @@ screen, use the clipboard, quit). Plain values; the app carries them out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kubenet_tui.engine.ends import PortSpec
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.spec import SourceSpec
 from kubenet_tui.ui.explain_tree import PolicyLink
 from kubenet_tui.ui.state.focus import Pane
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reload:
     """Read the current source again (`r`); `login`: a credential plugin may have the terminal first
     (the last attempt failed, so a login is the likely fix)."""
@@ -19,7 +18,7 @@ class Reload:
     login: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UseSource:
     """Read from a source made from `spec` instead (`:ctx`, or `:ns` beyond what a live `-n` read);
     the previous source is closed. `login`: a credential plugin may have the terminal first (another
@@ -29,21 +28,21 @@ class UseSource:
     login: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ComputeSelections:
     """Work out which pods each policy selects (the Policies table's PODS column), in a worker."""
 
     generation: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ComputeCoverage:
     """Work out which pods policies isolate per namespace (the Namespaces pane's ISO column), in a worker."""
 
     generation: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowDetails:
     """A pod, a policy or a Service, full screen (enter on a row)."""
 
@@ -51,24 +50,24 @@ class ShowDetails:
     key: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowPolicy:
     """A policy's YAML with the rule an explanation names marked (enter in the verdict's tree)."""
 
     link: PolicyLink
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowHelp:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowProblems:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PickContext:
     """The context picker (`:ctx` alone): the kubeconfig's contexts, the current one marked."""
 
@@ -76,26 +75,26 @@ class PickContext:
     current: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Copy:
     """Put `text` on the clipboard (OSC 52, so it works over SSH)."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowMap:
     """The namespace heatmap (`m`, `:map [PORT]`) on `port` (no port: any TCP port)."""
 
     port: PortSpec
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowLint:
     """The lint findings of the loaded policies (`:lint`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowReport:
     """A report on the loaded cluster: `coverage` (`:coverage`) or `exposure` (`:exposure`, `every_port`
     with `:exposure all`)."""
@@ -105,14 +104,14 @@ class ShowReport:
     namespace: str | None = None  # the explorer's scope: the report covers its pods (None: every pod)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowFlows:
     """A flow log read into the Flows pane (`:flows FILE`); `path` None: the pane shown last."""
 
     path: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LoadWhatIf:
     """Read the manifests of `:whatif PATH...` (in a worker: files), then overlay them."""
 
@@ -120,19 +119,19 @@ class LoadWhatIf:
     deletes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ComputeWhatIf:
     """Work out every flow the active overlay changes (in a worker: the connectivity diff)."""
 
     generation: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShowChanges:
     """The Changes pane: every flow the overlay opens, closes or makes unknown (`:changes`)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Quit:
     code: int = 0
 

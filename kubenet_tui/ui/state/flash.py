@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
+
+from kubenet_tui.engine.records import record
 
 
 class FlashLevel(Enum):
@@ -17,7 +18,7 @@ class FlashLevel(Enum):
 LIFETIME = {FlashLevel.INFO: 4.0, FlashLevel.ERROR: 8.0}  # seconds
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FlashMessage:
     text: str
     level: FlashLevel

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
+
+from kubenet_tui.engine.records import record
 
 
 class PromptMode(StrEnum):
@@ -35,7 +36,7 @@ PLACEHOLDER = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PromptOutcome:
     """What a key did to the open prompt: `submitted` with the value, `cancelled`, or just edited."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from kubenet_tui.engine.diff import ChangeKind, ConnectivityDiff, FlowGroup, State
 from kubenet_tui.engine.ends import PortSpec
 from kubenet_tui.engine.query import Question
+from kubenet_tui.engine.records import record
 from kubenet_tui.ui.panes.cursor import moved
 
 SYMBOLS = {State.ALLOWED: "✔", State.BLOCKED: "✗", State.UNKNOWN: "?", State.ABSENT: "·"}
@@ -30,7 +30,7 @@ FILTER_WORDS = {"o": "opened", "c": "closed", "u": "to or from unknown", "a": "e
 FLOWS_LISTED = 5000  # flows of one group listed at most (the group's count is always shown)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExplainFlow:
     """Effect: ask the verdict panel about this flow, now and with the change (`WhatIf.compare`)."""
 
@@ -39,7 +39,7 @@ class ExplainFlow:
     after: State
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ChangeRow:
     group: FlowGroup
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from kubenet_tui.engine.diff import EXPLAIN_BUDGET, ChangeKind, ConnectivityDiff, PortPlan, connectivity_diff
 from kubenet_tui.engine.errors import InputError
 from kubenet_tui.engine.query import Answer, Question, ask
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.base import Snapshot
 from kubenet_tui.sources.overlay import Overlaid, Overlay, load_overlay, staged_overlay
 from kubenet_tui.sources.sides import STAGED
@@ -31,7 +32,7 @@ from kubenet_tui.sources.sides import STAGED
 USAGE = ":whatif PATH [PATH...] (manifests to apply; 'staged' for Calico's staged policies), :whatif off"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Load:
     """`:whatif PATH...`: apply these manifests (`--delete`-style removals after `-d`)."""
 
@@ -39,12 +40,12 @@ class Load:
     deletes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Off:
     """`:whatif off`: back to the snapshot as it is."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Status:
     """`:whatif` alone: say what is overlaid (or how to overlay something)."""
 
