@@ -58,3 +58,6 @@ def test_check_on_the_demo_loads_no_matrix_ui_or_client_code() -> None:
     code, modules = loaded_by("check", "shop/frontend", "shop/db", "--port", "6379", "--demo")
     assert code == 0
     assert imported(modules, NEVER) == []
+    # The demo ships parsed (tests/loader/test_demo_parsed.py) and an allowed verdict shows no YAML.
+    assert imported(modules, ("yaml", "importlib.resources")) == []
+

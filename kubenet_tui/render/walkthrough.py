@@ -16,10 +16,8 @@ Pure: no Textual, no rich. Wording lives here once; symbols and colours are the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
-
-import yaml
 
 from kubenet_tui.engine.explain import (
     Check,
@@ -37,6 +35,7 @@ from kubenet_tui.engine.explain import (
 )
 from kubenet_tui.engine.ports import PortSegment, PortsVerdict
 from kubenet_tui.engine.query import Answer as Answer
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.services import Backend, ServiceVerdict
 
 
@@ -88,7 +87,7 @@ STATUS_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PolicyLink:
     """Which policy a node is about, and the rule to highlight when its YAML is opened."""
 
@@ -101,7 +100,7 @@ class PolicyLink:
     path: tuple[str | int, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     kind: Kind
     head: str  # the name of the thing: "ingress[0]", "NetworkPolicy shop/db (priority 3)"
@@ -124,7 +123,7 @@ class Node:
             yield from child.walk()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Walkthrough:
     headline: Node
     why: Node  # `check -q` prints the headline and this
@@ -209,6 +208,8 @@ def tier_label(tier: TierResult, assumed: bool = False) -> str:
 
 
 def fragment_lines(fragment: object) -> list[str]:
+    import yaml  # only a suggested fix is shown as YAML: an allowed verdict does without the module
+
     return yaml.safe_dump(fragment, sort_keys=False, default_flow_style=False).splitlines()
 
 
@@ -229,7 +230,7 @@ def _with_focus(nodes: tuple[Node, ...], wanted: Callable[[Node], bool]) -> tupl
 # -- a pod or address: Verdict -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Side:
     """How one direction (or the assumed walk of one) is shown: whether it allows, and where it was
     decided and by which rules."""
