@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from kubenet_tui.engine.dialects.calico_model import (
     DEFAULT_TIER,
+    NAMESPACE_LABEL,
     CalicoKind,
     CalicoPolicy,
     CalicoPort,
@@ -48,14 +49,6 @@ from kubenet_tui.engine.dialects.calico_model import (
     RuleAction,
     ServiceMatch,
     StagedAction,
-)
-from kubenet_tui.engine.dialects.calico_selector import (
-    NAMESPACE_LABEL,
-    EqNode,
-    InNode,
-    Node,
-    conjunction,
-    namespace_scope,
 )
 from kubenet_tui.engine.explain import Direction, Form, Outcome, Tier
 from kubenet_tui.engine.gaps import Resource, UnevaluatedPolicy
@@ -92,6 +85,7 @@ from kubenet_tui.engine.tiers import CompiledTier, Mode, Program
 if TYPE_CHECKING:
     from kubenet_tui.engine.classes import ClassSpace
     from kubenet_tui.engine.cluster import Cluster, ClusterIndex
+    from kubenet_tui.engine.dialects.calico_selector import Node
     from kubenet_tui.engine.rules import Masks, PortMask
 
 ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
@@ -601,6 +595,7 @@ def _service_endpoints(ctx: CalicoContext, match: ServiceMatch, namespace: str |
 def _endpoint_selector(entity: EntityRule, namespace: str | None) -> Node | None:
     """updateprocessors/rules.go getEndpointSelector: the selector, the service account match and the
     namespace (selected ones, or the policy's own) as one selector over endpoint labels."""
+    from kubenet_tui.engine.dialects.calico_selector import EqNode, InNode, conjunction, namespace_scope
     accounts: Node | None = None
     if entity.service_accounts is not None:
         sa = entity.service_accounts
@@ -705,6 +700,10 @@ def _order_text(order: float | None) -> str:
 
 def compile_policy(policy: CalicoPolicy, ctx: CalicoContext, kind: str | None = None) -> CompiledPolicy:
     """A Calico NetworkPolicy or GlobalNetworkPolicy (or a staged one, committed: `kind` names it)."""
+    # Only Calico's own policies need the selector grammar (a cluster of NetworkPolicies read as
+    # Calico, such as the demo, never loads it).
+    from kubenet_tui.engine.dialects.calico_selector import EqNode, conjunction, namespace_scope
+
     namespace = policy.namespace
     accounts = (policy.service_account_selector.root.prefixed(SERVICE_ACCOUNT_PREFIX)
                 if policy.service_account_selector is not None else None)
@@ -830,6 +829,8 @@ def _applies_to_hosts(policy: CalicoPolicy, ctx: CalicoContext) -> bool:
     """Whether a policy may select a host endpoint (the HostEndpoints could not be read, or one matches)."""
     if ctx.host_endpoints_gap is not None:
         return True
+    from kubenet_tui.engine.dialects.calico_selector import conjunction, namespace_scope
+
     root = conjunction(policy.selector.root,
                        namespace_scope(policy.namespace_selector.root) if policy.namespace_selector else None)
     return any(Labelled(h.name, dict(h.labels)).test(root) is not False for h in ctx.host_endpoints)

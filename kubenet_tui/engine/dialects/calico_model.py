@@ -10,11 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from kubenet_tui.engine.dialects.calico_selector import Selector
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.model import EMPTY_LABELS, IPAddress, IPNetwork, NetworkPolicy, Protocol
 from kubenet_tui.engine.records import record
+
+if TYPE_CHECKING:  # parsed selectors are only held here: a cluster without Calico policies never loads the parser
+    from kubenet_tui.engine.dialects.calico_selector import Selector
+
+# The label Calico gives every workload endpoint and namespaced network set: its namespace.
+NAMESPACE_LABEL = "projectcalico.org/namespace"
 
 DEFAULT_TIER = "default"
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from enum import Enum
 
+from kubenet_tui.engine.dialects.calico_model import NAMESPACE_LABEL
 from kubenet_tui.engine.records import record
 
 MAX_LABEL_LENGTH = 512
-NAMESPACE_LABEL = "projectcalico.org/namespace"
 
 Unknown = Callable[[str], bool]
 
