@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +20,7 @@ import numpy.typing as npt
 from kubenet_tui.engine.cluster import ClusterIndex
 from kubenet_tui.engine.explain import Direction, Outcome
 from kubenet_tui.engine.model import NAMESPACE_NAME_LABEL, IPBlock, IPNetwork, LabelSelector, Pod
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import (
     Action,
     CompiledPolicy,
@@ -163,7 +163,7 @@ def program_reads(program: Program, namespaces: Iterable[str]) -> tuple[list[IPB
     return list(blocks), nodes
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class PodClasses:
     """A partition of `pods`: `class_of[i]` is pod i's class, `representatives[c]` one member of c."""
 

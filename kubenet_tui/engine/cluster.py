@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from operator import attrgetter
@@ -58,7 +57,7 @@ class NetworkPlugin:
     profile: Profile = Profile.UPSTREAM  # whose reading of the policies its policy engine applies
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Cluster:
     namespaces: tuple[Namespace, ...] = ()
     pods: tuple[Pod, ...] = ()

@@ -177,7 +177,7 @@ def port_plan(clusters: Sequence[Cluster], pods: Sequence[Pod], protocols: Seque
 # -- joint classes -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class JointClasses:
     """Pods grouped by their pair of classes (base, head): `base[j]`/`head[j]` is joint class j's class
     on that side, -1 where its pods are not there. `members[j]`: pod keys, sorted."""
@@ -399,7 +399,7 @@ class _Side:
         return State.ALLOWED
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class _View:
     """One side's rows at one port: per direction, the row store and each class's row in it (-1: not
     needed at this port), stacked when first read."""
@@ -454,7 +454,7 @@ def _combine(egress: CodeArray, ingress: CodeArray) -> CodeArray:
 # -- the comparison ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class Cells:
     """The class pairs whose flows change on one port: joint classes `source`/`destination` (equal and
     `itself` set: each pod to itself), the state on each side, and how many pod pairs each holds."""
@@ -506,7 +506,7 @@ class FlowGroup:
         return sum(e.flows for e in self.examples)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class ConnectivityDiff:
     questions: tuple[PortQuestion, ...]
     joint: JointClasses

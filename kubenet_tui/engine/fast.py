@@ -12,8 +12,6 @@ not allowed, as `Status.UNKNOWN` is in the matrix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
@@ -22,13 +20,14 @@ from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.evaluate import End, evaluate
 from kubenet_tui.engine.explain import Direction, Status
 from kubenet_tui.engine.model import Protocol
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.rules import CompiledPolicy, PortQuery
 from kubenet_tui.engine.tiers import CompiledTier, fold_row
 
 PackedBits = npt.NDArray[np.uint8]
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class RowTable:
     """Every class's row in one direction, each distinct row once: class c allows the peer classes
     `allowed[which[c]]`, cannot tell for `unknown[which[c]]`, and denies the rest. A few hundred

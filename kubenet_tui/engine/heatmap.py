@@ -21,7 +21,6 @@ are not few, the class pairs are summed block by block instead (`_direct`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -32,6 +31,7 @@ from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.explain import Direction
 from kubenet_tui.engine.fast import ClassEvaluator, RowTable
 from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.records import record
 from kubenet_tui.engine.tiers import Program
 
 CountArray = npt.NDArray[np.int64]
@@ -49,7 +49,7 @@ class PairStatus(IntEnum):
     UNKNOWN = 2
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class _Part:
     """The verdict rows for the destinations asked on one port number: all destinations for a port
     number (or every port), or those that declare a port name as this number."""
@@ -85,7 +85,7 @@ class _Part:
         return allowed, (ep & ip) & ~allowed
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class Heatmap:
     """Pod pairs per (source namespace, destination namespace): `allowed[a, b]`, `unknown[a, b]` and
     `pairs[a, b]` for `namespaces[a]` -> `namespaces[b]`; `grid(a, b)` drills down to the pods."""

@@ -10,7 +10,7 @@ and not-evaluated pairs are all `False`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from kubenet_tui.engine.classes import BoolArray, IntArray, partition
 from kubenet_tui.engine.cluster import Cluster
 from kubenet_tui.engine.fast import ClassEvaluator
 from kubenet_tui.engine.model import Pod, Protocol
+from kubenet_tui.engine.records import record
 
 
 def matrix_pods(cluster: Cluster, namespaces: set[str] | None = None) -> tuple[Pod, ...]:
@@ -30,7 +31,7 @@ def matrix_pods(cluster: Cluster, namespaces: set[str] | None = None) -> tuple[P
     )
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class MatrixResult:
     """`allowed(i, j)`: may `pods[i]` open a connection to `pods[j]`? Held as a class matrix
     (`class_allowed[class_of[i], class_of[j]]`) plus the diagonal: a pod may talk to itself unless it

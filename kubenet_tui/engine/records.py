@@ -70,15 +70,17 @@ def record(cls: type[_T], /) -> type[_T]: ...
 
 
 @overload
-def record(*, eq: bool = True) -> Callable[[type[_T]], type[_T]]: ...
+def record(*, eq: bool = True, slots: bool = True) -> Callable[[type[_T]], type[_T]]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
-def record(cls: type[_T] | None = None, /, *, eq: bool = True) -> type[_T] | Callable[[type[_T]], type[_T]]:
-    """`@record` for a value (equal and hashed by its fields), `@record(eq=False)` for an identity."""
+def record(cls: type[_T] | None = None, /, *, eq: bool = True,
+           slots: bool = True) -> type[_T] | Callable[[type[_T]], type[_T]]:
+    """`@record` for a value (equal and hashed by its fields), `@record(eq=False)` for an identity;
+    `slots=False` for a class that caches what it works out in its `__dict__` (cached_property)."""
 
     def make(cls: type[_T]) -> type[_T]:
-        made: type[_T] = dataclasses.dataclass(slots=True, repr=False, eq=False)(cls)
+        made: type[_T] = dataclasses.dataclass(slots=slots, repr=False, eq=False)(cls)
         _add_value_methods(made, eq)
         return made
 

@@ -52,7 +52,7 @@ class Mode(StrEnum):
     DENY_WINS = "deny-wins"  # Cilium: any deny, else any allow, else default deny if switched on
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class CompiledTier:
     tier: Tier
     mode: Mode
@@ -102,7 +102,7 @@ class CompiledTier:
         return tuple(u for u in self.unevaluated if u.namespace in (None, namespace) and direction in u.directions)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class Program:
     """Every dialect's policies compiled, as the tiers a direction walks in order."""
 

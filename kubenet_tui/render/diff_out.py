@@ -6,11 +6,12 @@ explained verdicts of representative flows, `verdict_why` as `check -q` says it)
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from kubenet_tui.engine.diff import ChangeKind, ConnectivityDiff, Example, FlowGroup, PortQuestion, State
 from kubenet_tui.engine.explain import Status, Verdict
+from kubenet_tui.engine.records import record
 from kubenet_tui.render.json_out import rule_ref_json
 from kubenet_tui.render.walkthrough import verdict_why
 
@@ -30,7 +31,7 @@ SYMBOLS = {State.ALLOWED: "✔", State.BLOCKED: "✗", State.UNKNOWN: "?", State
 STATE_WORDS = {State.ALLOWED: "allowed", State.BLOCKED: "blocked", State.UNKNOWN: "unknown", State.ABSENT: "no flow"}
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Side:
     """One side as the report names it: what was asked (`live+fix.yaml`) and what that was."""
 
@@ -41,7 +42,7 @@ class Side:
     changes: tuple[str, ...] = ()  # what each overlay did: "fix.yaml: +1 added (1 NetworkPolicy)"
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DiffReport:
     base: Side
     head: Side
@@ -78,7 +79,7 @@ def why(verdict: Verdict | None, flow_word: str = "flow") -> str:
     return verdict_why(verdict)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Reason:
     """Examples of a group that are decided alike on both sides, and the flows they stand for."""
 

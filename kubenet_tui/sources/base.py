@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import StrEnum
 from threading import Event
 from typing import Protocol
 
 from kubenet_tui.engine.cluster import Cluster, Profile
+from kubenet_tui.engine.records import record
 from kubenet_tui.sources.parse import ObjectCollector, Problem
 
 
@@ -28,7 +29,7 @@ class SourceError(Exception):
     """Nothing could be loaded at all; the message is one clear line for the user."""
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Snapshot:
     """Everything one load produced: the cluster, and every problem met on the way."""
 

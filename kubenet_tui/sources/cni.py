@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from kubenet_tui.engine.cluster import Enforcement, NetworkPlugin, Profile
 from kubenet_tui.engine.model import Node, Pod
+from kubenet_tui.engine.records import record
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Plugin:
     name: str
     enforces: bool | None  # None: depends on how it was configured
@@ -143,7 +143,7 @@ def distribution(nodes: Iterable[Node]) -> tuple[str | None, str, bool]:
     return found, evidence, disabled
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CniDetection:
     plugins: tuple[Plugin, ...]
     evidence: tuple[str, ...]  # pod keys (or nodes) that identified the plugins

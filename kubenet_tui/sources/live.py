@@ -48,7 +48,7 @@ CILIUM_GROUP = "cilium.io"
 CNI_NAMESPACES = ("kube-system", "calico-system", "kube-flannel")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class LiveOptions:
     kubeconfig: str | None = None
     context: str | None = None
@@ -65,7 +65,7 @@ class LiveOptions:
     credential_timeout: float = 120.0  # bound on one run of a credential plugin (a login may take a while)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Kind:
     """One resource type to read."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, NamedTuple
 
 from kubenet_tui.engine.cluster import Cluster
@@ -136,7 +136,7 @@ def _kinds(refs: Sequence[ObjectRef]) -> str:
     return ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Overlaid:
     """A snapshot with an overlay applied: the head of a what-if, the base it came from, what changed."""
 
@@ -147,7 +147,7 @@ class Overlaid:
     notes: tuple[str, ...] = ()  # what the overlay could not do, or did that needs saying
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Overlay:
     """Manifests to apply and objects to delete (or a derived view: `transform`), named `label`."""
 

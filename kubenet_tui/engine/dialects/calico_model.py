@@ -8,7 +8,7 @@ selectors see as `pcsa.<key>`. Field names follow api/pkg/apis/projectcalico/v3.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -248,7 +248,7 @@ class CalicoInvalid:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CalicoResources:
     """Every Calico object of a load. `committed` names the policies of a what-if (staged objects
     applied) that come from staged objects, as (kind, namespace or "", name)."""

@@ -16,7 +16,6 @@ policy that may drop it at the node) makes the tier UNKNOWN unless a deny rule s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kubenet_tui.engine.caveats import Caveat, CaveatCode
@@ -58,7 +57,7 @@ class HostPolicy:
     directions: frozenset[Direction]
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False, slots=False)
 class CiliumTier(CompiledTier):
     host_policies: tuple[HostPolicy, ...] = ()
 

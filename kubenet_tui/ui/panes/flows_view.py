@@ -13,7 +13,6 @@ import datetime
 import io
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import IO
 
 from kubenet_tui.engine.cluster import Cluster
@@ -99,7 +98,7 @@ def row_of(cls: FlowClass) -> FlowRow:
                    _OURS[cls.ours] if cls.ours is not None else "-", MARKS[cls.agreement], f"{cls.count:,}", cls)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class FlowsView:
     """What the pane shows at one moment: rows (findings first), and a line for its title."""
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from kubenet_tui.engine.diff import EXPLAIN_BUDGET, ChangeKind, ConnectivityDiff, PortPlan, connectivity_diff
 from kubenet_tui.engine.errors import InputError
@@ -83,7 +83,7 @@ def load(command: Load) -> Overlay:
     return load_overlay(command.paths, command.deletes)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class VerdictComparison:
     """One question asked now and with the change."""
 
@@ -121,7 +121,7 @@ def _word(answer: Answer | None, error: str | None) -> str:
     return answer.status.value.upper()
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class WhatIf:
     """An overlay applied to the explorer's snapshot, and (once computed) what it changes."""
 
