@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import pickle
 from dataclasses import field
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,34 @@ def test_dataclass_helpers_slots_copy_and_pickle_still_work() -> None:
     assert pickle.loads(pickle.dumps(port)) == port
     with pytest.raises(TypeError):
         Port()  # type: ignore[call-arg]  # the generated __init__ still requires its fields
+
+
+@record
+class Built:
+    name: str
+    items: list[str] = field(default_factory=list)
+    size: int = 0
+    shown: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shown", f"{self.name}:{self.size}")
+
+
+@pytest.mark.parametrize(("made", "expected"), [
+    (lambda: Built("a"), ("a", [], 0, "a:0")),
+    (lambda: Built("a", ["x"], 2), ("a", ["x"], 2, "a:2")),
+    (lambda: Built(name="b", size=3), ("b", [], 3, "b:3")),
+])
+def test_the_generated_init_fills_defaults_factories_and_runs_post_init(made: Any, expected: tuple[Any, ...]) -> None:
+    built = made()
+    assert (built.name, built.items, built.size, built.shown) == expected
+
+
+def test_each_instance_gets_its_own_factory_value_and_wrong_calls_still_fail() -> None:
+    first, second = Built("a"), Built("b")
+    first.items.append("x")
+    assert second.items == []
+    with pytest.raises(TypeError):
+        Built("a", shown="x")  # type: ignore[call-arg]  # not a parameter: init=False
+    with pytest.raises(TypeError):
+        Built()  # type: ignore[call-arg]
