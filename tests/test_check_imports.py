@@ -59,6 +59,8 @@ def test_check_on_the_demo_loads_no_matrix_ui_or_client_code() -> None:
     assert code == 0
     assert imported(modules, NEVER) == []
     # The demo ships parsed (tests/loader/test_demo_parsed.py) and an allowed verdict shows no YAML; it
-    # is read as Calico, but holds no Calico policy whose selectors would need their grammar.
-    assert imported(modules, ("yaml", "importlib.resources", "kubenet_tui.engine.dialects.calico_selector")) == []
+    # is read as Calico, but holds no Calico policy whose selectors would need their grammar; the
+    # walkthrough writes its own styles (render/styled.py).
+    assert imported(modules, ("yaml", "importlib.resources", "kubenet_tui.engine.dialects.calico_selector",
+                              "rich")) == []
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-
 from kubenet_tui.engine.explain import Verdict
 from kubenet_tui.engine.ports import PortsVerdict
 from kubenet_tui.engine.query import Answer
@@ -14,11 +12,12 @@ from kubenet_tui.engine.services import ServiceVerdict
 from kubenet_tui.render.json_out import SCHEMA_VERSION, verdict_json
 from kubenet_tui.render.ports_out import ports_verdict_json
 from kubenet_tui.render.services_out import service_verdict_json
+from kubenet_tui.render.styled import Styled
 from kubenet_tui.render.text import walkthrough_brief, walkthrough_text
 from kubenet_tui.render.walkthrough import walkthrough
 
 
-def answer_text(answer: Answer, verbose: bool = True) -> Text:
+def answer_text(answer: Answer, verbose: bool = True) -> Styled:
     return walkthrough_text(walkthrough(answer), verbose)
 
 
@@ -38,6 +37,6 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return {"schemaVersion": SCHEMA_VERSION, **data}
 
 
-def answer_brief(answer: Answer) -> Text:
+def answer_brief(answer: Answer) -> Styled:
     """Two lines: the verdict, and why."""
     return walkthrough_brief(walkthrough(answer))

@@ -159,7 +159,7 @@ def class_text(cls: FlowClass, answer: Answer | None = None) -> Text:
                 text.append(f"       - {evidence}\n")
     if answer is not None:
         text.append("  our verdict in full:\n", style="bold")
-        walkthrough = answer_text(answer)
+        walkthrough = answer_text(answer).to_rich()
         for line in walkthrough.split("\n"):
             if line.plain:
                 text.append("    ")

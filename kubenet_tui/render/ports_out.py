@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-
 from kubenet_tui.engine.ports import PortsVerdict
 from kubenet_tui.render.json_out import rule_ref_json
+from kubenet_tui.render.styled import Styled
 from kubenet_tui.render.text import walkthrough_brief, walkthrough_text
 from kubenet_tui.render.walkthrough import ports_walkthrough, segment_why
 
@@ -39,10 +38,10 @@ def ports_verdict_json(pv: PortsVerdict) -> dict[str, Any]:
     }
 
 
-def ports_brief(pv: PortsVerdict) -> Text:
+def ports_brief(pv: PortsVerdict) -> Styled:
     """-q: the headline, and the allowed ports with what allows them (or why none are)."""
     return walkthrough_brief(ports_walkthrough(pv))
 
 
-def ports_verdict_text(pv: PortsVerdict, verbose: bool = True) -> Text:
+def ports_verdict_text(pv: PortsVerdict, verbose: bool = True) -> Styled:
     return walkthrough_text(ports_walkthrough(pv), verbose)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-
 from kubenet_tui.engine.services import ServiceVerdict
 from kubenet_tui.render.json_out import verdict_json
+from kubenet_tui.render.styled import Styled
 from kubenet_tui.render.text import walkthrough_brief, walkthrough_text
 from kubenet_tui.render.walkthrough import service_walkthrough
 
@@ -40,10 +39,10 @@ def service_verdict_json(sv: ServiceVerdict) -> dict[str, Any]:
     }
 
 
-def service_verdict_text(sv: ServiceVerdict, verbose: bool = True) -> Text:
+def service_verdict_text(sv: ServiceVerdict, verbose: bool = True) -> Styled:
     return walkthrough_text(service_walkthrough(sv), verbose)
 
 
-def service_brief(sv: ServiceVerdict) -> Text:
+def service_brief(sv: ServiceVerdict) -> Styled:
     """-q for a Service: its headline, and why for the backends that decide it (the first, and a count)."""
     return walkthrough_brief(service_walkthrough(sv))

@@ -1,14 +1,14 @@
-"""Walkthroughs as rich Text, for `check` and for the explorer: verdict first, then why, naming policy
-and rule. `node_label` is the one place a node becomes a styled line; the explorer's tree uses it too.
+"""Walkthroughs as styled text (render/styled.py), for `check` and for the explorer: verdict first, then
+why, naming policy and rule. `node_label` is the one place a node becomes a styled line; the explorer's
+tree uses it too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.text import Text
-
 from kubenet_tui.engine.explain import Verdict
+from kubenet_tui.render.styled import Styled
 from kubenet_tui.render.walkthrough import (
     Kind,
     Mark,
@@ -86,9 +86,9 @@ def _styles(node: Node) -> tuple[str, str]:
     }.get(kind, ("", ""))
 
 
-def node_label(node: Node) -> Text:
+def node_label(node: Node) -> Styled:
     """One node as one styled line, without indentation."""
-    text = Text()
+    text = Styled()
     sym, sym_style = symbol(node)
     if sym:
         text.append(f"{sym} ", style=sym_style)
@@ -106,7 +106,7 @@ def _indent(depth: int) -> str:
     return " " * (2 * depth if depth <= 2 else 4 * depth - 4)
 
 
-def _line(out: Text, node: Node, depth: int) -> None:
+def _line(out: Styled, node: Node, depth: int) -> None:
     out.append(_indent(depth) + EXTRA_INDENT.get(node.kind, ""))
     if node.kind is Kind.BACKEND and node.children:
         # A backend heads a section holding its own walk: a rule across, not an indent.
@@ -118,7 +118,7 @@ def _line(out: Text, node: Node, depth: int) -> None:
     out.append("\n")
 
 
-def _tree(out: Text, nodes: Iterable[Node], verbose: bool, depth: int) -> None:
+def _tree(out: Styled, nodes: Iterable[Node], verbose: bool, depth: int) -> None:
     for node in nodes:
         if node.verbose and not verbose:
             continue
@@ -126,7 +126,7 @@ def _tree(out: Text, nodes: Iterable[Node], verbose: bool, depth: int) -> None:
         _tree(out, node.children, verbose, depth + 1)
 
 
-def _section(out: Text, nodes: Iterable[Node], verbose: bool, depth: int = 0) -> None:
+def _section(out: Styled, nodes: Iterable[Node], verbose: bool, depth: int = 0) -> None:
     opened = False
     for node in nodes:
         if node.verbose and not verbose:
@@ -148,19 +148,19 @@ def _section(out: Text, nodes: Iterable[Node], verbose: bool, depth: int = 0) ->
             out.append("\n")
 
 
-def nodes_text(nodes: Iterable[Node], verbose: bool = True) -> Text:
+def nodes_text(nodes: Iterable[Node], verbose: bool = True) -> Styled:
     """Top-level nodes and everything beneath them, indented by depth."""
-    out = Text()
+    out = Styled()
     _section(out, nodes, verbose)
     return out
 
 
-def walkthrough_text(w: Walkthrough, verbose: bool = True) -> Text:
+def walkthrough_text(w: Walkthrough, verbose: bool = True) -> Styled:
     """What `check` prints: the headline, the summary, then the whole walk."""
     return nodes_text((w.headline, w.summary, *w.body), verbose)
 
 
-def walkthrough_brief(w: Walkthrough) -> Text:
+def walkthrough_brief(w: Walkthrough) -> Styled:
     """What `check -q` prints: exactly two lines, the headline and why."""
     text = node_label(w.headline)
     text.append("\n")
@@ -168,10 +168,10 @@ def walkthrough_brief(w: Walkthrough) -> Text:
     return text
 
 
-def verdict_text(v: Verdict, verbose: bool = True) -> Text:
+def verdict_text(v: Verdict, verbose: bool = True) -> Styled:
     return walkthrough_text(verdict_walkthrough(v), verbose)
 
 
-def brief_text(v: Verdict) -> Text:
+def brief_text(v: Verdict) -> Styled:
     return walkthrough_brief(verdict_walkthrough(v))
 

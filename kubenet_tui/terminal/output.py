@@ -1,8 +1,9 @@
 """Where the command line writes: stdout and stderr that survive pipes (`| head`), encodings that cannot
 carry the symbols, and terminals that want colour.
 
-On a terminal text goes through rich (colour, wrapping); anywhere else it is written plainly, lines
-whole, which is also what a pipe wants (grep) and keeps rich's console out of a one-shot `check`.
+Walkthroughs (render/styled.py) are written with their styles as terminal escapes, anywhere else plainly;
+rich's console is only for what is made with rich (its markup, JSON on a terminal). Lines are written
+whole, which is what a pipe wants (grep), and a one-shot `check` never imports rich.
 """
 
 from __future__ import annotations
@@ -13,11 +14,20 @@ import io
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
+
+class StyledText(Protocol):
+    """Text that writes its own terminal escapes (render/styled.py's Styled): printed without rich."""
+
+    @property
+    def plain(self) -> str: ...
+
+    def to_ansi(self, colour: bool = True) -> str: ...
+
 
 # Stand-ins for the symbols the output uses, on a stream that cannot encode them (PYTHONIOENCODING=latin-1,
 # a C locale without UTF-8 mode); anything else becomes a \u escape rather than an exception.
@@ -104,8 +114,13 @@ class Printer:
                                                soft_wrap=not self.terminal)
         return self._console
 
-    def text(self, text: Text | str) -> None:
+    def text(self, text: StyledText | Text | str) -> None:
         """A rendered text (or a plain line)."""
+        if not isinstance(text, str) and hasattr(text, "to_ansi"):
+            styles = self.terminal and os.environ.get("TERM", "") not in ("dumb", "unknown")
+            # NO_COLOR (no-color.org: set and not empty) keeps bold, dim and reverse, as rich does.
+            self.write((text.to_ansi(colour=not os.environ.get("NO_COLOR")) if styles else text.plain) + "\n")
+            return
         if self.terminal:
             self.console.print(text, soft_wrap=True, markup=False, highlight=False)
             return

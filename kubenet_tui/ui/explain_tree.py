@@ -36,7 +36,7 @@ class ExplainItem:
 
 
 def item(node: Node) -> ExplainItem:
-    return ExplainItem(node_label(node), node.link, node.open, [item(c) for c in node.children], node.focus)
+    return ExplainItem(node_label(node).to_rich(), node.link, node.open, [item(c) for c in node.children], node.focus)
 
 
 def items(w: Walkthrough) -> list[ExplainItem]:
@@ -59,7 +59,7 @@ def comparison_items(now: Walkthrough | None, head: Walkthrough | None, now_erro
         if w is None:
             found.append(ExplainItem(Text.assemble((f"{title}: ", "bold"), f"cannot be asked: {error}")))
             continue
-        heading = Text.assemble((f"{title}: ", "bold"), node_label(w.headline))
+        heading = Text.assemble((f"{title}: ", "bold"), node_label(w.headline).to_rich())
         children = [*(item(n) for n in w.glance), *items(w)]
         if not first:
             for child in (c for top in children for c in top.walk()):

@@ -201,7 +201,7 @@ class VerdictPanel(Vertical):
         w = self._walkthrough = walkthrough(answer)
         headline = w.headline
         banner.content = (symbol(headline)[0], headline.head, headline.tail.strip())
-        why.update(Text("\n").join(node_label(node) for node in w.glance))
+        why.update(Text("\n").join(node_label(node).to_rich() for node in w.glance))
         tree.show(items(w))
 
     def _show_comparison(self, evaluation: Evaluation) -> None:
