@@ -53,6 +53,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"kubenet-tui: error: {message} (see {self.prog} --help)\n")
 
 
+class _Reparse(Exception):
+    """The parser built for one command found something wrong: the whole parser says what."""
+
+
+class _OneCommandParser(_Parser):
+    def error(self, message: str) -> Any:
+        raise _Reparse(message)
+
+
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 
@@ -123,8 +132,18 @@ def _add_port_args(parser: argparse.ArgumentParser, port_help: str) -> None:
                         help="default: TCP for a port; for check without a port, every protocol (53/udp works too)")
 
 
-def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
-    parser = _Parser(
+COMMANDS = ("check", "matrix", *GLANCE_COMMANDS, "snapshot", "flows", "diff")
+
+
+def build_parser(prog: str = "kubenet-tui", only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or (`only`) that command's alone: a one-shot `check` need not build the
+    seven others (argparse looks up a translation for each of their texts)."""
+
+    def wanted(*names: str) -> bool:
+        return only is None or only in names
+
+    parser_class = _Parser if only is None else _OneCommandParser
+    parser = parser_class(
         prog=prog,
         description="Why can A not reach B? Kubernetes NetworkPolicy verdicts, explained.",
         epilog="Run without a command to open the explorer. Exit codes of check: 0 allowed, 1 blocked, "
@@ -133,8 +152,29 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kubenet-tui {__version__}")
     _add_source_args(parser)
     _add_scope_args(parser, "namespace to show (default: the context's namespace)", "show all namespaces")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", parser_class=parser_class, metavar="COMMAND")
+    if wanted("check"):
+        _add_check_parser(sub)
+    if wanted("matrix"):
+        _add_matrix_parser(sub)
+    if wanted(*GLANCE_COMMANDS):
+        add_parsers(sub, _add_source_args, _add_scope_args)
+    if wanted("snapshot"):
+        snapshot = sub.add_parser("snapshot", help="save what was read from the cluster as one YAML file",
+                                  description="Write what was read from the live cluster as one YAML file that "
+                                              "-f loads back (offline replay, bug reports).")
+        snapshot.add_argument("-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)")
+        _add_scope_args(snapshot, "read only these namespaces (repeatable)",
+                        "read every namespace (the default without -n)", sub=True)
+        _add_source_args(snapshot, sub=True, files=False)
+    if wanted("flows"):
+        flows_command.add_parser(sub, _add_source_args, _add_scope_args)
+    if wanted("diff"):
+        diff_command.add_parser(sub, _add_scope_args, _profile, request_timeout)
+    return parser
 
+
+def _add_check_parser(sub: Any) -> None:
     check = sub.add_parser("check", help="explain whether one connection is allowed",
                            description="Explain whether SOURCE can open a connection to DESTINATION. "
                                        "Exit code: 0 allowed, 1 blocked, 2 unusable input, 3 unknown.")
@@ -159,6 +199,8 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
                            "(repeatable)", "live cluster: read every namespace (the default without -n)", sub=True)
     _add_source_args(check, sub=True)
 
+
+def _add_matrix_parser(sub: Any) -> None:
     matrix = sub.add_parser("matrix", help="allowed/blocked for every pair of pods",
                             description="Connectivity between every pair of pods that can carry traffic.")
     _add_port_args(matrix, "destination port number, or a container port name resolved on each destination "
@@ -179,18 +221,6 @@ def build_parser(prog: str = "kubenet-tui") -> argparse.ArgumentParser:
     _add_scope_args(matrix, "only pods in these namespaces (repeatable; default: every namespace)",
                     "every namespace (the default without -n)", sub=True)
     _add_source_args(matrix, sub=True)
-
-    add_parsers(sub, _add_source_args, _add_scope_args)
-    snapshot = sub.add_parser("snapshot", help="save what was read from the cluster as one YAML file",
-                              description="Write what was read from the live cluster as one YAML file that "
-                                          "-f loads back (offline replay, bug reports).")
-    snapshot.add_argument("-o", "--output", default="-", metavar="FILE", help="file to write (default: stdout)")
-    _add_scope_args(snapshot, "read only these namespaces (repeatable)",
-                    "read every namespace (the default without -n)", sub=True)
-    _add_source_args(snapshot, sub=True, files=False)
-    flows_command.add_parser(sub, _add_source_args, _add_scope_args)
-    diff_command.add_parser(sub, _add_scope_args, _profile, request_timeout)
-    return parser
 
 
 def source_spec(args: argparse.Namespace) -> SourceSpec:
@@ -402,6 +432,20 @@ def _demo_argv(argv: Sequence[str]) -> list[str]:
     return out
 
 
+def _parse(prog: str, words: list[str]) -> argparse.Namespace:
+    """With the parser of the command the words name, when exactly one of them names a command (it may
+    be an option's value: `-n check` is the explorer on namespace check; the parser of the command
+    named then parses that just as well); otherwise, or when that parser finds an error, the whole one."""
+    named = {word for word in words if word in COMMANDS}
+    asks_help = "-h" in words or "--help" in words  # the top-level help lists every command
+    if len(named) == 1 and words.count(next(iter(named))) == 1 and not asks_help:
+        try:
+            return build_parser(prog, only=next(iter(named))).parse_args(words)
+        except _Reparse:
+            pass
+    return build_parser(prog).parse_args(words)
+
+
 def plugin_main() -> int:
     """`kubectl kubenet ...`: kubectl runs `kubectl-kubenet` from PATH with the words after `kubenet`
     (its own global flags are not passed on; ours, --context, --kubeconfig, -n, work the same)."""
@@ -410,8 +454,8 @@ def plugin_main() -> int:
 
 def main(argv: Sequence[str] | None = None, prog: str = "kubenet-tui") -> int:
     fit_streams()
-    parser = build_parser(prog)
-    args = parser.parse_args(_demo_argv(sys.argv[1:] if argv is None else argv))
+    words = _demo_argv(sys.argv[1:] if argv is None else argv)
+    args = _parse(prog, words)
     # Through a pipe or into a file, lines stay whole (grep); on a terminal rich wraps them to its width.
     out = Printer(sys.stdout)
     err = Printer(sys.stderr, stderr=True)

@@ -260,3 +260,30 @@ def test_help_mentions_the_two_lines(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit):
         main(["check", "--help"])
     assert "two lines" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("words", [
+    ["check", "shop/frontend", "shop/db", "--port", "6379", "--demo=shop"],
+    ["--demo=shop", "-n", "shop", "check", "frontend", "db", "-q"],
+    ["-n", "check"],  # the explorer on namespace "check": the word names no command here
+    ["matrix", "-A", "--port", "80", "-o", "csv", "-f", "x.yaml"],
+    ["lint", "-o", "sarif", "--demo=calico"],
+    ["diff", "--base", "demo", "--head", "demo+x.yaml"],
+    ["flows", "-", "--demo=shop", "-o", "json"],
+])
+def test_the_parser_of_the_named_command_reads_the_words_as_the_whole_parser_does(words: list[str]) -> None:
+    from kubenet_tui.cli import _parse, build_parser
+
+    assert _parse("kubenet-tui", words) == build_parser().parse_args(words)
+
+
+@pytest.mark.parametrize(("words", "message"), [
+    (["-n", "check", "frob"], "invalid choice: 'frob' (choose from 'check', 'matrix', 'coverage'"),
+    (["check", "a", "b", "--nope"], "unrecognized arguments: --nope"),
+])
+def test_an_error_is_the_whole_parsers(words: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from kubenet_tui.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(words)
+    assert exited.value.code == 2 and message in capsys.readouterr().err
