@@ -62,5 +62,5 @@ def test_check_on_the_demo_loads_no_matrix_ui_or_client_code() -> None:
     # is read as Calico, but holds no Calico policy whose selectors would need their grammar; the
     # walkthrough writes its own styles (render/styled.py).
     assert imported(modules, ("yaml", "importlib.resources", "kubenet_tui.engine.dialects.calico_selector",
-                              "rich")) == []
+                              "rich", "shutil")) == []
 

@@ -287,3 +287,13 @@ def test_an_error_is_the_whole_parsers(words: list[str], message: str, capsys: p
     with pytest.raises(SystemExit) as exited:
         main(words)
     assert exited.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("columns", ["60", "200", "", "x"])
+def test_help_is_as_wide_as_argparse_would_make_it(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from kubenet_tui.cli import _Formatter
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert _Formatter("kubenet-tui")._width == argparse.HelpFormatter("kubenet-tui")._width
