@@ -88,6 +88,10 @@ class _OneCommandParser(_Parser):
     def error(self, message: str) -> Any:
         raise _Reparse(message)
 
+    def print_help(self, file: Any = None) -> None:
+        # However help was asked for (-h, --hel, -Ah): the top-level help lists every command.
+        raise _Reparse("help")
+
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _DURATION_PART = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
@@ -462,10 +466,9 @@ def _demo_argv(argv: Sequence[str]) -> list[str]:
 def _parse(prog: str, words: list[str]) -> argparse.Namespace:
     """With the parser of the command the words name, when exactly one of them names a command (it may
     be an option's value: `-n check` is the explorer on namespace check; the parser of the command
-    named then parses that just as well); otherwise, or when that parser finds an error, the whole one."""
+    named then parses that just as well); otherwise, or for help or an error, the whole one."""
     named = {word for word in words if word in COMMANDS}
-    asks_help = "-h" in words or "--help" in words  # the top-level help lists every command
-    if len(named) == 1 and words.count(next(iter(named))) == 1 and not asks_help:
+    if len(named) == 1 and words.count(next(iter(named))) == 1:
         try:
             return build_parser(prog, only=next(iter(named))).parse_args(words)
         except _Reparse:

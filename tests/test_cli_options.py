@@ -297,3 +297,15 @@ def test_help_is_as_wide_as_argparse_would_make_it(columns: str, monkeypatch: py
 
     monkeypatch.setenv("COLUMNS", columns)
     assert _Formatter("kubenet-tui")._width == argparse.HelpFormatter("kubenet-tui")._width
+
+
+@pytest.mark.parametrize("words", [["--hel", "check"], ["-Ah", "check"], ["check", "--help"]])
+def test_help_however_asked_is_the_whole_parsers(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from kubenet_tui.cli import build_parser, main
+
+    with pytest.raises(SystemExit):
+        main(words)
+    shown = capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(words)
+    assert shown == capsys.readouterr().out

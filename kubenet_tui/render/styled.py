@@ -19,6 +19,10 @@ _SGR = {"bold": "1", "dim": "2", "italic": "3", "underline": "4", "reverse": "7"
         "black": "30", "red": "31", "green": "32", "yellow": "33", "blue": "34", "magenta": "35", "cyan": "36",
         "white": "37"}
 _COLOURS = frozenset({"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"})
+# Control characters a name or label read from a manifest could carry into the terminal (a carriage
+# return that rewrites the verdict's line, an escape sequence): dropped, as rich drops some of them.
+# Newlines and tabs are the renderers' own.
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)])
 
 
 class Styled:
@@ -27,11 +31,12 @@ class Styled:
     __slots__ = ("_runs",)
 
     def __init__(self, text: str = "", style: str = "") -> None:
-        self._runs: list[tuple[str, str]] = [(text, style)] if text else []
+        self._runs: list[tuple[str, str]] = []
+        self.append(text, style)
 
     def append(self, text: str, style: str = "") -> Styled:
         if text:
-            self._runs.append((text, style))
+            self._runs.append((text.translate(_CONTROLS), style))
         return self
 
     def append_text(self, other: Styled) -> Styled:

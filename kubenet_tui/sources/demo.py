@@ -48,11 +48,13 @@ def pre_parsed(file: str, text: str) -> list[list[Any]] | None:
     None when they were parsed from another text than this one (the YAML wins: it is read instead)."""
     try:
         stored = json.loads(_read(parsed_name(file)))
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError):
         return None
-    if stored.get("checksum") != text_checksum(text):
+    if not isinstance(stored, dict) or stored.get("checksum") != text_checksum(text):
         return None
-    documents: list[list[Any]] = stored["documents"]
+    documents = stored.get("documents")
+    if not (isinstance(documents, list) and all(isinstance(d, list) and len(d) == 3 for d in documents)):
+        return None
     return documents
 
 

@@ -117,7 +117,7 @@ class Printer:
     def text(self, text: StyledText | Text | str) -> None:
         """A rendered text (or a plain line)."""
         if not isinstance(text, str) and hasattr(text, "to_ansi"):
-            styles = self.terminal and os.environ.get("TERM", "") not in ("dumb", "unknown")
+            styles = self.terminal and os.environ.get("TERM", "").lower() not in ("dumb", "unknown")
             # NO_COLOR (no-color.org: set and not empty) keeps bold, dim and reverse, as rich does.
             self.write((text.to_ansi(colour=not os.environ.get("NO_COLOR")) if styles else text.plain) + "\n")
             return

@@ -47,3 +47,23 @@ def test_the_demo_loads_as_its_yaml_reads(name: str) -> None:
 def test_the_parsed_files_are_package_data() -> None:
     package = resources.files("kubenet_tui.demo")
     assert all(package.joinpath(parsed_name(file)).is_file() for file in FILES)
+
+
+@pytest.mark.parametrize("stored", ["[]", "not json", '{"checksum": 0}', '{"checksum": CHECK, "documents": 5}',
+                                    '{"checksum": CHECK, "documents": [[1, 2]]}', OSError("permission denied")])
+def test_a_damaged_parsed_file_is_read_as_its_yaml(stored: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubenet_tui.sources import demo
+
+    file, text = demo_texts()[0]
+    real_read = demo._read
+
+    def read(name: str) -> str:
+        if name != parsed_name(file):
+            return real_read(name)
+        if isinstance(stored, Exception):
+            raise stored
+        return str(stored).replace("CHECK", str(demo.text_checksum(text)))
+
+    monkeypatch.setattr(demo, "_read", read)
+    assert pre_parsed(file, text) is None
+    assert DemoSource().load().cluster.pods  # read from the YAML instead

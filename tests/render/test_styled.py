@@ -75,3 +75,11 @@ def test_a_verdict_on_a_terminal_reads_as_rich_would_print_it(monkeypatch: pytes
     strip = re.compile(r"\x1b\[[0-9;]*m").sub
     assert strip("", ours.getvalue()) == strip("", theirs.getvalue())
     assert "\x1b[1;31m" in ours.getvalue()  # BLOCKED in bold red
+
+
+def test_control_characters_from_a_manifest_never_reach_the_terminal() -> None:
+    # A policy named so that a carriage return would rewrite the line as a verdict, an escape sequence.
+    text = Styled("isolated by a/deny\r✔ ALLOWED ", "bold").append("x\x1b[2Jy\x07\x08\x0b\x0c\x7f\x9b", "red")
+    assert text.plain == "isolated by a/deny✔ ALLOWED x[2Jy"
+    assert text.to_ansi() == "\x1b[1misolated by a/deny✔ ALLOWED \x1b[0m\x1b[31mx[2Jy\x1b[0m"
+    assert Styled("tabs\tand\nlines").plain == "tabs\tand\nlines"  # the renderers' own
