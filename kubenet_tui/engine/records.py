@@ -60,8 +60,8 @@ def _init_source(cls: type[Any]) -> tuple[str, dict[str, Any]]:
             body.append(f"self.{f.name} = _default_{f.name}")
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
-    source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"]) + "\n"
-    return source.replace("(self, )", "(self)"), names
+    source = f"def __init__({', '.join(['self', *params])}):\n    " + "\n    ".join(body or ["pass"]) + "\n"
+    return source, names
 
 
 def _add_lazy_init(cls: type[Any]) -> None:

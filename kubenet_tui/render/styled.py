@@ -8,7 +8,6 @@ explorer converts them to rich Text (`to_rich`), which Textual draws.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -44,10 +43,6 @@ class Styled:
         return self
 
     @property
-    def runs(self) -> tuple[tuple[str, str], ...]:
-        return tuple(self._runs)
-
-    @property
     def plain(self) -> str:
         return "".join(text for text, _ in self._runs)
 
@@ -61,15 +56,6 @@ class Styled:
         return isinstance(other, Styled) and self._runs == other._runs
 
     __hash__ = None  # type: ignore[assignment]  # mutable, as rich's Text
-
-    @classmethod
-    def join(cls, separator: str, parts: Iterable[Styled]) -> Styled:
-        out = cls()
-        for i, part in enumerate(parts):
-            if i:
-                out.append(separator)
-            out.append_text(part)
-        return out
 
     def to_ansi(self, colour: bool = True) -> str:
         """The text with SGR escapes (`colour=False`: bold, dim and reverse only, for NO_COLOR)."""
